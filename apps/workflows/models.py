@@ -1,0 +1,84 @@
+from django.conf import settings
+from django.db import models
+
+from apps.core.models import TimeStampedModel
+
+from .choices import DraftStatus, Outcome, RolloutState
+
+
+class Category(TimeStampedModel):
+    """A kind of request (intent) with its own workflow, e.g. ``billing/double-charge``.
+
+    ``is_sensitive`` marks human-only topics (legal, refunds…); ``rollout_state`` gates what the AI may do.
+    """
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    is_sensitive = models.BooleanField(default=False, help_text="Human-only topic: always escalates")
+    rollout_state = models.CharField(max_length=16, choices=RolloutState.choices, default=RolloutState.OFF)
+    auto_threshold = models.FloatField(default=0.9, help_text="Confidence at or above which the AI resolves")
+    draft_threshold = models.FloatField(default=0.6, help_text="Confidence at or above which the AI drafts")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Decision(models.Model):
+    """The AI's outcome for one ticket turn, with the full trace: the unit of audit.
+
+    ``trace`` holds the steps (context, classification, triggers, nodes, knowledge chunks, looked-up fields,
+    guard checks) as a JSON document; ``runner_ups`` is a list of ``{"category": slug, "confidence": p}``;
+    ``triggers`` a list of ``{"name", "kind", "evidence"}``.
+    """
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="decisions")
+    turn = models.PositiveIntegerField(default=1, help_text="Customer message count when decided")
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions")
+    confidence = models.FloatField(null=True, blank=True)
+    runner_ups = models.JSONField(default=list, blank=True)
+    triggers = models.JSONField(default=list, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, db_index=True)
+    rollout_state = models.CharField(max_length=16, choices=RolloutState.choices, default=RolloutState.OFF)
+    sent = models.BooleanField(default=False, help_text="Whether a reply went to the customer without review")
+    reason = models.CharField(max_length=500, blank=True, default="")
+    reply_text = models.TextField(blank=True, default="")
+    trace = models.JSONField(default=dict, blank=True)
+    model_name = models.CharField(max_length=200, blank=True, default="")
+    prompt_version = models.CharField(max_length=50, blank=True, default="")
+    tokens_in = models.PositiveIntegerField(default=0)
+    tokens_out = models.PositiveIntegerField(default=0)
+    latency_ms = models.FloatField(default=0.0, help_text="Wall time of the whole triage in milliseconds")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["ticket", "turn"], name="decision_ticket_turn_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} for #{self.ticket_id} (turn {self.turn})"
+
+
+class Draft(TimeStampedModel):
+    """A reply the AI prepared at moderate confidence, waiting for an agent to approve, edit or reject."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="drafts")
+    decision = models.OneToOneField(Decision, on_delete=models.CASCADE, related_name="draft")
+    body = models.TextField()
+    status = models.CharField(max_length=16, choices=DraftStatus.choices, default=DraftStatus.PENDING, db_index=True)
+    sent_body = models.TextField(blank=True, default="", help_text="What was sent after review (edits included)")
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reject_reason = models.CharField(max_length=50, blank=True, default="")
+    reject_note = models.TextField(blank=True, default="")
+    version = models.PositiveIntegerField(default=1, help_text="Optimistic lock: bumped on every change")
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"Draft for #{self.ticket_id} ({self.status})"
