@@ -113,3 +113,18 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author_kind} on #{self.ticket_id}"
+
+
+class Attachment(models.Model):
+    """A file received with a message. Oversized or refused files keep their name and size with ``skipped_reason``."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=300)
+    content_type = models.CharField(max_length=200, blank=True, default="")
+    size = models.PositiveBigIntegerField(default=0, help_text="Bytes")
+    file = models.FileField(upload_to="attachments/%Y/%m/", blank=True)
+    skipped_reason = models.CharField(max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.filename

@@ -12,9 +12,16 @@ class Category(TimeStampedModel):
     ``is_sensitive`` marks human-only topics (legal, refunds…); ``rollout_state`` gates what the AI may do.
     """
 
-    slug = models.SlugField(max_length=100, unique=True)
+    slug = models.CharField(max_length=100, unique=True, help_text="Lower-case, '/' for sub-categories: billing/refund")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True, default="")
+    reply_template = models.TextField(
+        blank=True, default="", help_text="Answer the offline composer starts from ({customer_name}, {ticket_id})"
+    )
+    default_queue = models.ForeignKey(
+        "escalation.Queue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Where this category's escalations go unless a routing rule says otherwise",
+    )
     is_sensitive = models.BooleanField(default=False, help_text="Human-only topic: always escalates")
     rollout_state = models.CharField(max_length=16, choices=RolloutState.choices, default=RolloutState.OFF)
     auto_threshold = models.FloatField(default=0.9, help_text="Confidence at or above which the AI resolves")
@@ -82,3 +89,27 @@ class Draft(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Draft for #{self.ticket_id} ({self.status})"
+
+
+class ClassifierVersion(models.Model):
+    """A trained ticket classifier: where its file is, what it was trained on, how it measured on held-out data.
+
+    ``metrics`` keys: accuracy, macro_f1, ece, coverage_at_95, coverage_at_99, n_train, n_holdout (fractions 0–1).
+    Exactly one version is active at a time.
+    """
+
+    model_name = models.CharField(max_length=200)
+    path = models.CharField(max_length=500, help_text="File under VAR_DIR/classifier/")
+    labels = models.JSONField(default=list)
+    metrics = models.JSONField(default=dict, blank=True)
+    is_active = models.BooleanField(default=False, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=models.Q(is_active=True), name="one_active_classifier")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_name} ({self.created_at:%Y-%m-%d %H:%M})"
