@@ -1,0 +1,63 @@
+from django.contrib import admin
+
+from apps.core.admin_utils import ReadOnlyAdmin, admin_link, pretty_json
+
+from .models import Category, ClassifierVersion, Decision, Draft
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "rollout_state", "is_sensitive", "auto_threshold", "draft_threshold", "default_queue")
+    list_filter = ("rollout_state", "is_sensitive")
+    list_editable = ("rollout_state",)
+    search_fields = ("name", "slug")
+    list_select_related = ("default_queue",)
+    autocomplete_fields = ("default_queue",)
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyAdmin):
+    list_display = ("id", "ticket", "turn", "outcome", "category", "confidence", "rollout_state", "sent", "latency_ms",
+                    "created_at")
+    list_filter = ("outcome", "rollout_state", "sent", "category")
+    search_fields = ("=ticket__id", "reason")
+    date_hierarchy = "created_at"
+    list_select_related = ("ticket", "category")
+    exclude = ("trace", "runner_ups", "triggers")
+    readonly_fields = ("ticket_link", "trace_pretty", "runner_ups_pretty", "triggers_pretty")
+
+    @admin.display(description="ticket")
+    def ticket_link(self, obj):
+        return admin_link(obj.ticket)
+
+    @admin.display(description="trace")
+    def trace_pretty(self, obj):
+        return pretty_json(obj.trace)
+
+    @admin.display(description="runner-ups")
+    def runner_ups_pretty(self, obj):
+        return pretty_json(obj.runner_ups)
+
+    @admin.display(description="triggers")
+    def triggers_pretty(self, obj):
+        return pretty_json(obj.triggers)
+
+
+@admin.register(Draft)
+class DraftAdmin(ReadOnlyAdmin):
+    list_display = ("id", "ticket", "status", "reviewed_by", "reviewed_at", "reject_reason", "created_at")
+    list_filter = ("status", "reject_reason")
+    search_fields = ("=ticket__id", "body")
+    date_hierarchy = "created_at"
+    list_select_related = ("ticket", "reviewed_by")
+
+
+@admin.register(ClassifierVersion)
+class ClassifierVersionAdmin(ReadOnlyAdmin):
+    list_display = ("id", "model_name", "is_active", "created_at")
+    readonly_fields = ("metrics_pretty",)
+    exclude = ("metrics",)
+
+    @admin.display(description="metrics")
+    def metrics_pretty(self, obj):
+        return pretty_json(obj.metrics)
