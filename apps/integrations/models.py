@@ -1,1 +1,176 @@
-from django.db import models  # noqa: F401
+"""Local demo billing backend: tables shaped like Stripe objects, seeded by ``seed_demo``.
+
+The demo billing client reads these instead of calling Stripe, so the product works offline. Field names follow
+Stripe's API objects (``../shared/data/stripe_fixtures``): ids carry Stripe's prefixes (``cus_``, ``in_``, ``pi_``,
+``ch_``, ``re_``), amounts are integers in the currency's minor unit (cents), currencies are lower-case ISO 4217
+codes (``usd``), and ``created`` is when the object was created at the vendor.
+"""
+
+from django.db import models
+
+
+class BillingCustomer(models.Model):
+    """A paying customer account at the billing vendor (Stripe ``customer``), linked to an Organization."""
+
+    id = models.CharField(primary_key=True, max_length=64, help_text="cus_…")
+    organization = models.ForeignKey(
+        "tickets.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="billing_customers"
+    )
+    email = models.EmailField(blank=True, default="", db_index=True, help_text="Billing contact")
+    name = models.CharField(max_length=200, blank=True, default="")
+    currency = models.CharField(max_length=3, default="usd", help_text="ISO 4217, lower-case")
+    delinquent = models.BooleanField(default=False, help_text="Latest invoice unpaid")
+    metadata = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.name}"
+
+
+class BillingInvoice(models.Model):
+    """An invoice for one billing period (Stripe ``invoice``); amounts in cents."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        OPEN = "open"
+        PAID = "paid"
+        VOID = "void"
+        UNCOLLECTIBLE = "uncollectible"
+
+    id = models.CharField(primary_key=True, max_length=64, help_text="in_…")
+    customer = models.ForeignKey(BillingCustomer, on_delete=models.CASCADE, related_name="invoices")
+    number = models.CharField(max_length=50, unique=True, help_text="Number printed on the invoice, e.g. TF-1042-0007")
+    description = models.CharField(max_length=300, blank=True, default="", help_text="Plan line, e.g. Pro monthly × 5")
+    currency = models.CharField(max_length=3, default="usd")
+    amount_due = models.PositiveIntegerField(help_text="Cents")
+    amount_paid = models.PositiveIntegerField(default=0, help_text="Cents")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    created = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.status})"
+
+    @property
+    def amount_remaining(self) -> int:
+        return max(self.amount_due - self.amount_paid, 0)
+
+
+class BillingPaymentIntent(models.Model):
+    """One attempt to collect an amount (Stripe ``payment_intent``).
+
+    With manual capture the card issuer holds ``amount_capturable`` (status ``requires_capture``) until it is
+    captured or canceled; a canceled intent is a released authorization hold: nothing was taken, but the
+    customer's bank may show it as pending for several days.
+    """
+
+    class Status(models.TextChoices):
+        REQUIRES_PAYMENT_METHOD = "requires_payment_method"
+        REQUIRES_CAPTURE = "requires_capture"
+        PROCESSING = "processing"
+        SUCCEEDED = "succeeded"
+        CANCELED = "canceled"
+
+    id = models.CharField(primary_key=True, max_length=64, help_text="pi_…")
+    customer = models.ForeignKey(BillingCustomer, on_delete=models.CASCADE, related_name="payment_intents")
+    invoice = models.ForeignKey(
+        BillingInvoice, null=True, blank=True, on_delete=models.SET_NULL, related_name="payment_intents"
+    )
+    amount = models.PositiveIntegerField(help_text="Cents")
+    amount_capturable = models.PositiveIntegerField(default=0, help_text="Cents held and not yet captured")
+    amount_received = models.PositiveIntegerField(default=0, help_text="Cents captured")
+    currency = models.CharField(max_length=3, default="usd")
+    capture_method = models.CharField(max_length=16, default="automatic", help_text="automatic | manual")
+    status = models.CharField(max_length=32, choices=Status.choices)
+    cancellation_reason = models.CharField(max_length=50, blank=True, default="", help_text="e.g. abandoned")
+    canceled_at = models.DateTimeField(null=True, blank=True)
+    description = models.CharField(max_length=300, blank=True, default="")
+    created = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.amount} {self.currency} ({self.status})"
+
+
+class BillingCharge(models.Model):
+    """Money taken (or attempted) from a card (Stripe ``charge``); amounts in cents."""
+
+    class Status(models.TextChoices):
+        SUCCEEDED = "succeeded"
+        PENDING = "pending"
+        FAILED = "failed"
+
+    id = models.CharField(primary_key=True, max_length=64, help_text="ch_…")
+    customer = models.ForeignKey(BillingCustomer, on_delete=models.CASCADE, related_name="charges")
+    payment_intent = models.ForeignKey(
+        BillingPaymentIntent, null=True, blank=True, on_delete=models.SET_NULL, related_name="charges"
+    )
+    invoice = models.ForeignKey(
+        BillingInvoice, null=True, blank=True, on_delete=models.SET_NULL, related_name="charges"
+    )
+    amount = models.PositiveIntegerField(help_text="Cents")
+    amount_captured = models.PositiveIntegerField(default=0, help_text="Cents")
+    amount_refunded = models.PositiveIntegerField(default=0, help_text="Cents")
+    currency = models.CharField(max_length=3, default="usd")
+    status = models.CharField(max_length=16, choices=Status.choices)
+    paid = models.BooleanField(default=False)
+    captured = models.BooleanField(default=False)
+    refunded = models.BooleanField(default=False, help_text="Fully refunded")
+    disputed = models.BooleanField(default=False)
+    failure_code = models.CharField(max_length=50, blank=True, default="", help_text="e.g. card_declined")
+    description = models.CharField(max_length=300, blank=True, default="")
+    statement_descriptor = models.CharField(
+        max_length=22, blank=True, default="", help_text="Text on the bank statement"
+    )
+    metadata = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.amount} {self.currency} ({self.status})"
+
+
+class BillingRefund(models.Model):
+    """Money returned on a charge (Stripe ``refund``); ``amount`` in cents of ``currency`` (the charge's currency).
+
+    ``destination_type`` mirrors Stripe's ``destination_details.card.type``: ``refund`` shows as a credit line on
+    the statement, ``reversal`` (refunded soon after the payment) makes the original charge disappear instead,
+    ``pending`` means the card network has not reported it yet. ``destination_reference`` is the trace number
+    (ARN or STAN) the customer's bank can look up.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        CANCELED = "canceled"
+
+    id = models.CharField(primary_key=True, max_length=64, help_text="re_…")
+    charge = models.ForeignKey(BillingCharge, on_delete=models.CASCADE, related_name="refunds")
+    amount = models.PositiveIntegerField(help_text="Cents")
+    currency = models.CharField(max_length=3, default="usd")
+    status = models.CharField(max_length=16, choices=Status.choices)
+    reason = models.CharField(max_length=50, blank=True, default="", help_text="duplicate | requested_by_customer …")
+    destination_type = models.CharField(
+        max_length=16, blank=True, default="refund", help_text="refund | reversal | pending"
+    )
+    destination_reference = models.CharField(max_length=50, blank=True, default="", help_text="ARN or STAN")
+    metadata = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.amount} {self.currency} ({self.status})"
