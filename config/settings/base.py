@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_q",
     "django_htmx",
@@ -136,14 +137,28 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "6000/min"},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "60/min", "user": "6000/min",
+        # Public chat widget (per IP) and password -> token exchange; see apps/core/api/throttling.py.
+        "widget_write": env("WIDGET_WRITE_RATE", default="30/min"),
+        "widget_read": env("WIDGET_READ_RATE", default="120/min"),
+        "token_obtain": "10/min",
+    },
+    "EXCEPTION_HANDLER": "apps.core.api.errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Switchboard API",
     "DESCRIPTION": "Tickets, messages, drafts, handoffs, feedback, knowledge and metrics.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI / Redoc assets from the drf-spectacular-sidecar package (static files), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
+# The chat widget's public key (one per workspace; it is visible in page source, it only identifies the workspace).
+WIDGET_PUBLIC_KEY = env("WIDGET_PUBLIC_KEY", default="sb_pk_demo")
 
 # django-q2 on the ORM broker. Keep retry > timeout (a shorter retry re-runs tasks).
 Q_CLUSTER = {

@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="api-auth-token"),
+    path("auth/me/", views.MeView.as_view(), name="api-auth-me"),
+]
