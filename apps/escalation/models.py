@@ -4,7 +4,7 @@ from django.db import models
 from apps.core.models import TimeStampedModel
 from apps.tickets.choices import Priority
 
-from .choices import HandoffStatus
+from .choices import HandoffStatus, TriggerKind
 
 
 class Queue(TimeStampedModel):
@@ -48,3 +48,29 @@ class Handoff(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Handoff #{self.ticket_id} → {self.queue}"
+
+
+class TriggerRule(TimeStampedModel):
+    """A hard trigger checked before any autonomous reply; a hit forces escalation and is named in the Decision.
+
+    ``phrases``: for keyword-like kinds, words or phrases matched as whole words, case-insensitively, in what the
+    customer wrote now (``*`` at the end of a word matches any ending: ``refund*``); for ``tier``, tier slugs.
+    ``languages``: the languages the phrases cover (ISO 639-1), for the people maintaining them.
+    """
+
+    name = models.SlugField(max_length=100, unique=True, help_text="Shown in the Decision and the handoff, e.g. refund")
+    kind = models.CharField(max_length=32, choices=TriggerKind.choices, default=TriggerKind.KEYWORD)
+    phrases = models.JSONField(default=list, blank=True)
+    languages = models.JSONField(default=list, blank=True)
+    queue_slug = models.SlugField(
+        max_length=100, blank=True, default="", help_text="Queue for escalations it causes (empty: the category's)"
+    )
+    priority = models.CharField(max_length=16, choices=Priority.choices, default=Priority.HIGH)
+    next_step = models.CharField(max_length=300, blank=True, default="", help_text="Suggested next step for the agent")
+    enabled = models.BooleanField(default=True, db_index=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind})"

@@ -1,0 +1,227 @@
+"""Hard triggers: rules that force an escalation before any autonomous reply, each hit named with its evidence.
+
+Keyword-like rules (``keyword``, ``human_request``, ``restricted_topic``…) match whole words, case- and
+accent-insensitively, in what the customer wrote now (the caller strips quoted history and signatures);
+``tier`` rules match the customer's tier. Rules live in ``TriggerRule`` rows (defaults below, installed by a
+data migration and by ``trigger_rules_ensure_defaults``) so leads can edit them in the admin.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from itertools import product
+
+from django.db import transaction
+
+from apps.escalation.choices import TriggerKind
+from apps.escalation.models import TriggerRule
+from apps.tickets.choices import Priority
+
+PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
+# On equal priority, a topic (keyword) decides the queue before a request for a human, before the tier.
+_KIND_RANK = {TriggerKind.KEYWORD: 0, TriggerKind.RESTRICTED_TOPIC: 0, TriggerKind.INJECTION: 0,
+              TriggerKind.HUMAN_REQUEST: 1, TriggerKind.TIER: 2}
+SNIPPET_CHARS = 40
+_PHRASE_KINDS = {TriggerKind.KEYWORD, TriggerKind.HUMAN_REQUEST, TriggerKind.RESTRICTED_TOPIC, TriggerKind.INJECTION}
+
+
+def _combine(*parts: list[str]) -> list[str]:
+    return [" ".join(p for p in words if p) for words in product(*parts)]
+
+
+_HUMAN_NOUNS = ["human", "person", "agent", "human agent", "representative", "rep", "supervisor", "manager"]
+_HUMAN_EN = _combine(
+    ["speak to", "speak with", "talk to", "talk with", "chat with", "connect me to", "connect me with",
+     "transfer me to", "put me through to"],
+    ["a", "an", "a real", "a live", ""],
+    [*_HUMAN_NOUNS, "someone"],
+) + _combine(["get me", "i want", "i need", "give me"], ["a", "an", "a real", "a live"], _HUMAN_NOUNS)
+_CANCEL_EN = _combine(["cancel", "close", "delete", "terminate"], ["my", "our"],
+                      ["account", "subscription", "plan", "contract", "membership", "workspace"])
+
+DEFAULT_TRIGGER_RULES: list[dict] = [
+    {
+        "name": "refund", "kind": TriggerKind.KEYWORD, "queue_slug": "billing", "priority": Priority.HIGH,
+        "languages": ["en", "de", "fr", "es"],
+        "phrases": ["refund*", "money back", "difference back", "pay me back", "reimburs*", "rückerstattung*",
+                    "erstatt*", "geld zurück", "rembours*", "reembols*", "devolución", "devolver el dinero"],
+        "next_step": "Check the charge in billing and decide on the refund yourself; the AI may not promise one.",
+    },
+    {
+        "name": "legal", "kind": TriggerKind.KEYWORD, "queue_slug": "legal-compliance", "priority": Priority.HIGH,
+        "languages": ["en", "de", "fr", "es"],
+        "phrases": ["legal", "legally", "illegal", "lawyer*", "attorney*", "solicitor*", "lawsuit*", "suing",
+                    "sue you", "sue your company", "litigation", "subpoena*", "court", "legally binding",
+                    "binding offer", "binding agreement", "gdpr", "ccpa", "hipaa", "dsar", "right to be forgotten",
+                    "dsgvo", "anwalt", "anwältin", "rechtsanwalt*", "klage", "verklagen", "rgpd", "avocat*",
+                    "poursuite judiciaire", "tribunal", "abogado*", "demanda judicial", "demandar"],
+        "next_step": "Route to legal/compliance; don't answer the legal question or commit the company in writing.",
+    },
+    {
+        "name": "cancel-account", "kind": TriggerKind.KEYWORD, "queue_slug": "account-management",
+        "priority": Priority.NORMAL, "languages": ["en", "de", "fr", "es"],
+        "phrases": _CANCEL_EN + ["kündig*", "konto löschen", "account löschen", "résilier*", "résiliation",
+                                 "fermer mon compte", "supprimer mon compte", "annuler mon abonnement",
+                                 "cancelar mi cuenta", "cancelar mi suscripción", "dar de baja", "darme de baja",
+                                 "cerrar mi cuenta", "eliminar mi cuenta"],
+        "next_step": "Confirm what the customer wants to cancel and when; follow the retention policy.",
+    },
+    {
+        "name": "outage", "kind": TriggerKind.KEYWORD, "queue_slug": "tech-support", "priority": Priority.URGENT,
+        "languages": ["en", "de", "fr", "es"],
+        "phrases": ["outage*", "is down", "are down", "was down", "went down", "site down", "service down",
+                    "system down", "down for everyone", "everything is down", "nobody can log in",
+                    "no one can log in", "losing sales", "losing revenue", "ausfall", "störung", "ist down",
+                    "panne", "en panne", "hors service", "caída del servicio", "está caído", "interrupción"],
+        "next_step": "Check the status page and open incidents; link this ticket to the incident.",
+    },
+    {
+        "name": "security-breach", "kind": TriggerKind.KEYWORD, "queue_slug": "security",
+        "priority": Priority.URGENT, "languages": ["en", "de", "fr", "es"],
+        "phrases": ["breach*", "hacked", "hacker*", "compromised", "unauthorized access", "unauthorised access",
+                    "account takeover", "data leak*", "leaked", "phishing", "suspicious login*", "gehackt",
+                    "datenleck", "sicherheitslücke", "piraté", "fuite de données", "hackeado", "filtración",
+                    "brecha de seguridad"],
+        "next_step": "Treat as a security incident: verify the account owner, review sessions and access logs.",
+    },
+    {
+        "name": "chargeback", "kind": TriggerKind.KEYWORD, "queue_slug": "billing", "priority": Priority.HIGH,
+        "languages": ["en", "de", "fr", "es"],
+        "phrases": ["chargeback*", "charge back", "disput*", "reverse the charge", "rückbuchung*",
+                    "lastschrift zurück*", "rétrofacturation", "litige", "contestation", "contracargo*"],
+        "next_step": "Look up the disputed charge and the payment provider's dispute; reply personally.",
+    },
+    {
+        "name": "human-request", "kind": TriggerKind.HUMAN_REQUEST, "queue_slug": "", "priority": Priority.NORMAL,
+        "languages": ["en", "de", "fr", "es"],
+        "phrases": _HUMAN_EN + ["real human", "live agent", "human please", "mit einem menschen",
+                                "mit einem mitarbeiter sprechen", "mit einer echten person", "echten menschen",
+                                "menschlichen mitarbeiter", "mit jemandem sprechen", "parler à un humain",
+                                "parler à une personne", "parler à un agent", "parler à un conseiller",
+                                "parler à quelqu'un", "une vraie personne", "un vrai humain",
+                                "hablar con una persona", "hablar con un humano", "hablar con un agente",
+                                "hablar con alguien", "una persona real", "un agente humano"],
+        "next_step": "The customer asked for a person: answer personally, don't send articles.",
+    },
+    {
+        "name": "enterprise-tier", "kind": TriggerKind.TIER, "queue_slug": "senior", "priority": Priority.HIGH,
+        "languages": [], "phrases": ["enterprise"],
+        "next_step": "Enterprise account: answer personally within its SLA and loop in the account manager.",
+    },
+]
+
+
+@dataclass(frozen=True)
+class TriggerHit:
+    """One rule that fired: ``evidence`` is the matched text as the customer wrote it (or ``tier=…``)."""
+
+    name: str
+    kind: str
+    evidence: str
+    snippet: str = ""
+    queue: str = ""
+    priority: str = Priority.NORMAL
+    next_step: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _fold_char(ch: str) -> str:
+    base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+    return base if len(base) == 1 else ch
+
+
+def fold(text: str) -> str:
+    """``text`` with accents removed and typographic apostrophes made plain, **keeping every offset**
+    (one character in, one character out), so a match in the folded text points at the original."""
+    text = text.replace("’", "'").replace("‘", "'")
+    if text.isascii():
+        return text
+    return "".join(_fold_char(ch) for ch in text)
+
+
+def _phrase_pattern(phrase: str) -> str:
+    words = fold(unicodedata.normalize("NFC", phrase.strip())).split()
+    parts = [re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) for w in words]
+    return r"\s+".join(parts)
+
+
+@lru_cache(maxsize=256)
+def compile_phrases(phrases: tuple[str, ...]) -> re.Pattern | None:
+    """One case-insensitive whole-word pattern for ``phrases`` (longest first); ``None`` when empty."""
+    cleaned = sorted({p for p in phrases if p and p.strip()}, key=len, reverse=True)
+    if not cleaned:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(_phrase_pattern(p) for p in cleaned) + r")(?!\w)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    rule: TriggerRule
+    pattern: re.Pattern | None
+    tiers: frozenset[str]
+
+
+class TriggerSet:
+    """The enabled rules, compiled once; reuse one set for a whole batch of tickets."""
+
+    def __init__(self, rules: list[TriggerRule]):
+        self._rules = [
+            _Compiled(
+                rule=rule,
+                pattern=compile_phrases(tuple(rule.phrases)) if rule.kind in _PHRASE_KINDS else None,
+                tiers=frozenset(str(p).lower() for p in rule.phrases) if rule.kind == TriggerKind.TIER else frozenset(),
+            )
+            for rule in rules
+        ]
+
+    @classmethod
+    def load(cls) -> TriggerSet:
+        """The enabled ``TriggerRule`` rows (one query)."""
+        return cls(list(TriggerRule.objects.filter(enabled=True).order_by("name")))
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def check(self, *, text: str, tier: str = "") -> list[TriggerHit]:
+        """The rules that fire on ``text`` (what the customer wrote now) and ``tier``, most important first
+        (priority, then topic before human request before tier). Each rule fires at most once."""
+        text = unicodedata.normalize("NFC", text or "")
+        folded = fold(text)
+        hits = []
+        for compiled in self._rules:
+            rule = compiled.rule
+            evidence = snippet = ""
+            if compiled.pattern is not None:
+                match = compiled.pattern.search(folded)
+                if match:
+                    start, end = match.span()
+                    evidence = text[start:end]
+                    snippet = " ".join(text[max(0, start - SNIPPET_CHARS): end + SNIPPET_CHARS].split())
+            elif compiled.tiers and tier and tier.lower() in compiled.tiers:
+                evidence = f"tier={tier}"
+            if evidence:
+                hits.append(TriggerHit(
+                    name=rule.name, kind=rule.kind, evidence=evidence, snippet=snippet, queue=rule.queue_slug,
+                    priority=rule.priority, next_step=rule.next_step,
+                ))
+        hits.sort(key=lambda h: (-PRIORITY_RANK.get(h.priority, 1), _KIND_RANK.get(h.kind, 0), h.name))
+        return hits
+
+
+def triggers_check(*, text: str, tier: str = "") -> list[TriggerHit]:
+    """Check the enabled rules against ``text`` and ``tier`` (loads the rules; use ``TriggerSet`` in loops)."""
+    return TriggerSet.load().check(text=text, tier=tier)
+
+
+@transaction.atomic
+def trigger_rules_ensure_defaults() -> int:
+    """Create the default rules that don't exist yet (by name; edited rules are left alone). Returns the count."""
+    existing = set(TriggerRule.objects.values_list("name", flat=True))
+    missing = [TriggerRule(**spec) for spec in DEFAULT_TRIGGER_RULES if spec["name"] not in existing]
+    TriggerRule.objects.bulk_create(missing)
+    return len(missing)

@@ -1,0 +1,137 @@
+"""The offline composer (default provider): the category's reply template plus extractive knowledge passages.
+
+No free text is generated: every sentence comes from the lead-written template, a knowledge passage (cited),
+or an allow-listed field. Email replies get a greeting and a sign-off; chat replies are short.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.conf import settings
+
+from apps.core.errors import ProviderError
+
+from .base import CategoryLike, ComposedReply, LLMProvider, Passage, TicketBrief
+
+PROMPT_VERSION = "offline-template-v1"
+CHAT_PASSAGE_SENTENCES = 2
+EMAIL_PASSAGES = 3
+EMAIL_PASSAGE_CHARS = 700
+FIELD_MAX_CHARS = 120
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+_GREETING = re.compile(r"^\s*(hi|hello|hey|dear|hallo|guten tag|bonjour|hola|buongiorno)\b[^\n]*\n+", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _safe_value(value: Any) -> str:
+    """A field value fit for a reply: one line, no template braces, capped length."""
+    text = " ".join(str(value).split())
+    return text.replace("{", "").replace("}", "")[:FIELD_MAX_CHARS]
+
+
+def _sentences(text: str, limit: int) -> str:
+    parts = [p for p in _SENTENCE_END.split(" ".join(text.split())) if p]
+    return " ".join(parts[:limit])
+
+
+def _trim(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters at a sentence end when there is one."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    end = max(cut.rfind(". "), cut.rfind("! "), cut.rfind("? "))
+    return cut[: end + 1] if end > limit // 3 else cut.rsplit(" ", 1)[0] + " …"
+
+
+class OfflineComposer(LLMProvider):
+    model_name = "offline-composer"
+    prompt_version = PROMPT_VERSION
+
+    def fields(self, *, ticket: TicketBrief, category: CategoryLike, facts: Mapping[str, Any]) -> dict[str, str]:
+        """The values a reply template may use: ``{customer_name}``, ``{first_name}``, ``{ticket_id}``,
+        ``{category_name}``, ``{company}``, ``{plan}``, plus each scalar fact under its own key."""
+        name = _safe_value(ticket.customer_name) or "there"
+        values = {
+            "customer_name": name,
+            "first_name": name.split()[0],
+            "ticket_id": str(ticket.ticket_id),
+            "category_name": _safe_value(category.name),
+            "company": _safe_value(ticket.company),
+            "plan": _safe_value(ticket.plan),
+        }
+        for key, value in facts.items():
+            if _IDENTIFIER.match(str(key)) and isinstance(value, str | int | float) and key not in values:
+                values[key] = _safe_value(value)
+        return values
+
+    def render_template(self, template: str, values: Mapping[str, str], *, slug: str) -> str:
+        """Fill ``template`` with ``values``. Only plain ``{name}`` fields are allowed (no attribute or index
+        access, no format specs); an unknown field raises ``ProviderError`` naming it."""
+        parts = []
+        try:
+            parsed = list(string.Formatter().parse(template))
+        except ValueError as exc:
+            raise ProviderError(f"Reply template of category '{slug}' is malformed: {exc}") from exc
+        for literal, field_name, format_spec, conversion in parsed:
+            parts.append(literal)
+            if field_name is None:
+                continue
+            if format_spec or conversion or field_name not in values:
+                allowed = ", ".join("{" + k + "}" for k in sorted(values))
+                raise ProviderError(
+                    f"Reply template of category '{slug}' uses the field {{{field_name}}}, which is not available "
+                    f"(allowed: {allowed})."
+                )
+            parts.append(values[field_name])
+        return "".join(parts).strip()
+
+    def compose(
+        self, *, ticket: TicketBrief, category: CategoryLike, passages: Sequence[Passage],
+        facts: Mapping[str, Any], channel: str,
+    ) -> ComposedReply:
+        started = time.perf_counter()
+        template = (category.reply_template or "").strip()
+        if not template and not passages:
+            raise ProviderError(
+                f"Category '{category.slug}' has no reply template and no knowledge passages: nothing grounded to say."
+            )
+        values = self.fields(ticket=ticket, category=category, facts=facts)
+        body = self.render_template(template, values, slug=category.slug) if template else ""
+        if channel == "email":
+            text, used = self._email(body, passages, values)
+        else:
+            text, used = self._chat(body, passages)
+        return ComposedReply(
+            text=text, citations=[p.source_id for p in used], model_name=self.model_name,
+            prompt_version=self.prompt_version, latency_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    def _email(self, body: str, passages: Sequence[Passage], values: Mapping[str, str]) -> tuple[str, list[Passage]]:
+        used = list(passages[:EMAIL_PASSAGES])
+        sections = [] if _GREETING.match(body) else [f"Hello {values['first_name']},"]
+        if body:
+            sections.append(body)
+        if used:
+            intro = "These articles from our help centre cover it:" if body else "From our help centre:"
+            sections.append(intro)
+            for passage in used:
+                ref = f" ({passage.url})" if passage.url else ""
+                sections.append(f"{passage.title}{ref}\n{_trim(passage.text, EMAIL_PASSAGE_CHARS)}")
+        signature = getattr(settings, "SUPPORT_SIGNATURE", "The support team (automated assistant)")
+        sections.append(f"Best regards,\n{signature}")
+        return "\n\n".join(sections), used
+
+    def _chat(self, body: str, passages: Sequence[Passage]) -> tuple[str, list[Passage]]:
+        body = _GREETING.sub("", body, count=1).strip()
+        body = re.sub(r"\n\s*(best|kind)? ?regards,?[\s\S]*$", "", body, flags=re.IGNORECASE).strip()
+        used = list(passages[:1])
+        lines = [body] if body else []
+        for passage in used:
+            lines.append(f"{_sentences(passage.text, CHAT_PASSAGE_SENTENCES)} (see “{passage.title}”)")
+        return "\n\n".join(lines), used
