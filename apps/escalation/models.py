@@ -58,7 +58,7 @@ class TriggerRule(TimeStampedModel):
     ``languages``: the languages the phrases cover (ISO 639-1), for the people maintaining them.
     """
 
-    name = models.SlugField(max_length=100, unique=True, help_text="Shown in the Decision and the handoff, e.g. refund")
+    name = models.SlugField(max_length=100, unique=True, help_text="Shown in Decisions and handoffs, e.g. refund")
     kind = models.CharField(max_length=32, choices=TriggerKind.choices, default=TriggerKind.KEYWORD)
     phrases = models.JSONField(default=list, blank=True)
     languages = models.JSONField(default=list, blank=True)

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.SlugField(help_text='Shown in the Decision and the handoff, e.g. refund', max_length=100, unique=True)),
+                ('name', models.SlugField(help_text='Shown in Decisions and handoffs, e.g. refund', max_length=100, unique=True)),
                 ('kind', models.CharField(choices=[('keyword', 'Keyword or phrase'), ('human_request', 'Request for a human'), ('tier', 'Customer tier'), ('restricted_topic', 'Restricted (human-only) topic'), ('injection', 'Suspected prompt injection'), ('frustration', 'Frustration'), ('repeat_contact', 'Repeated contact')], default='keyword', max_length=32)),
                 ('phrases', models.JSONField(blank=True, default=list)),
                 ('languages', models.JSONField(blank=True, default=list)),

@@ -65,8 +65,13 @@ class LLMProvider(ABC):
 
     @abstractmethod
     def compose(
-        self, *, ticket: TicketBrief, category: CategoryLike, passages: Sequence[Passage],
-        facts: Mapping[str, Any], channel: str,
+        self,
+        *,
+        ticket: TicketBrief,
+        category: CategoryLike,
+        passages: Sequence[Passage],
+        facts: Mapping[str, Any],
+        channel: str,
     ) -> ComposedReply:
         """Compose the reply to ``ticket`` for ``category`` on ``channel`` (``chat`` or ``email`` shape).
 

@@ -92,8 +92,13 @@ class OfflineComposer(LLMProvider):
         return "".join(parts).strip()
 
     def compose(
-        self, *, ticket: TicketBrief, category: CategoryLike, passages: Sequence[Passage],
-        facts: Mapping[str, Any], channel: str,
+        self,
+        *,
+        ticket: TicketBrief,
+        category: CategoryLike,
+        passages: Sequence[Passage],
+        facts: Mapping[str, Any],
+        channel: str,
     ) -> ComposedReply:
         started = time.perf_counter()
         template = (category.reply_template or "").strip()
@@ -108,8 +113,11 @@ class OfflineComposer(LLMProvider):
         else:
             text, used = self._chat(body, passages)
         return ComposedReply(
-            text=text, citations=[p.source_id for p in used], model_name=self.model_name,
-            prompt_version=self.prompt_version, latency_ms=(time.perf_counter() - started) * 1000,
+            text=text,
+            citations=[p.source_id for p in used],
+            model_name=self.model_name,
+            prompt_version=self.prompt_version,
+            latency_ms=(time.perf_counter() - started) * 1000,
         )
 
     def _email(self, body: str, passages: Sequence[Passage], values: Mapping[str, str]) -> tuple[str, list[Passage]]:
