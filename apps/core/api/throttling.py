@@ -8,6 +8,8 @@ apply) and fall back to each class's ``default_rate``. Counters live in Django's
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from .authentication import WidgetClient
+
 
 class _ScopedIpThrottle(SimpleRateThrottle):
     """Counts requests per client IP (``X-Forwarded-For`` only as far as ``NUM_PROXIES`` allows)."""
@@ -22,14 +24,23 @@ class _ScopedIpThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class WidgetWriteThrottle(_ScopedIpThrottle):
+class _WidgetThrottle(_ScopedIpThrottle):
+    """Applies to widget requests (public key) only; API-token callers fall under the per-user rate."""
+
+    def get_cache_key(self, request, view) -> str | None:
+        if not isinstance(request.auth, WidgetClient):
+            return None
+        return super().get_cache_key(request, view)
+
+
+class WidgetWriteThrottle(_WidgetThrottle):
     """Creating conversations, sending messages, asking for a human, rating: 30 per minute per IP."""
 
     scope = "widget_write"
     default_rate = "30/min"
 
 
-class WidgetReadThrottle(_ScopedIpThrottle):
+class WidgetReadThrottle(_WidgetThrottle):
     """Polling a conversation for the reply: 120 per minute per IP (one poll every 2 s with room to spare)."""
 
     scope = "widget_read"
