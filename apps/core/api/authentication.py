@@ -52,6 +52,8 @@ class WidgetKeyScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {
-            "type": "apiKey", "in": "header", "name": WIDGET_KEY_HEADER,
+            "type": "apiKey",
+            "in": "header",
+            "name": WIDGET_KEY_HEADER,
             "description": "The workspace's public chat-widget key (settings.WIDGET_PUBLIC_KEY).",
         }

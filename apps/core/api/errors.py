@@ -118,4 +118,4 @@ class ErrorSerializer(serializers.Serializer):
 
 def error_responses(*codes: int) -> dict[int, type[ErrorSerializer]]:
     """``extend_schema(responses=...)`` entries documenting the error body for each HTTP status in ``codes``."""
-    return {code: ErrorSerializer for code in codes}
+    return dict.fromkeys(codes, ErrorSerializer)

@@ -40,7 +40,9 @@ def idempotency_key_get(request: Request) -> str | None:
     if key is None or key == "":
         return None
     if not _KEY_RE.match(key):
-        raise ValidationError({HEADER: ["Use 8–128 characters from A-Z, a-z, 0-9, '.', '_', ':', '-' (a UUID works)."]})
+        raise ValidationError(
+            {HEADER: ["Use 8–128 characters from A-Z, a-z, 0-9, '.', '_', ':', '-' (a UUID works)."]}
+        )
     return key
 
 

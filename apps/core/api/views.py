@@ -41,8 +41,10 @@ class TokenView(APIView):
         return super().get_authenticators()
 
     @extend_schema(
-        operation_id="auth_token_obtain", request=TokenObtainSerializer,
-        responses={200: TokenSerializer, **error_responses(400, 401, 429)}, auth=[],
+        operation_id="auth_token_obtain",
+        request=TokenObtainSerializer,
+        responses={200: TokenSerializer, **error_responses(400, 401, 429)},
+        auth=[],
         summary="Get an API token for a staff user",
     )
     def post(self, request: Request) -> Response:
@@ -55,7 +57,9 @@ class TokenView(APIView):
         return Response({"token": token.key, "user": _me(user)})
 
     @extend_schema(
-        operation_id="auth_token_revoke", request=None, responses={204: None, **error_responses(401, 403)},
+        operation_id="auth_token_revoke",
+        request=None,
+        responses={204: None, **error_responses(401, 403)},
         summary="Revoke the caller's API token",
     )
     def delete(self, request: Request) -> Response:

@@ -1,0 +1,95 @@
+"""Customer-side actions on a conversation (chat widget, API): asking for a person, rating the answers."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.errors import ValidationError
+from apps.escalation.models import Handoff
+from apps.escalation.services import handoff_create
+from apps.tickets.choices import AuthorKind
+from apps.tickets.models import Message, Ticket
+
+HUMAN_REQUEST_REASON = "Customer asked for a person"
+MAX_FEEDBACK_ENTRIES = 50
+
+
+@transaction.atomic
+def conversation_human_request(*, ticket: Ticket, note: str = "") -> tuple[Handoff, bool]:
+    """Hand ``ticket`` to a person because the customer asked for one; returns ``(handoff, created)``.
+
+    An open or claimed handoff is returned unchanged (``created`` False), so a repeated click or a retry never
+    overwrites the package triage already built. Otherwise a handoff goes to the category's default queue
+    (``general`` when none) with a package holding the customer-visible conversation, the page and the reason.
+    ``note``: optional text from the customer (≤ 1000 chars), kept in the package.
+    """
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("category__default_queue").get(pk=ticket.pk)
+    existing = Handoff.objects.filter(ticket=ticket, status__in=["open", "claimed"]).first()
+    if existing:
+        return existing, False
+    messages = Message.objects.filter(ticket=ticket, is_internal=False).order_by("created_at", "id")
+    queue = ticket.category.default_queue if ticket.category and ticket.category.default_queue else None
+    package = {
+        "conversation": [{"author": m.author_kind, "body": m.body, "at": m.created_at.isoformat()} for m in messages],
+        "understood": {
+            "category": ticket.category.slug if ticket.category else None,
+            "confidence": ticket.confidence,
+        },
+        "why": [{"name": "human_request", "kind": "customer", "evidence": note[:1000] or "Talk-to-a-person button"}],
+        "page": {"url": ticket.page_url, "title": ticket.page_title, "context": ticket.page_context},
+        "next_step": "Reply to the customer in this conversation.",
+    }
+    handoff = handoff_create(
+        ticket=ticket,
+        queue_slug=queue.slug if queue else None,
+        reason=HUMAN_REQUEST_REASON,
+        package=package,
+    )
+    return handoff, True
+
+
+@transaction.atomic
+def conversation_feedback_record(
+    *,
+    ticket: Ticket,
+    csat: int | None = None,
+    helpful: bool | None = None,
+    message_id: int | None = None,
+    comment: str = "",
+) -> dict:
+    """Store the customer's rating on ``ticket`` and return the stored entry.
+
+    ``csat``: 1–5 (sets ``Ticket.csat``; the latest rating wins). ``helpful``: thumbs up/down on an answer;
+    ``message_id``: the rated AI/agent message of this ticket. Every rating is also appended to
+    ``ticket.metadata["feedback"]`` (newest ``MAX_FEEDBACK_ENTRIES`` kept) as
+    ``{"at": ISO time, "csat", "helpful", "message_id", "comment"}``.
+    Raises ``ValidationError`` when neither ``csat`` nor ``helpful`` is given, ``csat`` is outside 1–5, or
+    ``message_id`` is not a reply in this ticket.
+    """
+    if csat is None and helpful is None:
+        raise ValidationError("Send a CSAT score (1–5), a helpful flag, or both.")
+    if csat is not None and not 1 <= csat <= 5:
+        raise ValidationError("CSAT must be between 1 and 5.", extra={"csat": csat})
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if (
+        message_id is not None
+        and not Message.objects.filter(
+            pk=message_id, ticket=ticket, is_internal=False, author_kind__in=[AuthorKind.AI, AuthorKind.AGENT]
+        ).exists()
+    ):
+        raise ValidationError("That message is not a reply in this conversation.", extra={"message_id": message_id})
+    entry = {
+        "at": timezone.now().isoformat(),
+        "csat": csat,
+        "helpful": helpful,
+        "message_id": message_id,
+        "comment": comment[:2000],
+    }
+    metadata = dict(ticket.metadata or {})
+    metadata["feedback"] = [*metadata.get("feedback", []), entry][-MAX_FEEDBACK_ENTRIES:]
+    ticket.metadata = metadata
+    fields = ["metadata", "updated_at"]
+    if csat is not None:
+        ticket.csat = csat
+        fields.append("csat")
+    ticket.save(update_fields=fields)
+    return entry
