@@ -1,0 +1,184 @@
+"""The ticket classifier: TF-IDF + embeddings features, a linear model, temperature-scaled probabilities."""
+
+import time
+from pathlib import Path
+
+import joblib
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from apps.core.errors import ValidationError
+
+from .calibration import calibrated_probabilities, oos_threshold_fit, temperature_fit
+from .features import TextFeatures
+from .types import OOS_LABEL, Prediction
+
+FORMAT_VERSION = 1
+
+
+class TicketClassifier:
+    """A trained classifier. Build one with ``classifier_train``; load a saved one with ``TicketClassifier.load``.
+
+    ``classes``: the estimator's class labels (may include ``OOS_LABEL`` when trained with out-of-scope texts);
+    ``temperature``: divides the logits before the softmax (fitted on held-out rows); ``oos_threshold``: best
+    in-scope probability under which a text is flagged out of scope; ``metrics``: what training measured.
+    """
+
+    def __init__(self, *, features: TextFeatures, estimator, temperature: float, oos_threshold: float, info: dict):
+        self.features = features
+        self.estimator = estimator
+        self.classes = np.asarray(estimator.classes_)
+        self.temperature = float(temperature)
+        self.oos_threshold = float(oos_threshold)
+        self.info = info
+        self.version_id: int | None = None
+        self._in_scope = np.flatnonzero(self.classes != OOS_LABEL)
+
+    @property
+    def model_name(self) -> str:
+        return f"tfidf-word-char+{self.features.embeddings_model}/logreg"
+
+    @property
+    def labels(self) -> list[str]:
+        """The known categories (without the out-of-scope class)."""
+        return [str(c) for c in self.classes[self._in_scope]]
+
+    def probabilities(self, texts: list[str]) -> np.ndarray:
+        """Calibrated probabilities, shape ``(len(texts), len(self.classes))``, columns in ``self.classes`` order."""
+        if not texts:
+            return np.zeros((0, len(self.classes)))
+        logits = self.estimator.decision_function(self.features.transform(list(texts)))
+        return calibrated_probabilities(logits, self.temperature)
+
+    def predict(self, texts: list[str], *, runner_ups: int = 3) -> list[Prediction]:
+        """Classify ``texts`` (a list of str, any length); returns one ``Prediction`` per text, in order."""
+        probs = self.probabilities(texts)
+        return self.predictions_from_probabilities(probs, runner_ups=runner_ups)
+
+    def predictions_from_probabilities(self, probs: np.ndarray, *, runner_ups: int = 3) -> list[Prediction]:
+        in_scope = probs[:, self._in_scope]
+        order = np.argsort(-in_scope, axis=1)[:, : runner_ups + 1]
+        labels = self.classes[self._in_scope]
+        oos_column = np.flatnonzero(self.classes == OOS_LABEL)
+        out = []
+        for i, top in enumerate(order):
+            confidence = float(in_scope[i, top[0]])
+            oos = confidence < self.oos_threshold
+            if oos_column.size and probs[i, oos_column[0]] > confidence:
+                oos = True
+            out.append(
+                Prediction(
+                    category=str(labels[top[0]]),
+                    confidence=confidence,
+                    runner_ups=[(str(labels[j]), float(in_scope[i, j])) for j in top[1:]],
+                    out_of_scope=bool(oos),
+                )
+            )
+        return out
+
+    def save(self, path: Path) -> Path:
+        """Write the model to ``path`` (joblib); parent folders are created."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        joblib.dump({"format": FORMAT_VERSION, "model": self}, path)
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> "TicketClassifier":
+        """Read a model written by ``save``. Raises ``ValidationError`` for a missing or foreign file."""
+        path = Path(path)
+        if not path.exists():
+            raise ValidationError(f"classifier file not found: {path}")
+        payload = joblib.load(path)
+        if not isinstance(payload, dict) or payload.get("format") != FORMAT_VERSION:
+            raise ValidationError(f"{path} is not a classifier file of format {FORMAT_VERSION}: retrain")
+        return payload["model"]
+
+
+def classifier_train(
+    *,
+    texts: list[str],
+    labels: list[str],
+    oos_texts: list[str] | None = None,
+    validation_fraction: float = 0.15,
+    seed: int = 0,
+    C: float = 20.0,
+    refit: bool = True,
+) -> TicketClassifier:
+    """Train an in-memory classifier on ``texts`` with their ``labels`` (str, e.g. Category slugs).
+
+    ``oos_texts``: examples of texts that belong to no category (optional; they train an out-of-scope class and
+    tune the out-of-scope threshold). A stratified ``validation_fraction`` of the rows (seeded) is held out to fit
+    the temperature and the out-of-scope threshold; with ``refit`` the final model is then trained on all rows.
+    Raises ``ValidationError`` for mismatched lengths, fewer than two categories, or an empty text list.
+    """
+    texts = list(texts)
+    labels = [str(x) for x in labels]
+    oos_texts = list(oos_texts or [])
+    if len(texts) != len(labels):
+        raise ValidationError(f"{len(texts)} texts but {len(labels)} labels")
+    if not texts:
+        raise ValidationError("no training texts")
+    if OOS_LABEL in labels:
+        raise ValidationError(f"{OOS_LABEL!r} is reserved for out-of-scope texts")
+    if len(set(labels)) < 2:
+        raise ValidationError("need at least two categories to train a classifier")
+
+    started = time.perf_counter()
+    all_texts = texts + oos_texts
+    all_labels = np.array(labels + [OOS_LABEL] * len(oos_texts), dtype=object)
+    fit_idx, val_idx = stratified_split(all_labels, validation_fraction, seed=seed)
+
+    model = _fit(all_texts, all_labels, fit_idx, C=C)
+    val_texts = [all_texts[i] for i in val_idx]
+    logits = model.estimator.decision_function(model.features.transform(val_texts))
+    targets = np.searchsorted(model.classes, all_labels[val_idx])
+    known = np.isin(all_labels[val_idx], model.classes)
+    temperature = temperature_fit(logits[known], targets[known])
+    probs = calibrated_probabilities(logits, temperature)
+    model.temperature = temperature
+    preds = model.predictions_from_probabilities(probs, runner_ups=0)
+    confidence = np.array([p.confidence for p in preds])
+    is_oos = all_labels[val_idx] == OOS_LABEL
+    correct = np.array([p.category == y for p, y in zip(preds, all_labels[val_idx], strict=True)])
+    threshold = oos_threshold_fit(confidence, correct, is_oos)
+
+    if refit and len(val_idx):
+        model = _fit(all_texts, all_labels, np.arange(len(all_texts)), C=C)
+    model.temperature = temperature
+    model.oos_threshold = threshold
+    model.info = {
+        "n_train": len(texts),
+        "n_oos_train": len(oos_texts),
+        "n_validation": len(val_idx),
+        "validation_accuracy": float(correct[~is_oos].mean()) if (~is_oos).any() else None,
+        "temperature": temperature,
+        "oos_threshold": threshold,
+        "train_s": time.perf_counter() - started,
+    }
+    return model
+
+
+def _fit(texts: list[str], labels: np.ndarray, idx: np.ndarray, *, C: float) -> TicketClassifier:
+    part = [texts[i] for i in idx]
+    features = TextFeatures().fit(part)
+    estimator = LogisticRegression(C=C, max_iter=300)
+    estimator.fit(features.transform(part), labels[idx])
+    return TicketClassifier(features=features, estimator=estimator, temperature=1.0, oos_threshold=0.0, info={})
+
+
+def stratified_split(labels: np.ndarray, fraction: float, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Indices ``(keep, held_out)``: about ``fraction`` of each label's rows held out, seeded and deterministic.
+
+    A label with a single row stays entirely in ``keep``; every label keeps at least one row.
+    """
+    labels = np.asarray(labels, dtype=object)
+    rng = np.random.default_rng(seed)
+    keep, held = [], []
+    for label in sorted(set(labels.tolist())):
+        rows = np.flatnonzero(labels == label)
+        rng.shuffle(rows)
+        n_held = min(int(round(len(rows) * fraction)), len(rows) - 1) if fraction > 0 else 0
+        held.extend(rows[:n_held])
+        keep.extend(rows[n_held:])
+    return np.sort(np.array(keep, dtype=int)), np.sort(np.array(held, dtype=int))
