@@ -24,7 +24,11 @@ EMAIL_PASSAGES = 3
 EMAIL_PASSAGE_CHARS = 700
 FIELD_MAX_CHARS = 120
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
-_GREETING = re.compile(r"^\s*(hi|hello|hey|dear|hallo|guten tag|bonjour|hola|buongiorno)\b[^\n]*\n+", re.IGNORECASE)
+_GREETING = re.compile(
+    r"^\s*(hi|hello|hey|dear|good (morning|afternoon|evening)|hallo|guten tag|bonjour|hola|buongiorno)\b"
+    r"[^,!\n]*[,!]?\s*",
+    re.IGNORECASE,
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -137,6 +141,7 @@ class OfflineComposer(LLMProvider):
 
     def _chat(self, body: str, passages: Sequence[Passage]) -> tuple[str, list[Passage]]:
         body = _GREETING.sub("", body, count=1).strip()
+        body = body[:1].upper() + body[1:]
         body = re.sub(r"\n\s*(best|kind)? ?regards,?[\s\S]*$", "", body, flags=re.IGNORECASE).strip()
         used = list(passages[:1])
         lines = [body] if body else []

@@ -1,0 +1,43 @@
+"""What the customer wrote now: the latest customer message without quoted history, signatures or disclaimers.
+
+Triggers and the classifier look only at this text, so a refund mentioned in our own quoted reply, or a legal
+disclaimer under the customer's signature, fires nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+from mailparser_reply import EmailReplyParser
+from mailparser_reply.constants import MAIL_LANGUAGES
+
+_LANGUAGES = [code for code in MAIL_LANGUAGES if len(code) == 2]  # en, de, fr, es, it, nl, … (not "david")
+_QUOTED_LINE = re.compile(r"^[ \t]*>.*$\n?", re.MULTILINE)
+_BLANK_RUNS = re.compile(r"\n{3,}")
+_local = threading.local()
+
+
+def _parser() -> EmailReplyParser:
+    if not hasattr(_local, "parser"):
+        _local.parser = EmailReplyParser(languages=_LANGUAGES)
+    return _local.parser
+
+
+def text_now(body: str) -> str:
+    """``body`` reduced to what its author wrote in this message.
+
+    Drops reply headers with everything quoted below them ("On … wrote:", "Am … schrieb", Outlook blocks;
+    13 languages through mail-parser-reply), signatures and disclaimers after the sign-off, and ``>`` lines.
+    Returns the ``>``-free text when the parser would leave nothing.
+    """
+    if not body:
+        return ""
+    unquoted = _QUOTED_LINE.sub("", body.replace("\r\n", "\n"))
+    try:
+        reply = _parser().read(unquoted).replies
+        current = reply[0].body if reply else ""
+    except Exception:  # the parser's regexes can fail on odd input; keep the unquoted text then
+        current = ""
+    current = current.strip() or unquoted.strip()
+    return _BLANK_RUNS.sub("\n\n", current)

@@ -1,0 +1,1 @@
+"""Writes of the workflows app, one module per topic (triage, drafts, …)."""

@@ -1,0 +1,183 @@
+"""Triage: decide resolve / draft / escalate for a ticket turn, record it as a Decision and carry it out.
+
+``ticket_triage`` handles one ticket (the django-q2 task path); ``tickets_triage_bulk`` handles many with one
+classifier call and bulk writes (the ``manage.py triage`` path). Both lock the tickets, skip turns that already
+have a Decision (so a retried task never sends twice), run the engine (``apps.workflows.engine``) and apply
+the effects in the same transaction: a reply through ``reply_send`` (auto rollout, resolve band), a pending
+``Draft``, or a handoff through ``handoff_create`` with the handoff package.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from apps.core.errors import ValidationError
+from apps.escalation.services import handoff_create
+from apps.escalation.triggers import TriggerSet
+from apps.integrations.llm import LLMProvider, get_llm
+from apps.tickets.choices import AuthorKind
+from apps.tickets.models import Message, Ticket
+from apps.tickets.services.replies import reply_send
+from apps.workflows.choices import DraftStatus
+from apps.workflows.engine import Batch, Effect, TriagePlan, context_build, handoff_package, ticket_turn, triage_plan
+from apps.workflows.engine.pipeline import ClassifierLike
+from apps.workflows.models import Category, Decision, Draft
+
+TRIAGE_TASK = "apps.workflows.tasks.triage_ticket"
+
+
+@dataclass
+class TriageResult:
+    """What a bulk triage did: the new Decisions, the ticket ids it skipped (already decided for their current
+    turn, being triaged elsewhere, or missing), and the wall time in seconds."""
+
+    decisions: list[Decision] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def counts(self) -> dict:
+        """``{"total", "skipped", "by_outcome", "by_category", "sent", "seconds"}`` for summaries and task results."""
+        return {
+            "total": len(self.decisions),
+            "skipped": len(self.skipped),
+            "by_outcome": dict(Counter(d.outcome for d in self.decisions)),
+            "by_category": dict(Counter(d.category.slug if d.category else "(none)" for d in self.decisions)),
+            "sent": sum(d.sent for d in self.decisions),
+            "seconds": round(self.seconds, 4),
+        }
+
+
+def _batch(classifier: ClassifierLike | None, llm: LLMProvider | None) -> Batch:
+    if classifier is None:
+        from apps.workflows.classifier import get_active_classifier
+
+        classifier = get_active_classifier()
+    return Batch(
+        classifier=classifier,
+        categories={c.slug: c for c in Category.objects.select_related("default_queue")},
+        triggers=TriggerSet.load(),
+        llm=llm or get_llm(),
+    )
+
+
+def _locked_tickets(ticket_ids: Sequence[int], *, skip_locked: bool) -> list[Ticket]:
+    """The tickets, row-locked for this transaction, with contact, organization and visible messages loaded."""
+    visible = Message.objects.filter(is_internal=False).order_by("created_at", "id")
+    return list(
+        Ticket.objects.select_for_update(of=("self",), skip_locked=skip_locked)
+        .filter(pk__in=list(ticket_ids))
+        .select_related("contact", "organization")
+        .prefetch_related(Prefetch("messages", queryset=visible, to_attr="visible_messages"))
+        .order_by("pk")
+    )
+
+
+def _record(plans: list[TriagePlan]) -> list[Decision]:
+    """Insert the Decisions and apply each plan's effect; all inside the caller's transaction."""
+    decisions = Decision.objects.bulk_create(
+        [Decision(**plan.decision_fields(latency_ms=0.0, batch_size=len(plans))) for plan in plans]
+    )
+    now = timezone.now()
+    tickets = []
+    for plan in plans:
+        ticket = plan.ctx.ticket
+        ticket.category = plan.category
+        ticket.confidence = plan.confidence
+        ticket.updated_at = now
+        tickets.append(ticket)
+    Ticket.objects.bulk_update(tickets, ["category", "confidence", "updated_at"])
+    Draft.objects.bulk_create(
+        [
+            Draft(ticket=plan.ctx.ticket, decision=decision, body=plan.reply.text, status=DraftStatus.PENDING)
+            for plan, decision in zip(plans, decisions, strict=True)
+            if plan.effect == Effect.DRAFT
+        ]
+    )
+    for plan, decision in zip(plans, decisions, strict=True):
+        if plan.effect == Effect.SEND:
+            reply_send(ticket=plan.ctx.ticket, body=plan.reply.text, author_kind=AuthorKind.AI, resolve=True)
+        elif plan.effect == Effect.HANDOFF:
+            handoff_create(
+                ticket=plan.ctx.ticket,
+                queue_slug=plan.queue_slug or None,
+                reason=plan.reason,
+                priority=plan.priority,
+                package=handoff_package(plan),
+                decision=decision,
+            )
+    return decisions
+
+
+def _triage_locked(tickets: list[Ticket], batch: Batch, started: float) -> tuple[list[Decision], list[int]]:
+    """Plan and record the tickets whose current turn has no Decision yet; returns (decisions, skipped ids)."""
+    turns = {t.pk: ticket_turn(t.visible_messages) for t in tickets}
+    decided = set(Decision.objects.filter(ticket_id__in=list(turns)).values_list("ticket_id", "turn").order_by())
+    todo = [t for t in tickets if (t.pk, turns[t.pk]) not in decided]
+    skipped = [t.pk for t in tickets if (t.pk, turns[t.pk]) in decided]
+    if not todo:
+        return [], skipped
+    context_started = time.perf_counter()
+    contexts = [context_build(t, t.visible_messages) for t in todo]
+    context_ms = (time.perf_counter() - context_started) * 1000 / len(todo)
+    plans = triage_plan(batch, contexts, context_ms=context_ms)
+    decisions = _record(plans)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    for decision in decisions:
+        decision.latency_ms = round(elapsed_ms / len(decisions), 3)
+    Decision.objects.bulk_update(decisions, ["latency_ms"])
+    return decisions, skipped
+
+
+def ticket_triage(
+    *, ticket_id: int, classifier: ClassifierLike | None = None, llm: LLMProvider | None = None
+) -> Decision:
+    """Triage the current turn of ticket ``ticket_id`` and return its Decision (atomic, idempotent).
+
+    The turn is the number of customer messages; when that turn already has a Decision it is returned unchanged
+    and nothing is sent again. ``classifier``/``llm`` default to the active classifier and the configured
+    provider. Classifier or composer failures escalate (reason in the Decision). Raises ``ValidationError`` when
+    the ticket does not exist.
+    """
+    started = time.perf_counter()
+    with transaction.atomic():
+        tickets = _locked_tickets([ticket_id], skip_locked=False)
+        if not tickets:
+            raise ValidationError(f"Ticket {ticket_id} does not exist.", extra={"ticket_id": ticket_id})
+        ticket = tickets[0]
+        existing = Decision.objects.filter(ticket=ticket, turn=ticket_turn(ticket.visible_messages)).first()
+        if existing is not None:
+            return existing
+        decisions, _ = _triage_locked(tickets, _batch(classifier, llm), started)
+    return decisions[0]
+
+
+def tickets_triage_bulk(
+    *, ticket_ids: Sequence[int], classifier: ClassifierLike | None = None, llm: LLMProvider | None = None
+) -> TriageResult:
+    """Triage many tickets in one transaction: one classifier call for all texts, bulk inserts.
+
+    Tickets locked by another triage at the moment are skipped (that triage records them), as are tickets whose
+    current turn already has a Decision and ids that don't exist. Same outcomes as ``ticket_triage``.
+    """
+    started = time.perf_counter()
+    ids = list(dict.fromkeys(ticket_ids))
+    with transaction.atomic():
+        tickets = _locked_tickets(ids, skip_locked=True)
+        decisions, skipped = _triage_locked(tickets, _batch(classifier, llm), started) if tickets else ([], [])
+    found = {t.pk for t in tickets}
+    skipped += [pk for pk in ids if pk not in found]
+    return TriageResult(decisions=decisions, skipped=skipped, seconds=time.perf_counter() - started)
+
+
+def ticket_triage_enqueue(*, ticket_id: int) -> None:
+    """Queue the triage task for ``ticket_id`` once the current transaction commits (intake calls this)."""
+    from django_q.tasks import async_task
+
+    transaction.on_commit(lambda: async_task(TRIAGE_TASK, ticket_id, task_name=f"triage-{ticket_id}", group="triage"))
