@@ -1,5 +1,7 @@
 """Customer-side conversation endpoints: create, idempotency, follow-ups, isolation, human request, feedback."""
 
+import json
+
 import pytest
 from django.core.cache import cache
 
@@ -220,3 +222,15 @@ def test_widget_writes_are_throttled_with_the_error_body(widget, settings):
     assert blocked.json()["error"]["code"] == "throttled"
     assert int(blocked.headers["Retry-After"]) > 0
     assert Ticket.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "metadata", [{"k": "a\x00b"}, {"a\x00": 1}, {"k": "\udb7b"}, {"a": {"b": {"c": {"d": {"e": {"f": 1}}}}}}]
+)
+def test_page_metadata_that_postgres_cannot_store_is_a_400(widget, metadata):
+    body = {"message": "hello", "page": {"url": "https://app.example/x", "metadata": metadata}}
+    # json.dumps escapes lone surrogates as \\uXXXX, as a browser or another client could send them.
+    response = widget.post("/api/v1/conversations/", json.dumps(body), content_type="application/json")
+    assert response.status_code == 400
+    assert "metadata" in response.json()["error"]["details"]["page"]
+    assert not Ticket.objects.exists()

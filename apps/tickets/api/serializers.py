@@ -21,6 +21,30 @@ MESSAGE_ID_FIELD = {
 }
 
 
+MAX_METADATA_DEPTH = 5
+
+
+def _json_problem(value, depth: int = 0) -> str:
+    """Why ``value`` cannot be stored as PostgreSQL JSONB (NUL characters, lone surrogates, deep nesting), or ''."""
+    if depth > MAX_METADATA_DEPTH:
+        return f"Nest page metadata at most {MAX_METADATA_DEPTH} levels deep."
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "Page metadata cannot contain NUL characters."
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "Page metadata must be valid Unicode text."
+        return ""
+    if isinstance(value, dict):
+        items = [*value.keys(), *value.values()]
+    elif isinstance(value, list):
+        items = value
+    else:
+        return ""
+    return next((p for p in (_json_problem(item, depth + 1) for item in items) if p), "")
+
+
 class PageContextSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=1000, required=False, allow_blank=True, help_text="Page the customer is on")
     title = serializers.CharField(max_length=300, required=False, allow_blank=True)
@@ -36,6 +60,9 @@ class PageContextSerializer(serializers.Serializer):
     )
 
     def validate_metadata(self, value: dict) -> dict:
+        problem = _json_problem(value)
+        if problem:
+            raise serializers.ValidationError(problem)
         if len(json.dumps(value, default=str).encode()) > MAX_METADATA_BYTES:
             raise serializers.ValidationError(f"Keep page metadata under {MAX_METADATA_BYTES} bytes of JSON.")
         return value
@@ -172,9 +199,9 @@ class _NamedRefSerializer(serializers.Serializer):
 
 
 class TicketSerializer(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    queue = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    queue = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     organization = serializers.SerializerMethodField()
     contact = serializers.SerializerMethodField()
     tier = serializers.SerializerMethodField()
@@ -225,7 +252,7 @@ class TicketSerializer(serializers.ModelSerializer):
 
 
 class StaffMessageSerializer(serializers.ModelSerializer):
-    author_user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    author_user = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Message
