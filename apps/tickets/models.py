@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
 from apps.core.models import TimeStampedModel
 
@@ -17,11 +18,17 @@ class Organization(TimeStampedModel):
     segment = models.CharField(max_length=50, blank=True, default="", help_text="e.g. smb, mid-market, enterprise")
     region = models.CharField(max_length=50, blank=True, default="")
     account_manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="managed_organizations"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_organizations",
     )
 
     class Meta:
         ordering = ["name"]
+        # Intake and import match organizations by name case-insensitively.
+        indexes = [models.Index(Lower("name"), name="organization_name_lower_idx")]
 
     def __str__(self) -> str:
         return self.name
@@ -30,7 +37,9 @@ class Organization(TimeStampedModel):
 class Contact(TimeStampedModel):
     """A person at a customer who writes to support, on any channel (one person, one contact)."""
 
-    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts")
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
+    )
     name = models.CharField(max_length=200, blank=True, default="")
     email = models.EmailField(blank=True, default="", db_index=True)
     external_id = models.CharField(max_length=100, blank=True, default="", db_index=True)
@@ -38,6 +47,8 @@ class Contact(TimeStampedModel):
 
     class Meta:
         ordering = ["email"]
+        # Intake and import deduplicate contacts by email case-insensitively.
+        indexes = [models.Index(Lower("email"), name="contact_email_lower_idx")]
 
     def __str__(self) -> str:
         return self.name or self.email or f"contact {self.pk}"
@@ -52,7 +63,9 @@ class Ticket(models.Model):
 
     source = models.CharField(max_length=32, db_index=True)
     external_id = models.CharField(max_length=200)
-    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
     contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.EMAIL, db_index=True)
     status = models.CharField(max_length=16, choices=TicketStatus.choices, default=TicketStatus.NEW, db_index=True)
@@ -67,7 +80,9 @@ class Ticket(models.Model):
         "workflows.Category", null=True, blank=True, on_delete=models.SET_NULL, related_name="labelled_tickets"
     )
     confidence = models.FloatField(null=True, blank=True, help_text="Classifier probability of the category, 0–1")
-    queue = models.ForeignKey("escalation.Queue", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
+    queue = models.ForeignKey(
+        "escalation.Queue", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
     )
@@ -85,7 +100,9 @@ class Ticket(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["source", "external_id"], name="ticket_source_external_id_uniq")]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="ticket_source_external_id_uniq")
+        ]
         indexes = [models.Index(fields=["category", "created_at"], name="ticket_category_created_idx")]
 
     def __str__(self) -> str:

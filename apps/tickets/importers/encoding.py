@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -91,6 +92,41 @@ def detect_encoding(path: Path, declared: str | None = None) -> str:
     return _guess(path, error)
 
 
+# Non-letters that Western European text in cp1252 commonly holds (quotes, dashes, currency, degrees…).
+_WESTERN_PUNCT = frozenset("€‚„…†‡‰‹›‘’“”•–—™¡¢£¥§©ª«®°±²³´µ¶·º»¼½¾¿×÷\xa0")
+_MID_WORD = re.compile(r"(?<=[^\W\d_])(?:[^\x00-\x7f\w\s’·]|[¹²³¼½¾])(?=[^\W\d_])")
+
+
+def _looks_western(text: str) -> bool:
+    """True when ``text`` (decoded as cp1252) reads like a Western European language: accented letters are a
+    minority sprinkled in mostly-ASCII words, and other high characters are ordinary punctuation. Text in another
+    single-byte code page (Cyrillic, Greek, Polish…) read as cp1252 fails one of the two tests."""
+    high = [c for c in text if ord(c) > 127]
+    if not high:
+        return True
+    ascii_letters = sum(1 for c in text if c.isascii() and c.isalpha())
+    high_letters = sum(1 for c in high if c.isalpha())
+    odd = sum(1 for c in high if not c.isalpha() and c not in _WESTERN_PUNCT)
+    odd += len(_MID_WORD.findall(text))  # "p³atno": a symbol inside a word is a letter of another code page
+    return high_letters <= 0.3 * (ascii_letters + high_letters) and odd <= 0.02 * len(high)
+
+
+def _best_match(matches):
+    """charset-normalizer's best match, preferring a Windows or ISO code page among the near-equal ones
+    (it rates ``mac_greek`` above ``cp1253`` for Greek); cp1252/Latin-1 were already ruled out."""
+    candidates = [m for m in matches if m.encoding not in ("cp1252", "latin_1", "iso8859_15")]
+    if not candidates:
+        return None
+    top = candidates[0]
+    close = [m for m in candidates if m.chaos <= top.chaos + 0.05 and m.coherence >= top.coherence - 0.1]
+
+    def rank(match) -> tuple[int, float]:
+        family = 0 if match.encoding.startswith("cp125") else 1 if match.encoding.startswith("iso8859") else 2
+        return family, -match.coherence
+
+    return min(close, key=rank)
+
+
 def _guess(path: Path, error: UnicodeDecodeError) -> str:
     from charset_normalizer import from_bytes
 
@@ -102,10 +138,21 @@ def _guess(path: Path, error: UnicodeDecodeError) -> str:
             sample += b"\n" + handle.read(128 * 1024)
     if b"\x00" in sample:
         raise ValidationError(f"{path.name} looks binary (NUL bytes; first non-UTF-8 byte at {where}). {_HINT}")
-    best = from_bytes(sample).best()
-    if best is None or best.encoding in ("utf_8", "ascii"):
+    # Most non-UTF-8 exports are Windows-1252 (Excel in Western Europe); Latin-1 is its subset without 0x80-0x9F.
+    for name in ("cp1252", "latin-1"):
+        try:
+            text = sample.decode(name)
+        except UnicodeDecodeError:
+            continue
+        if _looks_western(text) and _decodes(path, name) is None:
+            return codecs.lookup(name).name
+        break
+    best = _best_match(from_bytes(sample))
+    if best is None or best.encoding in ("utf_8", "ascii") or best.chaos > 0.1 or best.coherence < 0.2:
+        guess = f" (at best a guess of {best.encoding})" if best is not None else ""
         raise ValidationError(
-            f"{path.name} is not UTF-8 (first bad byte at {where}) and its encoding could not be detected. {_HINT}"
+            f"{path.name} is not UTF-8 (first bad byte at {where}) and its encoding cannot be told with "
+            f"confidence{guess}. {_HINT}"
         )
     name = codecs.lookup(best.encoding).name
     if later := _decodes(path, name):

@@ -50,6 +50,7 @@ class JsonlReader:
     """
 
     format_name = "jsonl"
+    defaults: dict[str, Any] = {}
 
     def __init__(self, stream: IO[str], mapping: Mapping | None = None):
         self.stream = stream

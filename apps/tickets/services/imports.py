@@ -125,7 +125,7 @@ def tickets_import(
         result.ticket_ids = [row[0] for row in cursor.fetchall()]
         import_sql.staging_drop(cursor)
         if triage:
-            result.triage_enqueued = triage_enqueue_on_commit(result.ticket_ids, dotted=TRIAGE_BATCH)
+            result.triage_enqueued = triage_enqueue_on_commit(result.ticket_ids, task=TRIAGE_BATCH)
     result.seconds = time.perf_counter() - started
     return result
 

@@ -25,26 +25,27 @@ def task_available(dotted: str) -> bool:
     return callable(getattr(module, name, None))
 
 
-def triage_enqueue_on_commit(ticket_ids: list[int], *, dotted: str = TRIAGE_BATCH) -> bool:
-    """After the current transaction commits, enqueue triage of ``ticket_ids``: ``triage_batch`` tasks of
-    ``BATCH_SIZE`` ids each, or (``dotted=TRIAGE_TICKET``) one ``triage_ticket`` task per id.
-    Returns ``False`` (and logs a warning) when the task does not exist, so nothing is enqueued.
+def triage_enqueue_on_commit(ticket_ids: list[int], *, task: str = TRIAGE_BATCH, batched: bool = True) -> bool:
+    """After the current transaction commits, enqueue triage of ``ticket_ids`` through django-q2: ``task`` gets
+    lists of up to ``BATCH_SIZE`` ids (``batched``) or one id per task. Returns ``False`` (and logs a warning)
+    when ``task`` does not exist yet, so nothing is enqueued.
     """
     if not ticket_ids:
         return True
-    if not task_available(dotted):
-        logger.warning("triage not enqueued for %d ticket(s): %s does not exist yet", len(ticket_ids), dotted)
+    if not task_available(task):
+        logger.warning("triage not enqueued for %d ticket(s): %s does not exist yet", len(ticket_ids), task)
         return False
+    ids = list(ticket_ids)
 
     def enqueue() -> None:
         from django_q.tasks import async_task
 
-        if dotted == TRIAGE_TICKET:
-            for ticket_id in ticket_ids:
-                async_task(TRIAGE_TICKET, ticket_id, group="triage")
-            return
-        for start in range(0, len(ticket_ids), BATCH_SIZE):
-            async_task(TRIAGE_BATCH, ticket_ids[start : start + BATCH_SIZE], group="triage")
+        if batched:
+            for start in range(0, len(ids), BATCH_SIZE):
+                async_task(task, ids[start : start + BATCH_SIZE], group="triage")
+        else:
+            for ticket_id in ids:
+                async_task(task, ticket_id, group="triage")
 
     transaction.on_commit(enqueue)
     return True
