@@ -40,6 +40,9 @@ class TokenView(APIView):
             return []
         return super().get_authenticators()
 
+    def get_authenticate_header(self, request) -> str:
+        return "Token"  # a wrong password is a 401 with the token challenge, not a bare 403
+
     @extend_schema(
         operation_id="auth_token_obtain",
         request=TokenObtainSerializer,
