@@ -1,0 +1,91 @@
+"""``manage.py triage``: triage tickets that have no Decision yet, newest first, through the bulk path."""
+
+import json
+import time
+from collections import Counter
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Exists, OuterRef
+from tqdm import tqdm
+
+from apps.tickets.models import Ticket
+from apps.workflows.classifier import get_active_classifier
+from apps.workflows.models import Decision
+from apps.workflows.services.triage import tickets_triage_bulk
+
+DEFAULT_LIMIT = 1000
+
+
+class Command(BaseCommand):
+    help = (
+        "Triage tickets without a Decision (newest first) in bulk: classify, hard triggers, rollout gate, compose, "
+        "decide; prints counts per outcome and category and the rate in tickets/second."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--limit", type=int, default=None, help=f"How many tickets at most (default {DEFAULT_LIMIT})"
+        )
+        parser.add_argument("--all", action="store_true", help="Every ticket without a Decision (no limit)")
+        parser.add_argument("--batch-size", type=int, default=500, help="Tickets per transaction and classifier call")
+        parser.add_argument("--json", action="store_true", help="Print one JSON object instead of the table")
+
+    def handle(self, *args, **options):
+        limit, batch_size = options["limit"], options["batch_size"]
+        if options["all"] and limit is not None:
+            raise CommandError("Give either --limit or --all, not both.")
+        if (limit is not None and limit < 1) or batch_size < 1:
+            raise CommandError("--limit and --batch-size must be positive.")
+        pending = (
+            Ticket.objects.filter(~Exists(Decision.objects.filter(ticket=OuterRef("pk"))))
+            .order_by("-created_at", "-pk")
+            .values_list("pk", flat=True)
+        )
+        ids = list(pending if options["all"] else pending[: limit or DEFAULT_LIMIT])
+
+        classifier = get_active_classifier()
+        if classifier is None and not options["json"]:
+            self.stderr.write(
+                "No trained classifier: every ticket will be escalated (run `manage.py train_classifier`)."
+            )
+        by_outcome, by_category = Counter(), Counter()
+        total = skipped = sent = 0
+        started = time.perf_counter()
+        with tqdm(total=len(ids), unit="ticket", disable=options["json"] or not ids, file=self.stderr) as bar:
+            for start in range(0, len(ids), batch_size):
+                chunk = ids[start : start + batch_size]
+                counts = tickets_triage_bulk(ticket_ids=chunk, classifier=classifier).counts()
+                total, skipped, sent = total + counts["total"], skipped + counts["skipped"], sent + counts["sent"]
+                by_outcome.update(counts["by_outcome"])
+                by_category.update(counts["by_category"])
+                bar.update(len(chunk))
+        seconds = time.perf_counter() - started
+        summary = {
+            "total": total,
+            "skipped": skipped,
+            "sent": sent,
+            "by_outcome": dict(by_outcome.most_common()),
+            "by_category": dict(by_category.most_common()),
+            "seconds": round(seconds, 3),
+            "tickets_per_s": round(total / seconds, 1) if total and seconds > 0 else 0.0,
+            "classifier": getattr(classifier, "model_name", None),
+        }
+        if options["json"]:
+            self.stdout.write(json.dumps(summary, indent=2))
+            return
+        self._table(summary)
+
+    def _table(self, summary: dict) -> None:
+        out = self.stdout.write
+        out(
+            f"Triaged {summary['total']} tickets in {summary['seconds']:.2f} s "
+            f"({summary['tickets_per_s']:.0f} tickets/s); skipped {summary['skipped']}; replies sent {summary['sent']}"
+        )
+        out("")
+        out(f"{'outcome':<28}{'tickets':>9}")
+        for outcome, n in summary["by_outcome"].items():
+            out(f"{outcome:<28}{n:>9}")
+        out("")
+        out(f"{'category':<28}{'tickets':>9}")
+        for category, n in summary["by_category"].items():
+            out(f"{category:<28}{n:>9}")

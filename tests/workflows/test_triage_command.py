@@ -1,0 +1,116 @@
+"""``manage.py triage`` on a trained workspace, and the triage task through a real django-q2 cluster."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, transaction
+from django_q.conf import Conf
+
+from apps.tickets.choices import AuthorKind
+from apps.tickets.models import Message, Ticket
+from apps.workflows.choices import Outcome
+from apps.workflows.classifier import classifier_train_from_history, get_active_classifier
+from apps.workflows.models import Decision
+from apps.workflows.services.triage import ticket_triage_enqueue
+from tests.factories import MessageFactory, TicketFactory
+from tests.workflows.test_triage import CONFIDENT, categories, make_ticket, training_set  # noqa: F401 (fixture)
+
+
+@pytest.fixture
+def trained(categories, settings, tmp_path):  # noqa: F811 (fixture from test_triage)
+    """Labelled history for the three categories and an active classifier trained on it (file under tmp_path)."""
+    settings.VAR_DIR = tmp_path
+    texts, labels = training_set(seed=1)
+    for text, label in zip(texts, labels, strict=True):
+        ticket = TicketFactory(labelled_category=categories[label], subject="", contact=None, organization=None)
+        MessageFactory(ticket=ticket, body=text, author_kind=AuthorKind.CUSTOMER)
+    return classifier_train_from_history(min_per_category=5)
+
+
+def test_triage_command_json_summary(trained, categories):  # noqa: F811
+    fresh = [make_ticket(CONFIDENT), make_ticket("I want a refund, this is useless")]
+    out = StringIO()
+
+    call_command("triage", "--all", "--json", "--batch-size", "40", stdout=out)
+
+    summary = json.loads(out.getvalue())
+    assert {"total", "by_outcome", "by_category", "tickets_per_s"} <= set(summary)
+    assert summary["total"] == Ticket.objects.count() == Decision.objects.count()
+    assert sum(summary["by_outcome"].values()) == sum(summary["by_category"].values()) == summary["total"]
+    assert set(summary["by_category"]) <= {*categories, "(none)"}
+    assert summary["tickets_per_s"] > 0 and summary["sent"] == summary["by_outcome"].get("resolve", 0)
+    assert Decision.objects.get(ticket=fresh[1]).outcome == Outcome.ESCALATE
+
+    again = StringIO()
+    call_command("triage", "--json", stdout=again)
+    assert json.loads(again.getvalue())["total"] == 0  # nothing left without a Decision
+
+
+def test_triage_command_table_and_limit(trained):
+    make_ticket(CONFIDENT)
+    out = StringIO()
+
+    call_command("triage", "--limit", "5", stdout=out, stderr=StringIO())
+
+    text = out.getvalue()
+    assert text.startswith("Triaged 5 tickets") and "tickets/s" in text and "outcome" in text
+    assert Decision.objects.count() == 5
+
+
+@pytest.fixture
+def qcluster(trained, monkeypatch):
+    """A real ``manage.py qcluster`` on the test database; tasks are enqueued, not run in-process."""
+    monkeypatch.setattr(Conf, "SYNC", False)
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DB_NAME": db["NAME"],
+        "DB_HOST": db["HOST"],
+        "Q_SYNC": "0",
+        "Q_WORKERS": "1",
+        "SWITCHBOARD_VAR_DIR": str(settings.VAR_DIR),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "qcluster"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    yield proc
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_triage_task_runs_on_a_real_cluster(trained, categories, qcluster):  # noqa: F811
+    assert get_active_classifier().predict([CONFIDENT])[0].confidence >= 0.5
+    categories["password-reset"].auto_threshold = 0.5
+    categories["password-reset"].save()
+    with transaction.atomic():
+        ticket = make_ticket(CONFIDENT)
+        ticket_triage_enqueue(ticket_id=ticket.pk)  # enqueued when this transaction commits
+
+    deadline = time.monotonic() + 60
+    while not Decision.objects.filter(ticket=ticket).exists():
+        assert qcluster.poll() is None, qcluster.stdout.read().decode()[-3000:]
+        assert time.monotonic() < deadline, "the cluster did not triage the ticket within 60 s"
+        time.sleep(0.2)
+
+    decision = Decision.objects.get(ticket=ticket)
+    assert decision.outcome == Outcome.RESOLVE and decision.sent
+    assert decision.category.slug == "password-reset"
+    assert Message.objects.filter(ticket=ticket, author_kind=AuthorKind.AI).count() == 1
