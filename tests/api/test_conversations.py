@@ -22,7 +22,7 @@ def test_create_stores_page_context_and_returns_a_token(widget):
     ticket = Ticket.objects.get(pk=body["id"])
     assert (ticket.source, ticket.channel) == ("chat", "chat")
     assert ticket.page_url == "https://app.example/pricing"
-    assert ticket.page_context == {"product_area": "pricing", "app": {"plan": "pro"}}
+    assert ticket.page_context == {"area": "pricing", "plan": "pro"}
     assert ticket.contact.email == "mia@studio.example"
     assert [m["author"] for m in body["messages"]] == ["customer"]
     assert body["page"]["product_area"] == "pricing"
@@ -164,7 +164,8 @@ def test_asking_for_a_person_escalates_once(widget):
     ticket = Ticket.objects.get(pk=created["id"])
     assert ticket.status == "escalated"
     handoff = Handoff.objects.get(ticket=ticket)
-    assert handoff.package["why"][0]["name"] == "human_request"
+    assert handoff.package["why"]["kind"] == "human_request"
+    assert handoff.package["why"]["triggers"][0]["evidence"] == "I want to talk to someone"
     assert handoff.package["conversation"][0]["body"] == "How do I change my plan?"
     again = client.post(url, {}, format="json")
     assert again.status_code == 200

@@ -56,7 +56,9 @@ class PageContextSerializer(serializers.Serializer):
         help_text="Product area of the page, e.g. pricing, settings, billing",
     )
     metadata = serializers.DictField(
-        required=False, help_text=f"Any app metadata (plan, feature flags, ids); at most {MAX_METADATA_BYTES} bytes"
+        required=False,
+        help_text=f"Any app metadata (plan, app_version, ids), stored with the area in the ticket's page_context; "
+        f"at most {MAX_METADATA_BYTES} bytes",
     )
 
     def validate_metadata(self, value: dict) -> dict:
@@ -158,7 +160,7 @@ class PageOutSerializer(serializers.Serializer):
     product_area = serializers.SerializerMethodField()
 
     def get_product_area(self, ticket: Ticket) -> str:
-        return str((ticket.page_context or {}).get("product_area", ""))
+        return str((ticket.page_context or {}).get("area", ""))
 
 
 class ConversationSerializer(serializers.Serializer):

@@ -90,7 +90,8 @@ class ConversationCreateView(_ConversationView):
         page = data.get("page", {})
         contact = data.get("contact", {})
         organization = data.get("organization", {})
-        page_context = {"product_area": page.get("product_area", ""), "app": page.get("metadata", {})}
+        # Same shape as the rest of the product (demo workspace, engine): flat app metadata plus "area".
+        page_context = {**page.get("metadata", {}), "area": page.get("product_area", "")}
         ticket, created = ticket_receive(
             source=source,
             external_id=external_id,
@@ -103,7 +104,7 @@ class ConversationCreateView(_ConversationView):
             tier=organization.get("tier", ""),
             page_url=page.get("url", ""),
             page_title=page.get("title", ""),
-            page_context={k: v for k, v in page_context.items() if v},
+            page_context={k: v for k, v in page_context.items() if v not in ("", None)},
             metadata={"api": {"client": client, "idempotency_key": key, "request_fingerprint": fingerprint}},
             message_external_id=f"{source}:{external_id}:{data.get('message_id') or 'first'}",
             language=data.get("language", ""),
