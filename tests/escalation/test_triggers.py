@@ -1,0 +1,107 @@
+"""Hard triggers: whole words, case- and accent-insensitive, per language, with evidence; only current text."""
+
+import importlib
+
+import pytest
+from django.apps import apps as django_apps
+
+from apps.escalation.models import TriggerRule
+from apps.escalation.triggers import DEFAULT_TRIGGER_RULES, TriggerSet, trigger_rules_ensure_defaults, triggers_check
+from apps.workflows.engine import text_now
+
+
+@pytest.fixture
+def rules(db):
+    trigger_rules_ensure_defaults()
+    return TriggerSet.load()
+
+
+def fired(rules, text, tier=""):
+    return [(hit.name, hit.evidence) for hit in rules.check(text=text, tier=tier)]
+
+
+def test_data_migration_installs_the_defaults_and_keeps_edited_rules(db):
+    migration = importlib.import_module("apps.escalation.migrations.0004_default_trigger_rules")
+    TriggerRule.objects.all().delete()
+    TriggerRule.objects.create(name="refund", phrases=["refund*"], queue_slug="finance")
+
+    migration.install(django_apps, None)
+
+    assert set(TriggerRule.objects.values_list("name", flat=True)) == {spec["name"] for spec in DEFAULT_TRIGGER_RULES}
+    assert TriggerRule.objects.get(name="refund").queue_slug == "finance"
+    assert trigger_rules_ensure_defaults() == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I want a REFUND now", [("refund", "REFUND")]),
+        ("It was refunded on Monday but nothing arrived", [("refund", "refunded")]),
+        ("Ich möchte eine Rückerstattung", [("refund", "Rückerstattung")]),
+        ("Je voudrais être remboursé", [("refund", "remboursé")]),
+        ("Quiero un reembolso", [("refund", "reembolso")]),
+        ("Our lawyer will contact you about the GDPR request", [("legal", "lawyer")]),
+        ("Please cancel my subscription", [("cancel-account", "cancel my subscription")]),
+        ("Ich will mein Abo KÜNDIGEN", [("cancel-account", "KÜNDIGEN")]),
+        ("The whole site is down since 7am", [("outage", "is down")]),
+        ("I think my account was hacked", [("security-breach", "hacked")]),
+        ("I am disputing this charge with my bank", [("chargeback", "disputing")]),
+        ("Can I speak to a human please?", [("human-request", "speak to a human")]),
+        ("Ich möchte mit einem Mitarbeiter sprechen", [("human-request", "mit einem Mitarbeiter sprechen")]),
+        ("Je veux parler a un humain", [("human-request", "parler a un humain")]),  # accent typed without
+        ("Quiero hablar con una persona", [("human-request", "hablar con una persona")]),
+    ],
+)
+def test_keyword_rules_fire_with_the_matched_text_as_evidence(rules, text, expected):
+    assert fired(rules, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How do I download the report?",  # "down" inside a word
+        "I need manager access for Dana",  # not a request for a human
+        "Sue from accounting sent the invoice",
+        "Scroll down to the export button",
+    ],
+)
+def test_whole_words_only(rules, text):
+    assert fired(rules, text) == []
+
+
+def test_a_star_matches_any_ending_of_the_word_only(rules):
+    assert fired(rules, "Is the deposit refundable?") == [("refund", "refundable")]
+    assert fired(rules, "The prefund balance") == []
+
+
+def test_hits_are_ordered_by_priority_and_carry_queue_and_snippet(rules):
+    hits = rules.check(text="We were hacked and I want a refund. Let me talk to a person.", tier="enterprise")
+    assert [h.name for h in hits] == ["security-breach", "refund", "enterprise-tier", "human-request"]
+    assert hits[0].queue == "security" and hits[0].priority == "urgent"
+    assert "We were hacked and" in hits[0].snippet
+    assert hits[2].evidence == "tier=enterprise"
+
+
+def test_disabled_and_edited_rules_are_respected(rules):
+    TriggerRule.objects.filter(name="refund").update(enabled=False)
+    TriggerRule.objects.create(
+        name="bereavement", phrases=["bereavement", "compassion discount"], queue_slug="billing"
+    )
+    assert [h.name for h in triggers_check(text="A refund and a bereavement discount?")] == ["bereavement"]
+    assert [h.evidence for h in triggers_check(text="Do you have a compassion discount?")] == ["compassion discount"]
+
+
+def test_current_text_drops_quoted_history_signatures_and_disclaimers(rules):
+    body = (
+        "Thanks, that fixed it!\n\nBest regards,\nJo\n\n"
+        "This message may contain legal privileged information.\n\n"
+        "On Tue, 3 Jun 2025 at 10:12, Example Support <support@example.com> wrote:\n"
+        "> If you'd rather cancel the add-on we can discuss a refund of this month's fee.\n"
+    )
+    assert text_now(body) == "Thanks, that fixed it!"
+    assert fired(rules, text_now(body)) == []
+    german = "Danke!\n\nAm 03.06.2025 um 10:12 schrieb Support <s@example.com>:\n> Rückerstattung möglich"
+    assert text_now(german) == "Danke!"
+    inline = "My answer is below.\n> you could ask for a refund\nStill broken."
+    assert fired(rules, text_now(inline)) == []
+    assert "Still broken." in text_now(inline)
