@@ -156,6 +156,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status" / "channel" choice field: name each choice set once.
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "apps.tickets.choices.TicketStatus",
+        "DraftStatusEnum": "apps.workflows.choices.DraftStatus",
+        "HandoffStatusEnum": "apps.escalation.choices.HandoffStatus",
+        "ChannelEnum": "apps.tickets.choices.Channel",
+        "PriorityEnum": "apps.tickets.choices.Priority",
+        "TierEnum": "apps.tickets.choices.Tier",
+    },
 }
 # The chat widget's public key (one per workspace; it is visible in page source, it only identifies the workspace).
 WIDGET_PUBLIC_KEY = env("WIDGET_PUBLIC_KEY", default="sb_pk_demo")
