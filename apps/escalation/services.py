@@ -1,7 +1,10 @@
-"""Escalation writes: handing a ticket to a human queue with its handoff package."""
+"""Escalation writes: handing a ticket to a human queue with its handoff package; claim, resolve, reassign."""
 
 from django.db import transaction
+from django.utils import timezone
 
+from apps.core.errors import ConflictError, ValidationError
+from apps.escalation.choices import HandoffStatus
 from apps.escalation.models import Handoff, Queue
 from apps.tickets.choices import TicketStatus
 from apps.tickets.models import Ticket
@@ -46,4 +49,87 @@ def handoff_create(
     ticket.status = TicketStatus.ESCALATED
     ticket.priority = handoff.priority
     ticket.save(update_fields=["queue", "status", "priority", "updated_at"])
+    return handoff
+
+
+def _locked_handoff(handoff_id: int) -> Handoff:
+    handoff = (
+        Handoff.objects.select_for_update(of=("self",))
+        .select_related("ticket", "claimed_by")
+        .filter(pk=handoff_id)
+        .first()
+    )
+    if handoff is None:
+        raise ValidationError(f"Handoff {handoff_id} does not exist.", extra={"handoff_id": handoff_id})
+    if handoff.status == HandoffStatus.RESOLVED:
+        raise ConflictError(f"Handoff {handoff_id} is already resolved.", extra={"handoff_id": handoff_id})
+    return handoff
+
+
+@transaction.atomic
+def handoff_claim(*, handoff_id: int, user) -> Handoff:
+    """``user`` takes handoff ``handoff_id``: status ``claimed``, the ticket assigned to them.
+
+    Claiming your own claimed handoff again changes nothing. Raises ``ValidationError`` (unknown handoff) and
+    ``ConflictError`` when it is resolved or claimed by someone else (row lock: two agents claiming at once get
+    one winner).
+    """
+    handoff = _locked_handoff(handoff_id)
+    if handoff.status == HandoffStatus.CLAIMED:
+        if handoff.claimed_by_id == user.pk:
+            return handoff
+        who = handoff.claimed_by.get_username() if handoff.claimed_by else "someone else"
+        raise ConflictError(f"Handoff {handoff_id} was already claimed by {who}.", extra={"handoff_id": handoff_id})
+    handoff.status = HandoffStatus.CLAIMED
+    handoff.claimed_by = user
+    handoff.claimed_at = timezone.now()
+    handoff.save(update_fields=["status", "claimed_by", "claimed_at", "updated_at"])
+    ticket = handoff.ticket
+    ticket.assignee = user
+    ticket.save(update_fields=["assignee", "updated_at"])
+    return handoff
+
+
+@transaction.atomic
+def handoff_resolve(*, handoff_id: int, user) -> Handoff:
+    """Mark handoff ``handoff_id`` resolved by ``user`` (claiming it first when it is still open) and resolve its
+    ticket. Raises ``ValidationError`` (unknown handoff) and ``ConflictError`` (already resolved, or claimed by
+    someone else)."""
+    handoff = _locked_handoff(handoff_id)
+    if handoff.status == HandoffStatus.CLAIMED and handoff.claimed_by_id not in (None, user.pk):
+        who = handoff.claimed_by.get_username() if handoff.claimed_by else "someone else"
+        raise ConflictError(f"Handoff {handoff_id} is claimed by {who}: only they can resolve it.")
+    now = timezone.now()
+    if handoff.claimed_by_id is None:
+        handoff.claimed_by, handoff.claimed_at = user, now
+    handoff.status = HandoffStatus.RESOLVED
+    handoff.resolved_at = now
+    handoff.save(update_fields=["status", "claimed_by", "claimed_at", "resolved_at", "updated_at"])
+    ticket = handoff.ticket
+    ticket.status = TicketStatus.RESOLVED
+    ticket.resolved_at = ticket.resolved_at or now
+    ticket.assignee = ticket.assignee or user
+    ticket.save(update_fields=["status", "resolved_at", "assignee", "updated_at"])
+    return handoff
+
+
+@transaction.atomic
+def handoff_reassign(*, handoff_id: int, queue_slug: str, user) -> Handoff:
+    """Move handoff ``handoff_id`` to the queue ``queue_slug``; it becomes open (unclaimed) there.
+
+    Raises ``ValidationError`` for an unknown handoff or queue and ``ConflictError`` when it is resolved.
+    """
+    queue = Queue.objects.filter(slug=queue_slug).first()
+    if queue is None:
+        raise ValidationError(f"Queue {queue_slug!r} does not exist.", extra={"queue": queue_slug})
+    handoff = _locked_handoff(handoff_id)
+    handoff.queue = queue
+    handoff.status = HandoffStatus.OPEN
+    handoff.claimed_by = None
+    handoff.claimed_at = None
+    handoff.save(update_fields=["queue", "status", "claimed_by", "claimed_at", "updated_at"])
+    ticket = handoff.ticket
+    ticket.queue = queue
+    ticket.assignee = None
+    ticket.save(update_fields=["queue", "assignee", "updated_at"])
     return handoff

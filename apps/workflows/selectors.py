@@ -1,0 +1,305 @@
+"""Reads for the review queue: pending drafts with their SLA due time, filters with counts, and one draft's
+full context (conversation, decision, trace).
+
+Data source: ``workflows.Draft`` / ``Decision`` / ``Category`` and ``tickets.Ticket`` / ``Organization`` /
+``Contact`` / ``Message``. All lists are built with a fixed number of queries whatever the queue length.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, NullIf
+from django.http import QueryDict
+from django.utils import timezone
+
+from apps.tickets.choices import AuthorKind, Channel, Priority, Tier
+from apps.tickets.models import Message
+from apps.workflows.choices import DraftStatus
+from apps.workflows.models import Draft
+
+# First-response targets (minutes) by customer tier; urgent and high priority halve them. The review queue sorts
+# by the due time these give until SLA policies (business hours, holidays) store due times on tickets.
+FIRST_RESPONSE_TARGET_MINUTES = {Tier.ENTERPRISE: 60, Tier.BUSINESS: 120, Tier.PRO: 240, Tier.FREE: 1440}
+DEFAULT_TARGET_MINUTES = 480
+URGENT_PRIORITIES = (Priority.URGENT, Priority.HIGH)
+
+# Age buckets (waiting time) for the age filter: (value, label, lower bound, upper bound).
+AGE_BUCKETS = [
+    ("lt1h", "< 1 hour", timedelta(0), timedelta(hours=1)),
+    ("1-4h", "1–4 hours", timedelta(hours=1), timedelta(hours=4)),
+    ("4-24h", "4–24 hours", timedelta(hours=4), timedelta(hours=24)),
+    ("gt1d", "> 1 day", timedelta(hours=24), None),
+]
+NO_VALUE = "none"
+LIST_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class ReviewFilters:
+    """The review queue's filters (each a single value; empty = any). ``age`` is one of ``AGE_BUCKETS``."""
+
+    queue: str = ""
+    category: str = ""
+    channel: str = ""
+    tier: str = ""
+    language: str = ""
+    age: str = ""
+
+    FIELDS = ("queue", "category", "channel", "tier", "language", "age")
+
+    @classmethod
+    def from_query(cls, query: QueryDict) -> ReviewFilters:
+        """Filters from a request's GET (or POST) parameters; unknown parameters are ignored."""
+        return cls(**{name: (query.get(name) or "").strip()[:100] for name in cls.FIELDS})
+
+    def active(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in self.FIELDS if getattr(self, name)}
+
+    def querystring(self, **changes: str) -> str:
+        """URL query string of these filters with ``changes`` applied (empty value removes a filter)."""
+        values = {**self.active(), **changes}
+        query = QueryDict(mutable=True)
+        for name in self.FIELDS:
+            if values.get(name):
+                query[name] = values[name]
+        return query.urlencode()
+
+
+@dataclass
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    querystring: str
+
+
+@dataclass
+class Facet:
+    name: str
+    label: str
+    options: list[FacetOption] = field(default_factory=list)
+    clear_querystring: str = ""
+
+
+@dataclass
+class ReviewCounts:
+    """Counts of pending drafts: ``total`` (no filter), ``matching`` (all filters) and one facet per filter."""
+
+    total: int
+    matching: int
+    facets: list[Facet]
+
+
+def _target_interval() -> Case:
+    whens = [
+        When(
+            ticket__organization__tier=tier,
+            ticket__priority__in=URGENT_PRIORITIES,
+            then=Value(timedelta(minutes=minutes / 2)),
+        )
+        for tier, minutes in FIRST_RESPONSE_TARGET_MINUTES.items()
+    ]
+    whens += [
+        When(ticket__organization__tier=tier, then=Value(timedelta(minutes=minutes)))
+        for tier, minutes in FIRST_RESPONSE_TARGET_MINUTES.items()
+    ]
+    return Case(*whens, default=Value(timedelta(minutes=DEFAULT_TARGET_MINUTES)), output_field=DurationField())
+
+
+def _age_bucket(now: datetime) -> Case:
+    whens = []
+    for value, _, _low, high in AGE_BUCKETS:
+        if high is None:
+            continue
+        whens.append(When(waiting_since__gt=now - high, then=Value(value)))
+    return Case(*whens, default=Value(AGE_BUCKETS[-1][0]), output_field=CharField())
+
+
+def pending_drafts(*, now: datetime | None = None) -> QuerySet[Draft]:
+    """Pending drafts annotated for the queue (see ``drafts_annotated``), no filter, no order."""
+    return drafts_annotated(Draft.objects.filter(status=DraftStatus.PENDING), now=now)
+
+
+def drafts_annotated(queryset: QuerySet[Draft], *, now: datetime | None = None) -> QuerySet[Draft]:
+    """``queryset`` of drafts with the review queue's annotations.
+
+    Annotations: ``waiting_since`` (ticket creation before the first response, else when the draft was made),
+    ``due_at`` (``waiting_since`` + the tier's first-response target), ``queue_slug`` / ``queue_name`` (the
+    ticket's queue, else the category's default queue, else ``none``), ``language_code``, ``age_bucket`` and
+    ``is_stale`` (the customer wrote after the draft was prepared).
+    """
+    now = now or timezone.now()
+    newer_customer_message = Message.objects.filter(
+        ticket_id=OuterRef("ticket_id"),
+        author_kind=AuthorKind.CUSTOMER,
+        is_internal=False,
+        created_at__gt=OuterRef("created_at"),
+    )
+    return queryset.annotate(
+        waiting_since=Case(
+            When(ticket__first_response_at__isnull=True, then=F("ticket__created_at")),
+            default=F("created_at"),
+            output_field=DateTimeField(),
+        )
+    ).annotate(
+        due_at=ExpressionWrapper(F("waiting_since") + _target_interval(), output_field=DateTimeField()),
+        queue_slug=Coalesce(F("ticket__queue__slug"), F("decision__category__default_queue__slug"), Value(NO_VALUE)),
+        queue_name=Coalesce(F("ticket__queue__name"), F("decision__category__default_queue__name"), Value("No queue")),
+        language_code=Coalesce(
+            NullIf(F("ticket__language"), Value("")),
+            NullIf(F("ticket__contact__language"), Value("")),
+            Value(NO_VALUE),
+        ),
+        age_bucket=_age_bucket(now),
+        is_stale=Exists(newer_customer_message),
+    )
+
+
+def _filter_q(filters: ReviewFilters) -> Q:
+    q = Q()
+    if filters.queue:
+        q &= Q(queue_slug=filters.queue)
+    if filters.category:
+        q &= (
+            Q(decision__category__isnull=True)
+            if filters.category == NO_VALUE
+            else Q(decision__category__slug=filters.category)
+        )
+    if filters.channel:
+        q &= Q(ticket__channel=filters.channel)
+    if filters.tier:
+        q &= (
+            Q(ticket__organization__isnull=True)
+            if filters.tier == NO_VALUE
+            else Q(ticket__organization__tier=filters.tier)
+        )
+    if filters.language:
+        q &= Q(language_code=filters.language)
+    if filters.age:
+        q &= Q(age_bucket=filters.age)
+    return q
+
+
+def review_queue_list(*, filters: ReviewFilters, now: datetime | None = None) -> QuerySet[Draft]:
+    """Pending drafts matching ``filters``, soonest SLA due first (then oldest), with ticket, customer and
+    decision selected: one query for any number of rows. See ``pending_drafts`` for the annotations."""
+    return (
+        pending_drafts(now=now)
+        .filter(_filter_q(filters))
+        .select_related("ticket__organization", "ticket__contact", "decision__category", "ticket__queue")
+        .order_by("due_at", "id")
+    )
+
+
+def review_queue_counts(*, filters: ReviewFilters, now: datetime | None = None) -> ReviewCounts:
+    """Counts per filter value, each counted with the *other* active filters applied (so a choice shows what
+    it would give). One grouped query over all pending drafts."""
+    dims = {
+        "queue": ("queue_slug", "queue_name"),
+        "category": ("decision__category__slug", "decision__category__name"),
+        "channel": ("ticket__channel", None),
+        "tier": ("ticket__organization__tier", None),
+        "language": ("language_code", None),
+        "age": ("age_bucket", None),
+    }
+    columns = [c for pair in dims.values() for c in pair if c]
+    rows = list(pending_drafts(now=now).values(*columns).annotate(n=Count("id")).order_by())
+    labels = {
+        "channel": dict(Channel.choices),
+        "tier": dict(Tier.choices),
+        "age": {value: label for value, label, *_ in AGE_BUCKETS},
+    }
+    active = filters.active()
+
+    def value_of(row: dict, name: str) -> str:
+        return row[dims[name][0]] or NO_VALUE
+
+    def matches(row: dict, skip: str | None) -> bool:
+        return all(value_of(row, name) == wanted for name, wanted in active.items() if name != skip)
+
+    facets = []
+    for name, (_column, label_column) in dims.items():
+        counts: Counter[str] = Counter()
+        names: dict[str, str] = {}
+        for row in rows:
+            if matches(row, name):
+                value = value_of(row, name)
+                counts[value] += row["n"]
+                if label_column:
+                    names[value] = row[label_column] or "None"
+        selected = getattr(filters, name)
+        if selected and selected not in counts:
+            counts[selected] = 0
+        if name == "age":
+            values = [v for v, *_ in AGE_BUCKETS if v in counts]
+        else:
+            values = sorted(counts, key=lambda v: (-counts[v], v))
+        facet = Facet(
+            name=name,
+            label={"age": "Waiting", "tier": "Tier"}.get(name, name.title()),
+            clear_querystring=filters.querystring(**{name: ""}),
+        )
+        for value in values:
+            label = names.get(value) or labels.get(name, {}).get(value) or (value if value != NO_VALUE else "None")
+            facet.options.append(
+                FacetOption(
+                    value=value,
+                    label=label,
+                    count=counts[value],
+                    selected=value == selected,
+                    querystring=filters.querystring(**{name: "" if value == selected else value}),
+                )
+            )
+        facets.append(facet)
+    return ReviewCounts(
+        total=sum(r["n"] for r in rows),
+        matching=sum(r["n"] for r in rows if matches(r, None)),
+        facets=facets,
+    )
+
+
+def draft_detail(*, draft_id: int, now: datetime | None = None) -> Draft | None:
+    """Draft ``draft_id`` (any status) with everything the draft view shows: ticket, customer, queue, decision
+    and category, reviewer, and ``ticket.visible_messages`` (oldest first, internal notes excluded). Annotated
+    like ``pending_drafts``. Three queries; ``None`` when it doesn't exist."""
+    visible = Message.objects.filter(is_internal=False).select_related("author_user").order_by("created_at", "id")
+    return (
+        drafts_annotated(Draft.objects.filter(pk=draft_id), now=now)
+        .select_related(
+            "ticket__organization", "ticket__contact", "ticket__queue", "decision__category", "reviewed_by"
+        )
+        .prefetch_related(Prefetch("ticket__messages", queryset=visible, to_attr="visible_messages"))
+        .first()
+    )
+
+
+def review_queue_next(*, after: Draft, filters: ReviewFilters, now: datetime | None = None) -> Draft | None:
+    """The pending draft that follows ``after`` in the queue order (due time, id) under ``filters``; the first
+    one when none follows. ``after`` needs ``due_at`` (as annotated by ``draft_detail``)."""
+    queue = review_queue_list(filters=filters, now=now).exclude(pk=after.pk)
+    due = getattr(after, "due_at", None)
+    if due is not None:
+        following = queue.filter(Q(due_at__gt=due) | Q(due_at=due, id__gt=after.pk)).first()
+        if following is not None:
+            return following
+    return queue.first()

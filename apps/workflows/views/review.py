@@ -1,0 +1,263 @@
+"""The review queue: pending drafts beside the selected draft's full context, and the approve / edit / reject
+actions. One view serves the page and its fragments (``#draft-list`` polled every 10 s, ``#draft-detail``);
+actions return the next draft's detail with the counts, the flash message and the row removal out of band.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import push_url
+
+from apps.core.errors import ApplicationError, ConflictError, ValidationError
+from apps.core.permissions import ALL_ROLES, role_required
+from apps.workflows.choices import DraftStatus
+from apps.workflows.models import Draft
+from apps.workflows.selectors import (
+    FIRST_RESPONSE_TARGET_MINUTES,
+    LIST_LIMIT,
+    ReviewFilters,
+    draft_detail,
+    review_queue_counts,
+    review_queue_list,
+    review_queue_next,
+)
+from apps.workflows.services.drafts import RejectReason, draft_approve, draft_edit_send, draft_reject, steps_in_words
+
+TEMPLATE = "workflows/review_queue.html"
+HIDDEN_TRACE_KEYS = {"step", "ms", "customer", "runner_ups", "hits", "citations", "page"}
+
+
+def _url(draft_id: int | None, filters: ReviewFilters) -> str:
+    base = reverse("workflows:draft_detail", args=[draft_id]) if draft_id else reverse("workflows:review_queue")
+    query = filters.querystring()
+    return f"{base}?{query}" if query else base
+
+
+def _trace_steps(trace: dict) -> list[dict]:
+    """The trace's steps for display: name, milliseconds and the simple details as (key, value) pairs."""
+    steps = []
+    for step in trace.get("steps", []) if isinstance(trace, dict) else []:
+        details = [
+            (key.replace("_", " "), value)
+            for key, value in step.items()
+            if key not in HIDDEN_TRACE_KEYS and not isinstance(value, dict | list)
+        ]
+        steps.append({"name": step.get("step", "?"), "ms": step.get("ms"), "details": details})
+    return steps
+
+
+def _citation(cited) -> dict:
+    """A cited knowledge passage as ``{"label", "url"}`` (the engine records ``source_id`` strings)."""
+    if isinstance(cited, dict):
+        return {"label": cited.get("title") or cited.get("source_id") or "passage", "url": cited.get("url", "")}
+    return {"label": str(cited), "url": ""}
+
+
+def _why_draft(draft: Draft) -> str:
+    """Why this reply waits for a person instead of going out on its own, in words."""
+    decision = draft.decision
+    category = decision.category
+    gate = next((s for s in (decision.trace or {}).get("steps", []) if s.get("step") == "gate"), {})
+    if decision.rollout_state == "assist" and gate.get("band") == "resolve":
+        return (
+            f"The AI was confident enough to answer alone ({gate.get('band_reason', decision.reason)}), but this "
+            "category is in assist rollout: every reply is a draft for review."
+        )
+    if category is not None and decision.confidence is not None:
+        return (
+            f"The AI was fairly sure but not sure enough to send: confidence {decision.confidence:.2f} is at or above "
+            f"the draft threshold {category.draft_threshold:.2f} and below the auto threshold "
+            f"{category.auto_threshold:.2f} of {category.name}."
+        )
+    return decision.reason or "The decision did not record a reason."
+
+
+def _detail_context(draft: Draft | None) -> dict:
+    if draft is None:
+        return {"draft": None}
+    decision = draft.decision
+    trace = decision.trace or {}
+    compose = next((s for s in trace.get("steps", []) if s.get("step") == "compose"), {})
+    customer_messages = [m for m in draft.ticket.visible_messages if m.author_kind == "customer"]
+    new_messages = [m for m in customer_messages if m.created_at > draft.created_at]
+    diff = ""
+    if draft.status == DraftStatus.EDITED and draft.sent_body:
+        diff = "\n".join(
+            difflib.unified_diff(
+                draft.body.splitlines(), draft.sent_body.splitlines(), "AI draft", "sent", lineterm="", n=1
+            )
+        )
+    return {
+        "draft": draft,
+        "decision": decision,
+        "ticket": draft.ticket,
+        "conversation": draft.ticket.visible_messages,
+        "new_message_ids": {m.pk for m in new_messages},
+        "trace_steps": _trace_steps(trace),
+        "steps_in_words": steps_in_words(trace.get("steps", [])),
+        "citations": [_citation(c) for c in compose.get("citations") or []],
+        "why_draft": _why_draft(draft),
+        "shape": "email" if draft.ticket.channel in ("email", "web") else "chat",
+        "diff": diff,
+        "reject_reasons": RejectReason.choices,
+        "reject_label": dict(RejectReason.choices).get(draft.reject_reason, draft.reject_reason),
+        "is_pending": draft.status == DraftStatus.PENDING,
+    }
+
+
+def _page_context(filters: ReviewFilters, selected: Draft | None) -> dict:
+    now = timezone.now()
+    drafts = list(review_queue_list(filters=filters, now=now)[:LIST_LIMIT])
+    counts = review_queue_counts(filters=filters, now=now)
+    return {
+        "filters": filters,
+        "filter_qs": filters.querystring(),
+        "drafts": drafts,
+        "counts": counts,
+        "now": now,
+        "list_limit": LIST_LIMIT,
+        "targets": FIRST_RESPONSE_TARGET_MINUTES,
+        **_detail_context(selected),
+    }
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def review_queue(request: HttpRequest, draft_id: int | None = None) -> HttpResponse:
+    """The review queue page (``/workflows/review/``, ``/workflows/review/<id>/``) and its fragments:
+    ``#draft-list`` (with the counts out of band; polled every 10 s) and ``#draft-detail``."""
+    filters = ReviewFilters.from_query(request.GET)
+    target = request.htmx.target if request.htmx else None
+    if target == "draft-list":
+        now = timezone.now()
+        context = {
+            "filters": filters,
+            "filter_qs": filters.querystring(),
+            "drafts": list(review_queue_list(filters=filters, now=now)[:LIST_LIMIT]),
+            "counts": review_queue_counts(filters=filters, now=now),
+            "now": now,
+            "list_limit": LIST_LIMIT,
+            "oob": True,
+        }
+        return HttpResponse(
+            render_to_string(f"{TEMPLATE}#draft-list", context, request)
+            + render_to_string(f"{TEMPLATE}#queue-counts", context, request)
+        )
+    selected = None
+    if draft_id is not None:
+        selected = draft_detail(draft_id=draft_id)
+        if selected is None:
+            raise Http404("No such draft.")
+    if target == "draft-detail":
+        context = {"filters": filters, "filter_qs": filters.querystring(), **_detail_context(selected)}
+        return render(request, f"{TEMPLATE}#draft-detail", context)
+    context = _page_context(filters, selected)
+    if selected is None and context["drafts"]:
+        context.update(_detail_context(draft_detail(draft_id=context["drafts"][0].pk)))
+    return render(request, TEMPLATE, context)
+
+
+def _version(request: HttpRequest) -> int:
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        raise ValidationError("The form is missing the draft version: reload the page.") from None
+
+
+def _act(request: HttpRequest, draft_id: int, action: str) -> HttpResponse:
+    filters = ReviewFilters.from_query(request.GET)
+    confirm_stale = request.POST.get("confirm_stale") == "1"
+    error: ApplicationError | None = None
+    try:
+        version = _version(request)
+        if action == "approve":
+            draft = draft_approve(draft_id=draft_id, version=version, user=request.user, confirm_stale=confirm_stale)
+            text = f"Sent the AI's reply on ticket #{draft.ticket_id}."
+        elif action == "edit":
+            draft = draft_edit_send(
+                draft_id=draft_id,
+                version=version,
+                user=request.user,
+                body=request.POST.get("body", ""),
+                confirm_stale=confirm_stale,
+            )
+            text = f"Sent your edited reply on ticket #{draft.ticket_id}."
+        else:
+            draft = draft_reject(
+                draft_id=draft_id,
+                version=version,
+                user=request.user,
+                reason=request.POST.get("reason", ""),
+                note=request.POST.get("note", ""),
+            )
+            text = f"Rejected the draft; ticket #{draft.ticket_id} is escalated with its handoff package."
+    except ApplicationError as exc:
+        error = exc
+    if not request.htmx:
+        if error:
+            messages.error(request, error.message)
+            return redirect(_url(draft_id, filters))
+        messages.success(request, text)
+        return redirect(_url(None, filters))
+
+    acted = draft_detail(draft_id=draft_id)
+    if acted is None:
+        raise Http404("No such draft.")
+    now = timezone.now()
+    if error is None:
+        shown = review_queue_next(after=acted, filters=filters, now=now)
+        shown = draft_detail(draft_id=shown.pk, now=now) if shown else None
+        status = 200
+        flash = {"level": "success", "text": text}
+    else:
+        shown = acted
+        status = 409 if isinstance(error, ConflictError) else 422
+        flash = {"level": "error", "text": error.message}
+    context = {
+        "filters": filters,
+        "filter_qs": filters.querystring(),
+        "counts": review_queue_counts(filters=filters, now=now),
+        "oob": True,
+        "flash": flash,
+        "removed_id": acted.pk if acted.status != DraftStatus.PENDING else None,
+        "edit_body": request.POST.get("body") if error and action == "edit" else None,
+        "open_form": action if error and action in ("edit", "reject") else "",
+        **_detail_context(shown),
+    }
+    body = "".join(
+        render_to_string(f"{TEMPLATE}#{name}", context, request)
+        for name in ("draft-detail", "queue-counts", "flash", "row-removed")
+    )
+    response = HttpResponse(body, status=status)
+    if error is None:
+        push_url(response, _url(shown.pk if shown else None, filters))
+    return response
+
+
+@require_POST
+@role_required(*ALL_ROLES)
+def draft_approve_view(request: HttpRequest, draft_id: int) -> HttpResponse:
+    """Approve: send the draft as is (``version`` in the form). HTMX gets the next draft's detail."""
+    return _act(request, draft_id, "approve")
+
+
+@require_POST
+@role_required(*ALL_ROLES)
+def draft_edit_view(request: HttpRequest, draft_id: int) -> HttpResponse:
+    """Edit then send (``version``, ``body``)."""
+    return _act(request, draft_id, "edit")
+
+
+@require_POST
+@role_required(*ALL_ROLES)
+def draft_reject_view(request: HttpRequest, draft_id: int) -> HttpResponse:
+    """Reject with a reason (``version``, ``reason``, ``note``): the ticket escalates."""
+    return _act(request, draft_id, "reject")

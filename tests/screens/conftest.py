@@ -1,0 +1,95 @@
+"""Fixtures for the screens: drafts with a realistic trace, handoffs with a package."""
+
+import pytest
+
+from apps.workflows.choices import RolloutState
+from tests.factories import (
+    CategoryFactory,
+    DecisionFactory,
+    DraftFactory,
+    MessageFactory,
+    OrganizationFactory,
+    QueueFactory,
+    TicketFactory,
+)
+
+
+def make_trace(slug: str, confidence: float) -> dict:
+    """A Decision trace shaped like the triage engine's (apps/workflows/engine)."""
+    return {
+        "version": 1,
+        "steps": [
+            {"step": "context", "ms": 0.4, "tier": "pro", "channel": "email", "turn": 1, "text_chars": 80},
+            {
+                "step": "classify",
+                "ms": 3.1,
+                "classifier": "tfidf+wordllama",
+                "category": slug,
+                "confidence": confidence,
+                "runner_ups": [{"category": "billing/refund", "confidence": 0.12}],
+                "out_of_scope": False,
+            },
+            {"step": "triggers", "ms": 0.2, "rules": 12, "hits": []},
+            {
+                "step": "gate",
+                "ms": 0.0,
+                "rollout_state": "auto",
+                "band": "draft",
+                "band_reason": f"confidence {confidence:.2f} ≥ draft threshold 0.60",
+                "outcome": "draft",
+                "effect": "draft",
+            },
+            {
+                "step": "compose",
+                "ms": 5.0,
+                "provider": "offline",
+                "model": "offline-composer",
+                "citations": ["KB-212"],
+            },
+            {"step": "decide", "ms": 0.0, "outcome": "draft", "effect": "draft", "reason": "draft band"},
+        ],
+        "total_ms": 8.7,
+        "effect": "draft",
+        "why": "draft_band",
+    }
+
+
+def make_draft(*, category=None, tier="pro", channel="email", confidence=0.74, body=None, subject=None, **ticket):
+    """A pending draft on a ticket with one customer message, decided by a traced Decision."""
+    category = category or CategoryFactory(slug="billing/invoice-copy", name="Invoice copy")
+    org = OrganizationFactory(tier=tier)
+    ticket_obj = TicketFactory(
+        organization=org,
+        contact__organization=org,
+        channel=channel,
+        subject=subject or "Where can I download my invoice?",
+        **ticket,
+    )
+    MessageFactory(ticket=ticket_obj, body="Hi, I need last month's invoice as a PDF for our accounts team.")
+    decision = DecisionFactory(
+        ticket=ticket_obj,
+        turn=1,
+        category=category,
+        confidence=confidence,
+        runner_ups=[{"category": "billing/refund", "confidence": 0.12}],
+        reply_text=body or "You can download every invoice under Settings → Billing → Invoices.",
+        rollout_state=RolloutState.AUTO,
+        reason=f"confidence {confidence:.2f} ≥ draft threshold 0.60",
+        trace=make_trace(category.slug, confidence),
+    )
+    return DraftFactory(decision=decision)
+
+
+@pytest.fixture
+def billing_queue():
+    return QueueFactory(slug="billing", name="Billing")
+
+
+@pytest.fixture
+def category(billing_queue):
+    return CategoryFactory(slug="billing/invoice-copy", name="Invoice copy", default_queue=billing_queue)
+
+
+@pytest.fixture
+def draft(category):
+    return make_draft(category=category)
