@@ -106,7 +106,7 @@
     ".panel[hidden]{display:none}" +
     "header{display:flex;align-items:center;gap:8px;padding:12px 14px;background:#1f4fd1;color:#fff}" +
     "header h2{flex:1;margin:0;font-size:15px}header button{background:transparent;color:#fff;border:1px solid rgba(255,255,255,.6);" +
-    "border-radius:6px;padding:4px 8px;cursor:pointer;font-size:12px}" +
+    "border-radius:6px;padding:4px 8px;cursor:pointer;font-size:12px}header button:disabled{opacity:.5;cursor:default}" +
     ".log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:8px;background:#f5f7fb}" +
     ".msg{max-width:85%;padding:8px 11px;border-radius:12px;white-space:pre-wrap;word-wrap:break-word;line-height:1.4}" +
     ".msg.customer{align-self:flex-end;background:#1f4fd1;color:#fff;border-bottom-right-radius:3px}" +
