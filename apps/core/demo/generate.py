@@ -32,7 +32,7 @@ def workspace_generate(*, seed: int, tickets: int, now: datetime) -> WorkspaceSp
         numbers.setdefault(org_of_customer[invoice["customer_id"]], []).append(
             (invoice["number"], invoice["amount_due"], invoice["currency"], invoice["created"])
         )
-    generator = HistoryGenerator(rng=rng, orgs=orgs, now=now, billing_numbers=numbers)
+    generator = HistoryGenerator(seed=seed, orgs=orgs, now=now, billing_numbers=numbers)
     history = history_generate(generator=generator, count=tickets)
-    open_tickets = open_tickets_generate(rng=rng, orgs=orgs, now=now, billing=billing, history=generator)
+    open_tickets = open_tickets_generate(orgs=orgs, now=now, billing=billing, history=generator)
     return WorkspaceSpec(orgs=orgs, tickets=history, open_tickets=open_tickets, billing=billing)

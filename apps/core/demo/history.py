@@ -84,10 +84,11 @@ AGENT_FIRST = {u.username: u.first_name for u in USERS}
 class HistoryGenerator:
     """Builds ``TicketSpec`` objects; one instance per seeding run (it holds the random state and context)."""
 
-    def __init__(self, *, rng: random.Random, orgs: list[OrgSpec], now: datetime, billing_numbers: dict[str, list]):
+    def __init__(self, *, seed: int, orgs: list[OrgSpec], now: datetime, billing_numbers: dict[str, list]):
         """``billing_numbers`` maps an organization key to its invoices ``[(number, cents, currency, created)]``
         so billing tickets quote real invoice numbers and amounts."""
-        self.rng, self.orgs, self.now = rng, orgs, now
+        self.seed, self.orgs, self.now = seed, orgs, now
+        self.rng = self.reseed("categories")
         self.billing_numbers = billing_numbers
         self.members = _queue_members()
         self.day_weights = [
@@ -97,6 +98,12 @@ class HistoryGenerator:
         self.paying = [o for o in orgs if o.tier != "free"] or orgs
         self.paying_weights = [o.seats**0.5 for o in self.paying]
         self.outage_start = (now - timedelta(days=23)).replace(hour=14, minute=10, second=0, microsecond=0)
+
+    def reseed(self, key: str) -> random.Random:
+        """Give each ticket its own random stream, so one ticket's draws never shift another's (a ticket's content
+        stays the same for a seed even when ``now`` changes what happens to other tickets)."""
+        self.rng = random.Random(f"{self.seed}:{key}")
+        return self.rng
 
     # -- when -------------------------------------------------------------------------------------------------
     def _created(self, category: DemoCategory, org: OrgSpec) -> datetime:
@@ -210,7 +217,7 @@ class HistoryGenerator:
 
     # -- one ticket -------------------------------------------------------------------------------------------
     def ticket(self, number: int, category: DemoCategory) -> TicketSpec:
-        rng = self.rng
+        rng = self.reseed(f"ticket:{number}")
         if category.slug.startswith("billing"):
             org = rng.choices(self.paying, weights=self.paying_weights)[0]
         else:
@@ -346,7 +353,7 @@ class HistoryGenerator:
 def history_generate(*, generator: HistoryGenerator, count: int) -> list[TicketSpec]:
     """``count`` resolved or in-progress tickets over the last 90 days, spread over categories by their weight
     (every category at least once), oldest first, with email replies threaded by Message-ID."""
-    rng = generator.rng
+    rng = generator.reseed("categories")
     weights = [c.weight for c in CATEGORIES]
     picks = list(CATEGORIES) + rng.choices(CATEGORIES, weights=weights, k=max(count - len(CATEGORIES), 0))
     tickets = [generator.ticket(i, category) for i, category in enumerate(picks[:count], start=1)]

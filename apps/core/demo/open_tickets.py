@@ -3,7 +3,6 @@
 The billing ones are written by the scenario customers (see ``billing.py``) and quote their real amounts.
 """
 
-import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -171,7 +170,7 @@ OPEN_TICKETS: list[OpenTicket] = [
 
 
 def open_tickets_generate(
-    *, rng: random.Random, orgs: list[OrgSpec], now: datetime, billing: BillingSpec, history: HistoryGenerator
+    *, orgs: list[OrgSpec], now: datetime, billing: BillingSpec, history: HistoryGenerator
 ) -> list[TicketSpec]:
     """The scripted ``OPEN_TICKETS`` as new, unclassified tickets created minutes to hours before ``now``.
 
@@ -179,16 +178,19 @@ def open_tickets_generate(
     region), falling back to any account when the workspace is too small to have one.
     """
     by_key = {o.key: o for o in orgs}
+    scenario_orgs = {facts["org_key"] for facts in billing.scenarios.values()}
     tickets: list[TicketSpec] = []
     for n, spec in enumerate(OPEN_TICKETS, start=1):
+        rng = history.reseed(f"open:{n}")
         facts = billing.scenarios.get(spec.scenario, {})
         if spec.scenario and not facts:
             continue
         if facts:
             org = by_key[facts["org_key"]]
         else:
-            pool = [o for o in orgs if o.tier == spec.tier and (not spec.region or o.region == spec.region)]
-            pool = pool or [o for o in orgs if o.tier == spec.tier] or orgs
+            others = [o for o in orgs if o.key not in scenario_orgs] or orgs
+            pool = [o for o in others if o.tier == spec.tier and (not spec.region or o.region == spec.region)]
+            pool = pool or [o for o in others if o.tier == spec.tier] or others
             org = rng.choice(pool)
         contact = org.contacts[0] if facts else rng.choice(org.contacts)
         created = now - timedelta(minutes=spec.minutes_ago, seconds=rng.randint(0, 59))
@@ -209,7 +211,7 @@ def open_tickets_generate(
                 slots.update(held=money(facts["held_amount"], currency))
         body = render(spec.body, Slots(dict(slots), rng))
         if spec.channel == "chat":
-            body = humanize(body, random.Random(n), channel="chat", language=spec.language)
+            body = humanize(body, rng, channel="chat", language=spec.language)
         ticket = TicketSpec(
             external_id=f"demo-open-{n:03d}",
             org_key=org.key,

@@ -28,13 +28,46 @@ _NAME_SUFFIX = {
     ],
     "de": ["GmbH", "Digital GmbH", "Beratung", "Design", "Agentur", "& Partner", "Kommunikation", "Media GmbH"],
 }
+_NAME_WORDS = [
+    "Northwind",
+    "Bluebird",
+    "Brightside",
+    "Copperleaf",
+    "Fieldnote",
+    "Harbor",
+    "Juniper",
+    "Kite",
+    "Lumen",
+    "Maple",
+    "Nimbus",
+    "Oakridge",
+    "Pinecone",
+    "Quarry",
+    "Redwood",
+    "Saltwater",
+    "Tidewater",
+    "Upland",
+    "Vantage",
+    "Willow",
+    "Zephyr",
+    "Atlas",
+    "Beacon",
+    "Cinder",
+    "Driftwood",
+    "Ember",
+    "Fable",
+    "Granite",
+    "Hollow",
+    "Ironbark",
+    "Larkspur",
+]
 
 
 def _org_name(fake: Faker, rng: random.Random, locale: str) -> str:
     lang = "de" if locale == "de_DE" else "en"
     if rng.random() < 0.3:
         return fake[locale].company()
-    base = fake[locale].last_name() if rng.random() < 0.6 else fake[locale].word().title()
+    base = fake[locale].last_name() if rng.random() < 0.6 else rng.choice(_NAME_WORDS)
     return f"{base} {rng.choice(_NAME_SUFFIX[lang])}"
 
 

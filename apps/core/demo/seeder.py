@@ -5,7 +5,6 @@ follow-up steps run afterwards and report what they did or why they were skipped
 """
 
 import importlib
-import inspect
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -118,14 +117,19 @@ def demo_workspace_seed(
     summary.scenarios = {name: by_key[facts["org_key"]] for name, facts in spec.billing.scenarios.items()}
     log(f"Stored the workspace in {time.perf_counter() - started:.1f} s")
     if follow_up:
-        for name, step in (("knowledge", _ingest_knowledge), ("classifier", _train_classifier), ("triage", _triage)):
+        steps = (
+            ("knowledge", "Ingesting the knowledge articles", _ingest_knowledge),
+            ("classifier", "Training the classifier on the labelled history", _train_classifier),
+            ("triage", "Triaging the open tickets", _triage),
+        )
+        for name, doing, step in steps:
+            log(f"{doing}…")
             t0 = time.perf_counter()
             try:
                 result = step()
             except Exception as exc:  # a follow-up step must not undo the seeded workspace
                 result = f"failed: {type(exc).__name__}: {exc}"
             summary.steps.append((name, f"{result} ({time.perf_counter() - t0:.1f} s)"))
-            log(f"{name}: {summary.steps[-1][1]}")
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -307,8 +311,11 @@ def _train_classifier() -> str:
     train = _optional("apps.workflows.classifier", "classifier_train_from_history")
     if train is None:
         return "skipped: apps.workflows.classifier.classifier_train_from_history is not installed"
-    result = train()
-    return f"done: {_describe(result)}"
+    version = train()
+    metrics = getattr(version, "metrics", None) or {}
+    figures = ", ".join(f"{key} {metrics[key]:.3f}" for key in ("accuracy", "macro_f1", "ece") if key in metrics)
+    held = f" on {metrics['n_holdout']} held-out tickets" if "n_holdout" in metrics else ""
+    return f"done: version {getattr(version, 'pk', '?')}, {figures}{held}"
 
 
 def _triage() -> str:
@@ -320,14 +327,6 @@ def _triage() -> str:
         .order_by("created_at")
         .values_list("id", flat=True)
     )
-    params = inspect.signature(triage_batch).parameters
-    result = triage_batch(ticket_ids=ids) if "ticket_ids" in params else triage_batch(ids)
-    return f"done: {len(ids)} open tickets triaged ({_describe(result)})"
-
-
-def _describe(result) -> str:
-    if result is None:
-        return "ok"
-    if isinstance(result, dict):
-        return ", ".join(f"{k}={v}" for k, v in list(result.items())[:6])
-    return str(result)[:200]
+    counts = triage_batch(ids) or {}
+    outcomes = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.get("by_outcome", {}).items()))
+    return f"done: {counts.get('total', len(ids))} of {len(ids)} open tickets triaged ({outcomes or 'no outcomes'})"
