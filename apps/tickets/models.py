@@ -61,15 +61,15 @@ class Ticket(models.Model):
     so the same ticket received twice is stored once.
     """
 
-    source = models.CharField(max_length=32, db_index=True)
+    source = models.CharField(max_length=32)  # indexed by the (source, external_id) constraint
     external_id = models.CharField(max_length=200)
     organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
     )
     contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
-    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.EMAIL, db_index=True)
-    status = models.CharField(max_length=16, choices=TicketStatus.choices, default=TicketStatus.NEW, db_index=True)
-    priority = models.CharField(max_length=16, choices=Priority.choices, default=Priority.NORMAL, db_index=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.EMAIL)
+    status = models.CharField(max_length=16, choices=TicketStatus.choices, default=TicketStatus.NEW)
+    priority = models.CharField(max_length=16, choices=Priority.choices, default=Priority.NORMAL)
     subject = models.CharField(max_length=500, blank=True, default="")
     language = models.CharField(max_length=8, blank=True, default="")
     category = models.ForeignKey(
@@ -103,7 +103,14 @@ class Ticket(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "external_id"], name="ticket_source_external_id_uniq")
         ]
-        indexes = [models.Index(fields=["category", "created_at"], name="ticket_category_created_idx")]
+        # Plain b-tree indexes: db_index=True on a CharField would add a LIKE-pattern index too, which enum
+        # columns never use and every insert pays for (see bench/bench_import.py).
+        indexes = [
+            models.Index(fields=["category", "created_at"], name="ticket_category_created_idx"),
+            models.Index(fields=["channel"], name="ticket_channel_idx"),
+            models.Index(fields=["status"], name="ticket_status_idx"),
+            models.Index(fields=["priority"], name="ticket_priority_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.subject[:60]}" if self.subject else f"#{self.pk}"
@@ -113,13 +120,13 @@ class Message(models.Model):
     """One message in a ticket: from the customer, the AI, an agent, or the system (internal notes too)."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
-    author_kind = models.CharField(max_length=16, choices=AuthorKind.choices, db_index=True)
+    author_kind = models.CharField(max_length=16, choices=AuthorKind.choices)
     author_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     body = models.TextField(blank=True, default="")
     is_internal = models.BooleanField(default=False, help_text="Internal note: never shown to the customer")
     # Deduplication key: email Message-ID, vendor message id, or an idempotency key.
-    external_id = models.CharField(max_length=300, null=True, blank=True, unique=True)
-    email_message_id = models.CharField(max_length=300, blank=True, default="", db_index=True)
+    external_id = models.CharField(max_length=300, null=True, blank=True)  # unique: see Meta.constraints
+    email_message_id = models.CharField(max_length=300, blank=True, default="")
     email_in_reply_to = models.CharField(max_length=300, blank=True, default="")
     email_references = models.JSONField(default=list, blank=True)
     email_headers = models.JSONField(default=dict, blank=True)
@@ -127,6 +134,12 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        # Plain b-tree indexes and a named constraint instead of db_index/unique on CharFields (no LIKE indexes).
+        constraints = [models.UniqueConstraint(fields=["external_id"], name="message_external_id_uniq")]
+        indexes = [
+            models.Index(fields=["author_kind"], name="message_author_kind_idx"),
+            models.Index(fields=["email_message_id"], name="message_email_message_id_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.author_kind} on #{self.ticket_id}"

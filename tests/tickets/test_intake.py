@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from apps.core.errors import ValidationError
+from apps.core.errors import ConflictError, ValidationError
 from apps.tickets.models import Contact, Message, Organization, Ticket
 from apps.tickets.services.intake import message_receive, ticket_receive
 from tests.factories import OrganizationFactory
@@ -72,6 +72,13 @@ def test_ticket_receive_rejects_bad_input_and_writes_nothing():
     with pytest.raises(ValidationError, match="Unknown tier"):
         receive(tier="platinum")
     assert not Ticket.objects.exists() and not Contact.objects.exists()
+
+
+def test_a_message_id_reused_by_another_ticket_is_a_conflict():
+    receive(external_id="a", message_external_id="msg-1")
+    with pytest.raises(ConflictError, match="msg-1"):
+        receive(external_id="b", message_external_id="msg-1")
+    assert Ticket.objects.count() == 1
 
 
 def test_ticket_receive_caps_huge_bodies_with_a_note(settings):

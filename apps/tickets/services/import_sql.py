@@ -135,10 +135,12 @@ def _insert_parts(model: type[Model], provided: dict[str, Expr]) -> tuple[str, s
     return ", ".join(columns), ", ".join(expressions), params
 
 
-def _insert(cursor, model: type[Model], provided: dict[str, Expr], tail: str) -> int:
+def _insert(cursor, model: type[Model], provided: dict[str, Expr], tail: str, tail_params: list | None = None) -> int:
     """Run ``INSERT INTO <model> (…) SELECT … <tail>`` and return the number of rows inserted."""
     columns, expressions, params = _insert_parts(model, provided)
-    cursor.execute(f"INSERT INTO {model._meta.db_table} ({columns}) SELECT {expressions} {tail}", params)
+    cursor.execute(
+        f"INSERT INTO {model._meta.db_table} ({columns}) SELECT {expressions} {tail}", [*params, *(tail_params or [])]
+    )
     return cursor.rowcount
 
 
@@ -247,29 +249,17 @@ def tickets_load(cursor, *, source: str, categories: dict[str, int]) -> int:
 
 
 def messages_load(cursor) -> int:
-    """Insert each new ticket's customer message (``body``, at ``created_at``) and then the agent answer
-    (at ``first_response_at``, else ``resolved_at``, else ``created_at``). Returns the number inserted."""
-    join = "FROM import_new n JOIN import_staging s ON s.external_id = n.external_id"
-    inserted = _insert(
+    """Insert each new ticket's customer message (``body``, at ``created_at``) followed by its agent answer
+    (at ``first_response_at``, else ``resolved_at``, else ``created_at``) in one pass over the new tickets.
+    Returns the number inserted."""
+    return _insert(
         cursor,
         Message,
-        {
-            "ticket_id": "n.id",
-            "author_kind": ("%s", [AuthorKind.CUSTOMER.value]),
-            "body": "s.body",
-            "created_at": "s.created_at",
-        },
-        f"{join} ORDER BY n.id",
+        {"ticket_id": "n.id", "author_kind": "m.kind", "body": "m.body", "created_at": "m.at"},
+        """FROM import_new n JOIN import_staging s ON s.external_id = n.external_id
+           CROSS JOIN LATERAL (VALUES (%s, s.body, s.created_at),
+                                      (%s, s.answer, coalesce(s.first_response_at, s.resolved_at, s.created_at)))
+                AS m (kind, body, at)
+           WHERE m.body <> ''""",
+        [AuthorKind.CUSTOMER.value, AuthorKind.AGENT.value],
     )
-    inserted += _insert(
-        cursor,
-        Message,
-        {
-            "ticket_id": "n.id",
-            "author_kind": ("%s", [AuthorKind.AGENT.value]),
-            "body": "s.answer",
-            "created_at": "coalesce(s.first_response_at, s.resolved_at, s.created_at)",
-        },
-        f"{join} WHERE s.answer <> '' ORDER BY n.id",
-    )
-    return inserted

@@ -106,6 +106,7 @@ def tickets_import(
 
     with transaction.atomic(), connection.cursor() as cursor, open_text(path, result.encoding) as stream:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('tickets_import'))")  # one import at a time
+        cursor.execute("SET LOCAL work_mem = '64MB'")  # joins and sorts of the staged rows stay in memory
         reader = READERS[format](stream, mapping)
         cleaner = RowCleaner(columns=reader.columns, defaults=reader.defaults, now=timezone.now())
         import_sql.staging_create(cursor)

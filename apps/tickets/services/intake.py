@@ -15,7 +15,7 @@ from django.db.models import Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from apps.core.errors import ValidationError
+from apps.core.errors import ConflictError, ValidationError
 from apps.tickets.choices import AuthorKind, Channel, TicketStatus, Tier
 from apps.tickets.importers.fields import FREE_MAIL_DOMAINS, MAX_EXTERNAL_ID, max_text_chars
 from apps.tickets.models import Contact, Message, Organization, Ticket
@@ -111,7 +111,8 @@ def ticket_receive(
     ``body`` is required (capped at ``IMPORT_MAX_TEXT_CHARS``, noted in ``metadata.truncated``);
     ``created_at`` defaults to now. The contact is deduplicated by email (case-insensitive), the organization by
     name or the email's company domain. With ``triage``, ``apps.workflows.tasks.triage_ticket`` is enqueued after
-    commit. Raises ``ValidationError`` for an empty body, unknown channel or tier, or over-long ids.
+    commit. Raises ``ValidationError`` for an empty body, unknown channel or tier, or over-long ids, and
+    ``ConflictError`` when ``message_external_id`` is already stored for another ticket.
     """
     metadata = dict(metadata or {})
     if channel not in Channel.values:
@@ -132,6 +133,8 @@ def ticket_receive(
             return existing, False
     else:
         external_id = uuid.uuid4().hex
+    if message_external_id and Message.objects.filter(external_id=message_external_id).exists():
+        raise ConflictError(f"Message id {message_external_id!r} already belongs to another ticket.")
 
     organization = organization_for(name=organization_name, email=contact_email, tier=tier)
     contact = contact_for(email=contact_email, name=contact_name, organization=organization, language=language)

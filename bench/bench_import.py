@@ -1,0 +1,338 @@
+"""History import speed: our import path vs ``bulk_create`` vs raw PostgreSQL COPY of the same rows.
+
+    .venv/bin/python bench/bench_import.py [--rows 100000]
+
+Uses the database ``DB_NAME`` (default ``sb_bench``; its tickets, contacts and organizations are emptied).
+Each method loads the same generated rows — one ticket, the customer message and the agent answer per row,
+20,000 contacts in 2,000 organizations — into empty tables with their indexes, in one transaction:
+
+- ours: ``import_tickets`` end to end from a CSV file: encoding check, CSV parsing, validation of every field,
+  COPY into a staging table, set-based INSERT … ON CONFLICT of organizations, contacts, tickets, messages;
+- bulk_create: the ORM from rows already parsed in memory (no validation), batches of 2,000;
+- raw COPY: the physical limit, from rows already shaped as table tuples: COPY into the tickets table alone,
+  and COPY into tickets and messages (ids reserved from the sequence) — the same writes as ours, minus
+  contacts/organizations, parsing and validation.
+Goal: ours >= 50% of raw COPY.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+os.environ.setdefault("DB_NAME", "sb_bench")
+os.environ["DJANGO_DEBUG"] = "false"  # no query log: it would slow the ORM path and grow without bound
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+
+from apps.tickets.importers.fields import category_slug  # noqa: E402
+from apps.tickets.models import Contact, Message, Organization, Ticket  # noqa: E402
+from apps.tickets.services.imports import tickets_import  # noqa: E402
+from apps.workflows.models import Category  # noqa: E402
+
+WORDS = (  # noqa: SIM905 - a word list reads better as one text
+    "invoice charge charged twice refund card account login password reset plan upgrade downgrade export api "
+    "webhook integration slack error timeout page dashboard report billing seats users admin permission sso "
+    "please help urgent since yesterday again still cannot could would order delivery tracking number the a "
+    "we our my your is was not working after update mobile app browser chrome safari settings team workspace"
+).split()
+CATEGORIES = [
+    "Billing",
+    "Double charge",
+    "Password reset",
+    "Plan upgrade",
+    "How-to",
+    "Bug report",
+    "Outage",
+    "Cancellation",
+    "Legal/Privacy",
+    "Integrations",
+    "Feature request",
+    "Account access",
+]
+FIELDS = [
+    "external_id",
+    "subject",
+    "body",
+    "answer",
+    "channel",
+    "priority",
+    "category",
+    "created_at",
+    "resolved_at",
+    "contact_email",
+    "contact_name",
+    "organization",
+    "tier",
+    "language",
+    "tags",
+    "csat",
+    "status",
+]
+
+
+def generate(n: int) -> list[dict]:
+    """``n`` ticket-sized rows (body ~400 chars, answer ~250 chars), deterministic."""
+    rng = random.Random(42)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    rows = []
+    for i in range(n):
+        org = rng.randrange(2000)
+        person = rng.randrange(10)
+        created = start + timedelta(minutes=rng.randrange(90 * 24 * 60))
+        rows.append(
+            {
+                "external_id": f"B-{i}",
+                "subject": " ".join(rng.choices(WORDS, k=6)).capitalize(),
+                "body": " ".join(rng.choices(WORDS, k=70)).capitalize() + ".",
+                "answer": " ".join(rng.choices(WORDS, k=45)).capitalize() + ".",
+                "channel": rng.choice(["email", "chat"]),
+                "priority": rng.choice(["low", "normal", "normal", "high", "urgent"]),
+                "category": rng.choice(CATEGORIES),
+                "created_at": created.isoformat(),
+                "resolved_at": (created + timedelta(hours=rng.randrange(1, 72))).isoformat(),
+                "contact_email": f"person{person}@customer{org}.example",
+                "contact_name": f"Person {person} of {org}",
+                "organization": f"Customer {org} GmbH",
+                "tier": ["free", "pro", "business", "enterprise"][org % 4],
+                "language": "en",
+                "tags": rng.choice(["", "vip", "vip;refund", "mobile"]),
+                "csat": rng.choice(["", "3", "4", "5"]),
+                "status": "resolved",
+            }
+        )
+    return rows
+
+
+def empty_tables() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE tickets_message, tickets_ticket, tickets_contact, tickets_organization RESTART IDENTITY CASCADE"
+        )
+        cursor.execute("CHECKPOINT")
+
+
+def run_ours(path: Path) -> float:
+    started = time.perf_counter()
+    result = tickets_import(path=path, format="csv", source="bench")
+    elapsed = time.perf_counter() - started
+    assert result.imported == result.rows_read, result
+    return elapsed
+
+
+def run_bulk_create(rows: list[dict], categories: dict[str, Category]) -> float:
+    started = time.perf_counter()
+    with transaction.atomic():
+        orgs = {}
+        for r in rows:
+            orgs.setdefault(r["organization"], Organization(name=r["organization"], tier=r["tier"]))
+        Organization.objects.bulk_create(orgs.values(), batch_size=2000)
+        contacts = {}
+        for r in rows:
+            contacts.setdefault(
+                r["contact_email"],
+                Contact(email=r["contact_email"], name=r["contact_name"], organization=orgs[r["organization"]]),
+            )
+        Contact.objects.bulk_create(contacts.values(), batch_size=2000)
+        tickets = [
+            Ticket(
+                source="bench",
+                external_id=r["external_id"],
+                subject=r["subject"],
+                channel=r["channel"],
+                priority=r["priority"],
+                status=r["status"],
+                category=categories[r["category"]],
+                labelled_category=categories[r["category"]],
+                created_at=datetime.fromisoformat(r["created_at"]),
+                resolved_at=datetime.fromisoformat(r["resolved_at"]),
+                language=r["language"],
+                organization=orgs[r["organization"]],
+                contact=contacts[r["contact_email"]],
+                tags=r["tags"].split(";") if r["tags"] else [],
+                csat=int(r["csat"]) if r["csat"] else None,
+            )
+            for r in rows
+        ]
+        Ticket.objects.bulk_create(tickets, batch_size=2000)
+        messages = []
+        for ticket, r in zip(tickets, rows, strict=True):
+            messages.append(
+                Message(ticket=ticket, author_kind="customer", body=r["body"], created_at=ticket.created_at)
+            )
+            messages.append(
+                Message(ticket=ticket, author_kind="agent", body=r["answer"], created_at=ticket.resolved_at)
+            )
+        Message.objects.bulk_create(messages, batch_size=2000)
+    return time.perf_counter() - started
+
+
+TICKET_COLS = (
+    "id",
+    "source",
+    "external_id",
+    "channel",
+    "status",
+    "priority",
+    "subject",
+    "language",
+    "category_id",
+    "labelled_category_id",
+    "page_url",
+    "page_title",
+    "page_context",
+    "tags",
+    "metadata",
+    "ai_turns",
+    "csat",
+    "created_at",
+    "updated_at",
+    "resolved_at",
+)
+MESSAGE_COLS = (
+    "ticket_id",
+    "author_kind",
+    "body",
+    "is_internal",
+    "email_message_id",
+    "email_in_reply_to",
+    "email_references",
+    "email_headers",
+    "created_at",
+)
+
+
+def shaped(rows: list[dict], categories: dict[str, Category]) -> list[tuple]:
+    now = datetime.now(UTC)
+    return [
+        (
+            r["external_id"],
+            r["channel"],
+            r["status"],
+            r["priority"],
+            r["subject"],
+            r["language"],
+            categories[r["category"]].id,
+            datetime.fromisoformat(r["created_at"]),
+            now,
+            datetime.fromisoformat(r["resolved_at"]),
+            json.dumps(r["tags"].split(";") if r["tags"] else []),
+            int(r["csat"]) if r["csat"] else None,
+            r["body"],
+            r["answer"],
+        )
+        for r in rows
+    ]
+
+
+def run_copy(tuples: list[tuple], *, with_messages: bool) -> float:
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('tickets_ticket', 'id')) FROM generate_series(1, %s)",
+            [len(tuples)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        with cursor.copy(f"COPY tickets_ticket ({', '.join(TICKET_COLS)}) FROM STDIN") as copy:
+            for tid, t in zip(ids, tuples, strict=True):
+                ext, channel, status, priority, subject, lang, cat, created, now, resolved, tags, csat, _, _ = t
+                copy.write_row(
+                    (
+                        tid,
+                        "bench",
+                        ext,
+                        channel,
+                        status,
+                        priority,
+                        subject,
+                        lang,
+                        cat,
+                        cat,
+                        "",
+                        "",
+                        "{}",
+                        tags,
+                        "{}",
+                        0,
+                        csat,
+                        created,
+                        now,
+                        resolved,
+                    )
+                )
+        if with_messages:
+            with cursor.copy(f"COPY tickets_message ({', '.join(MESSAGE_COLS)}) FROM STDIN") as copy:
+                for tid, t in zip(ids, tuples, strict=True):
+                    copy.write_row((tid, "customer", t[12], False, "", "", "[]", "{}", t[7]))
+                for tid, t in zip(ids, tuples, strict=True):
+                    copy.write_row((tid, "agent", t[13], False, "", "", "[]", "{}", t[9]))
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=1, help="runs per method; the best is kept")
+    args = parser.parse_args()
+    call_command("migrate", verbosity=0)
+    n = args.rows
+    print(f"Generating {n:,} rows…", flush=True)
+    rows = generate(n)
+    categories = {
+        name: Category.objects.get_or_create(slug=category_slug(name), defaults={"name": name})[0]
+        for name in CATEGORIES
+    }
+    tuples = shaped(rows, categories)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=FIELDS)
+            writer.writeheader()
+            writer.writerows(rows)
+        size_mb = path.stat().st_size / 1e6
+        methods = {
+            "ours (CSV → validate → COPY staging → INSERT…SELECT)": lambda: run_ours(path),
+            "bulk_create (ORM, parsed rows, no validation)": lambda: run_bulk_create(rows, categories),
+            "raw COPY: tickets only": lambda: run_copy(tuples, with_messages=False),
+            "raw COPY: tickets + 2 messages (same writes)": lambda: run_copy(tuples, with_messages=True),
+        }
+        results = {}
+        for label, method in methods.items():
+            best = float("inf")
+            for _ in range(args.repeat):
+                empty_tables()
+                best = min(best, method())
+            results[label] = best
+            print(f"  {label}: {best:.2f} s", flush=True)
+    empty_tables()
+    limit = n / results["raw COPY: tickets + 2 messages (same writes)"]
+    limit_tickets = n / results["raw COPY: tickets only"]
+    database = connection.settings_dict["NAME"]
+    print(f"\nImport of {n:,} rows ({size_mb:.0f} MB CSV; each row = 1 ticket + 2 messages), database {database}")
+    print(f"{'method':<56} {'seconds':>8} {'rows/s':>10} {'vs COPY t+m':>12} {'vs COPY t':>10}")
+    for label, seconds in results.items():
+        rate = n / seconds
+        print(f"{label:<56} {seconds:>8.2f} {rate:>10,.0f} {rate / limit:>11.0%} {rate / limit_tickets:>10.0%}")
+    ours = n / results["ours (CSV → validate → COPY staging → INSERT…SELECT)"]
+    verdict = "met" if ours >= 0.5 * limit else "NOT met"
+    print(f"\nGoal ours >= 50% of raw COPY (same writes): {verdict} ({ours / limit:.0%}).")
+
+
+if __name__ == "__main__":
+    main()
