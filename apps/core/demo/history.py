@@ -41,6 +41,7 @@ CHAT_SHARE = {
     "security": 0.4,
     "feature-request": 0.4,
 }
+TIER_CONTACT_RATE = {"free": 1.0, "pro": 1.6, "business": 2.6, "enterprise": 5.0}  # tickets per account, relative
 TIER_SPEED = {"enterprise": 0.45, "business": 0.7, "pro": 1.0, "free": 1.6}
 AREA_PAGES = {
     "billing": ("/settings/billing", "Billing"),
@@ -94,9 +95,9 @@ class HistoryGenerator:
         self.day_weights = [
             WEEKDAY_LOAD[(now - timedelta(days=DAYS - d)).weekday()] * (0.85 + 0.3 * d / DAYS) for d in range(DAYS)
         ]
-        self.org_weights = [o.seats**0.5 for o in orgs]
+        self.org_weights = [TIER_CONTACT_RATE[o.tier] for o in orgs]
         self.paying = [o for o in orgs if o.tier != "free"] or orgs
-        self.paying_weights = [o.seats**0.5 for o in self.paying]
+        self.paying_weights = [TIER_CONTACT_RATE[o.tier] for o in self.paying]
         self.outage_start = (now - timedelta(days=23)).replace(hour=14, minute=10, second=0, microsecond=0)
 
     def reseed(self, key: str) -> random.Random:
