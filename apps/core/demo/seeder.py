@@ -17,7 +17,7 @@ from django.core.management import call_command, get_commands
 from django.db import transaction
 from django.utils import timezone
 
-from apps.core.errors import ConflictError
+from apps.core.errors import ConflictError, ValidationError
 from apps.core.management.commands.demo_logins import DEMO_PASSWORD
 from apps.escalation.models import Queue
 from apps.integrations.models import (
@@ -84,12 +84,13 @@ def demo_workspace_seed(
 ) -> SeedSummary:
     """Generate the demo workspace (``tickets`` historical tickets; same ``seed`` and ``now``, same data) and store it.
 
-    Raises ``ConflictError`` when demo tickets already exist (delete them first with ``demo_workspace_delete``).
+    Raises ``ConflictError`` when demo tickets already exist (delete them first with ``demo_workspace_delete``),
+    ``ValidationError`` when ``tickets`` < 1.
     With ``follow_up`` it then ingests the knowledge articles, trains the classifier and triages the open tickets,
     each only when the module that does it is installed; ``log`` receives one line per step.
     """
     if tickets < 1:
-        raise ValueError("tickets must be at least 1")
+        raise ValidationError("tickets must be at least 1")
     started = time.perf_counter()
     now = now or timezone.now()
     if demo_workspace_exists():
