@@ -240,7 +240,6 @@ def parse_datetime_value(value: Any, default_tz=None) -> datetime:
     try:
         if parsed.tzinfo is None:
             parsed = timezone.make_aware(parsed, default_tz or timezone.get_default_timezone())
-        parsed.astimezone(UTC)
     except (OverflowError, ValueError):
         raise _Bad(f"bad date {text[:40]!r} (out of range)") from None
     return parsed
@@ -261,6 +260,8 @@ def _text(value: Any) -> str:
 
 
 def _enum(value: Any, table: dict[str, str], label: str) -> str:
+    if isinstance(value, str) and (found := table.get(value)) is not None:
+        return found
     key = _text(value).lower()
     if key in table:
         return table[key]
@@ -318,6 +319,9 @@ class RowCleaner:
         self.text_cap = max_text_chars()
         self.categories: dict[str, str] = {}  # slug -> name, first seen
         self.tz = timezone.get_default_timezone()
+        active = set(columns) | set(self.defaults)
+        self.parsers = [(name, parse, kind) for name, parse, kind in _PARSERS if name in active]
+        self._slugs: dict[str, str] = {}  # label -> slug (slugify is slow, labels repeat)
 
     def column(self, name: str) -> str:
         return self.columns.get(name, name)
@@ -327,14 +331,11 @@ class RowCleaner:
         if raw.problem:
             return None, [RowError(raw.number, "-", raw.problem, raw.line)]
         values = raw.values
+        if self.defaults:
+            values = {**self.defaults, **{k: v for k, v in values.items() if v is not None and v != ""}}
+        get = values.get
         errors: list[RowError] = []
         notes: dict[str, int] = {}
-
-        def get(name: str) -> Any:
-            value = values.get(name)
-            if value is None or value == "":
-                return self.defaults.get(name)
-            return value
 
         def fail(name: str, reason: str) -> None:
             errors.append(RowError(raw.number, self.column(name), reason, raw.line))
@@ -348,11 +349,10 @@ class RowCleaner:
         if not external_id:
             external_id = "h:" + raw.fingerprint
 
-        parsed: dict[str, Any] = {}
-        for name, parse, kind in _PARSERS:
+        parsed: dict[str, Any] = dict.fromkeys(_PARSED)
+        for name, parse, kind in self.parsers:
             value = get(name)
             if value is None or value == "":
-                parsed[name] = None
                 continue
             try:
                 parsed[name] = parse(value, self.tz) if kind == "date" else parse(value)
@@ -369,9 +369,11 @@ class RowCleaner:
             return None, errors
 
         label = _text(get("category"))
-        slug = category_slug(label) if label else ""
-        if slug and slug not in self.categories:
-            self.categories[slug] = category_name(label)
+        slug = self._slugs.get(label)
+        if slug is None:
+            slug = self._slugs[label] = category_slug(label) if label else ""
+            if slug and slug not in self.categories:
+                self.categories[slug] = category_name(label)
 
         organization = _text(get("organization"))[:MAX_NAME]
         domain = email.rsplit("@", 1)[1].lower() if email else ""
@@ -436,3 +438,4 @@ _PARSERS: tuple[tuple[str, Any, str], ...] = (
     ("tags", _tags, "list"),
     ("csat", _csat, "int"),
 )
+_PARSED = tuple(name for name, _, _ in _PARSERS)
