@@ -5,6 +5,7 @@ import pytest
 from apps.workflows.choices import RolloutState
 from tests.factories import (
     CategoryFactory,
+    ContactFactory,
     DecisionFactory,
     DraftFactory,
     MessageFactory,
@@ -93,3 +94,29 @@ def category(billing_queue):
 @pytest.fixture
 def draft(category):
     return make_draft(category=category)
+
+
+def make_many_drafts(n: int) -> list:
+    """``n`` pending drafts over 4 categories, 3 tiers and 2 channels (shared organizations and contacts)."""
+    queues = [QueueFactory(slug="billing", name="Billing"), QueueFactory(slug="technical", name="Technical")]
+    categories = [
+        CategoryFactory(slug=f"cat-{i}", name=f"Category {i}", default_queue=queues[i % 2]) for i in range(4)
+    ]
+    orgs = [OrganizationFactory(tier=tier) for tier in ("free", "pro", "enterprise")]
+    contacts = [ContactFactory(organization=org) for org in orgs]
+    drafts = []
+    for i in range(n):
+        contact = contacts[i % 3]
+        ticket = TicketFactory(
+            contact=contact,
+            organization=contact.organization,
+            channel=("email", "chat")[i % 2],
+            subject=f"Question number {i}",
+        )
+        MessageFactory(ticket=ticket, body=f"Customer question {i}")
+        category = categories[i % 4]
+        decision = DecisionFactory(
+            ticket=ticket, turn=1, category=category, confidence=0.7, trace=make_trace(category.slug, 0.7)
+        )
+        drafts.append(DraftFactory(decision=decision))
+    return drafts

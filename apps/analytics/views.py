@@ -1,0 +1,65 @@
+"""The dashboard: Decisions per category and outcome, tickets per day, resolution and escalation rates.
+Charts are drawn by the vendored Chart.js from data passed with ``json_script``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from apps.analytics.selectors import OUTCOMES, decisions_by_category_outcome, period_rates, tickets_per_day
+from apps.core.permissions import ALL_ROLES, role_required
+from apps.workflows.choices import Outcome
+
+PERIODS = {"7": 7, "30": 30, "90": 90}
+DEFAULT_PERIOD = "30"
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """``/analytics/?days=7|30|90`` (default 30): figures for the last ``days`` UTC days including today."""
+    period = request.GET.get("days", DEFAULT_PERIOD)
+    period = period if period in PERIODS else DEFAULT_PERIOD
+    now = timezone.now()
+    until = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    since = until - timedelta(days=PERIODS[period])
+    categories = decisions_by_category_outcome(since=since, until=until)
+    days = tickets_per_day(since=since, until=until)
+    rates = period_rates(since=since, until=until)
+    labels = dict(Outcome.choices)
+    chart_data = {
+        "categories": {
+            "labels": [c.name for c in categories],
+            "datasets": [
+                {"key": o.value, "label": labels[o], "data": [c.counts.get(o.value, 0) for c in categories]}
+                for o in OUTCOMES
+            ],
+        },
+        "days": {
+            "labels": [d.day.isoformat() for d in days],
+            "created": [d.created for d in days],
+            "resolved": [d.resolved for d in days],
+        },
+        "outcomes": {
+            "labels": [labels[o] for o in OUTCOMES],
+            "keys": [o.value for o in OUTCOMES],
+            "data": [rates.by_outcome.get(o.value, 0) for o in OUTCOMES],
+        },
+    }
+    context = {
+        "period": period,
+        "periods": list(PERIODS),
+        "since": since,
+        "until": until,
+        "categories": categories,
+        "outcomes": OUTCOMES,
+        "outcome_labels": labels,
+        "rates": rates,
+        "chart_data": chart_data,
+        "days_total": sum(d.created for d in days),
+    }
+    return render(request, "analytics/dashboard.html", context)
