@@ -19,6 +19,7 @@ NONTEXT_TOKEN_CHARS = 400
 URL_TOKEN_CHARS = 2_048  # a URL longer than this is tracking data
 _NONTEXT_TOKEN = re.compile(rf"\S{{{NONTEXT_TOKEN_CHARS},}}")
 _BASE64_LINE = re.compile(r"^\s*[A-Za-z0-9+/]{40,}={0,2}\s*$")
+_BASE64_TAIL = re.compile(r"^\s*[A-Za-z0-9+/]{4,}={0,2}\s*$")
 BASE64_RUN_LINES = 3  # this many base64-looking lines in a row are an encoded blob
 
 
@@ -101,6 +102,10 @@ def nontext_strip(text: str) -> tuple[str, int]:
         if _BASE64_LINE.match(line) and not line.strip().isalpha():
             run.append(line)
             continue
+        if len(run) >= BASE64_RUN_LINES and _BASE64_TAIL.match(line):
+            run.append(line)  # the short last line of an encoded blob
+            flush()
+            continue
         flush()
         out.append(line)
     flush()
@@ -120,7 +125,7 @@ def _cut_at_boundary(text: str, limit: int, *, from_end: bool = False) -> str:
     return piece
 
 
-def text_excerpt(text: str, *, max_chars: int) -> tuple[str, str]:
+def text_excerpt(text: str, *, max_chars: int, label: str = "Body") -> tuple[str, str]:
     """Return ``(excerpt, note)``: ``text`` itself and ``""`` when it fits, else its first ~3/4 and last ~1/4 (cut
     at paragraph, line or sentence ends) joined by a marker saying how many characters were left out, and a note
     for the message's parse notes."""
@@ -132,5 +137,5 @@ def text_excerpt(text: str, *, max_chars: int) -> tuple[str, str]:
     omitted = len(text) - len(head) - len(tail)
     excerpt = f"{head.rstrip()}\n\n[… {omitted:,} characters left out of this {len(text):,}-character message …]\n\n"
     excerpt += tail.lstrip()
-    note = f"Body shortened from {len(text):,} to {len(excerpt):,} characters (limit {max_chars:,})."
+    note = f"{label} shortened from {len(text):,} to {len(excerpt):,} characters (limit {max_chars:,})."
     return excerpt, note

@@ -209,8 +209,28 @@ def _header_text(value) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def _raw_headers(message: EmailMessage, name: str) -> list:
+    """Header objects for ``name``, rebuilt from the raw value when it holds unencoded 8-bit bytes (the policy would
+    show those as U+FFFD): the bytes are decoded as UTF-8 or Windows-1252 first, encoded words after."""
+    found = []
+    for raw_name, raw_value in message.raw_items():
+        if raw_name.lower() != name.lower():
+            continue
+        if isinstance(raw_value, str) and any("\udc80" <= ch <= "\udcff" for ch in raw_value):
+            repaired = decode_bytes(raw_value.encode("ascii", "surrogateescape"), None)
+            found.append(policy.default.header_factory(raw_name, re.sub(r"\r?\n[ \t]+", " ", repaired)))
+        else:
+            found.append(message.policy.header_fetch_parse(raw_name, raw_value))
+    return found
+
+
+def _header(message: EmailMessage, name: str):
+    values = _raw_headers(message, name)
+    return values[0] if values else None
+
+
 def _addresses(message: EmailMessage, name: str) -> list[Address]:
-    values = message.get_all(name) or []
+    values = _raw_headers(message, name)
     found: list[Address] = []
     for value in values:
         try:
@@ -364,7 +384,7 @@ def _attachments(parts: list[EmailMessage], limits: EmailLimits, notes: list[str
 # --- public --------------------------------------------------------------------------------------------------------
 def _finish(parsed: ParsedEmail, parts: ReplyParts, *, limits: EmailLimits, removed: int) -> ParsedEmail:
     visible, note = text_excerpt(parts.visible_text, max_chars=limits.visible_max_chars)
-    quoted, quoted_note = text_excerpt(parts.quoted_text, max_chars=limits.quoted_max_chars)
+    quoted, quoted_note = text_excerpt(parts.quoted_text, max_chars=limits.quoted_max_chars, label="Quoted history")
     parsed.visible_text, parsed.quoted_text = visible, quoted
     parsed.signature = parts.signature[:5_000]
     parsed.reply_text = parts.reply_text if len(parts.reply_text) <= limits.visible_max_chars else visible
@@ -374,7 +394,7 @@ def _finish(parsed: ParsedEmail, parts: ReplyParts, *, limits: EmailLimits, remo
     if note:
         parsed.notes.append(note)
     if quoted_note:
-        parsed.notes.append("Quoted history " + quoted_note[0].lower() + quoted_note[1:])
+        parsed.notes.append(quoted_note)
     parsed.flags.update(
         body_capped=bool(note or removed),
         nontext_removed_chars=removed,
@@ -408,16 +428,16 @@ def email_parse(raw: bytes, *, limits: EmailLimits | None = None) -> ParsedEmail
     limits = limits or EmailLimits.from_settings()
     message: EmailMessage = BytesParser(policy=policy.default).parsebytes(bytes(raw))
     parsed = ParsedEmail()
-    parsed.subject = _header_text(message.get("Subject"))
+    parsed.subject = _header_text(_header(message, "Subject"))
     senders = _addresses(message, "From")
     parsed.from_ = senders[0] if senders else None
     parsed.to, parsed.cc = _addresses(message, "To"), _addresses(message, "Cc")
     parsed.reply_to = _addresses(message, "Reply-To")
-    message_ids = _ids(message.get("Message-ID"))
+    message_ids = _ids(_header(message, "Message-ID"))
     parsed.message_id = message_ids[0] if message_ids else ""
-    reply_ids = _ids(message.get("In-Reply-To"))
+    reply_ids = _ids(_header(message, "In-Reply-To"))
     parsed.in_reply_to = reply_ids[0] if reply_ids else ""
-    parsed.references = list(dict.fromkeys(_ids(message.get("References"))))
+    parsed.references = list(dict.fromkeys(_ids(_header(message, "References"))))
     parsed.date = _date(message)
     auto = _header_text(message.get("Auto-Submitted")).lower()
     precedence = _header_text(message.get("Precedence")).lower()
@@ -428,7 +448,7 @@ def email_parse(raw: bytes, *, limits: EmailLimits | None = None) -> ParsedEmail
         or message.get("X-Autorespond")
     )
     parsed.headers = {
-        name: _header_text(message.get(name))
+        name: _header_text(_header(message, name))
         for name in ("From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "Auto-Submitted", "List-Id")
         if message.get(name) is not None
     }
@@ -489,3 +509,19 @@ def text_parse(text: str, *, sender: str = "", subject: str = "", limits: EmailL
     parts = reply_split(clean, sender=sender)
     parsed.content_hash = _hash(sender, subject, text)
     return _finish(parsed, parts, limits=limits, removed=removed)
+
+
+def file_parse(path, *, sender: str = "", limits: EmailLimits | None = None) -> ParsedEmail:
+    """Parse a file the way ``manage.py parse_email`` does: ``.eml`` (or any file starting with RFC 822 headers)
+    as a raw message, ``.html``/``.htm`` as an HTML body, anything else as a plain-text body (UTF-8, falling back
+    to charset detection). ``sender``: author name/address for plain-text bodies. Raises ``OSError`` when the
+    file cannot be read."""
+    from pathlib import Path
+
+    data = Path(path).read_bytes()
+    suffix = Path(path).suffix.lower()
+    if suffix == ".eml" or looks_like_rfc822(data):
+        return email_parse(data, limits=limits)
+    if suffix in (".html", ".htm"):
+        return email_parse(b"Content-Type: text/html; charset=utf-8\n\n" + data, limits=limits)
+    return text_parse(decode_bytes(data, None), sender=sender, limits=limits)

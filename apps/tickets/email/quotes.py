@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 # Libraries get at most this much text; the new text of a reply sits at the top, the rest is quote or overflow.
 LIBRARY_MAX_CHARS = 60_000
-LIBRARY_MAX_LINES = 1_500
+LIBRARY_MAX_LINES = 1_000  # talon silently keeps only the first 1,000 lines (its MAX_LINES_COUNT)
 HEADER_MAX_LINES = 4  # a reply header wraps over at most this many lines
 OUTLOOK_WINDOW = 7  # header labels of one Outlook block sit within this many lines
 

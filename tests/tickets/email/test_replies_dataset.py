@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from apps.tickets.email.htmltext import html_reply_extract
-from apps.tickets.email.parse import ParsedEmail, email_parse, looks_like_rfc822, text_parse
+from apps.tickets.email.parse import ParsedEmail, email_parse, file_parse, looks_like_rfc822, text_parse
 
 from .leaks import leaks
 
@@ -38,19 +38,17 @@ def parse_fixture(path: Path) -> ParsedEmail | None:
     """
     if path.name in NOT_MESSAGES or path.name.endswith(("_sender", "_signature")):
         return None
-    data = path.read_bytes()
-    if path.parent.name == "P":
-        data = ANNOTATION.sub(b"", data)
-        first, _, rest = data.decode("utf-8").partition("\n")
-        if first.startswith("From:") and not looks_like_rfc822(data):  # "From: <author>" then the body
-            return text_parse(rest, sender=first[5:].strip())
-    if path.suffix == ".eml" or looks_like_rfc822(data):
-        return email_parse(data)
-    if path.suffix == ".html":
-        return email_parse(b"Content-Type: text/html; charset=utf-8\n\n" + data)
     sender_file = path.with_name(path.name.replace("_body", "_sender"))
     sender = sender_file.read_text("utf-8").strip() if path.name.endswith("_body") and sender_file.exists() else ""
-    return text_parse(data.decode("utf-8", "replace"), sender=sender)
+    if path.parent.name == "P":
+        data = ANNOTATION.sub(b"", path.read_bytes())
+        if looks_like_rfc822(data):
+            return email_parse(data)
+        first, _, rest = data.decode("utf-8").partition("\n")
+        if first.startswith("From:"):  # "From: <author>" then the body
+            return text_parse(rest, sender=first[5:].strip())
+        return text_parse(data.decode("utf-8"), sender=sender)
+    return file_parse(path, sender=sender)
 
 
 def test_no_quote_or_signature_leaks_in_any_file(shared_data):
