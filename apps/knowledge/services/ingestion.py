@@ -1,0 +1,298 @@
+"""Ingestion: parsed documents into stored documents and embedded chunks, idempotently.
+
+A document whose content hash is unchanged is skipped (no writes); a changed one gets its chunks replaced in
+the same transaction that updates it, so search sees either the old chunks or the new ones, never a mix. A file
+that cannot be read is recorded as a failed document and the rest carry on; an existing document keeps its
+previous chunks when its new version fails.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from apps.core.errors import ApplicationError, ValidationError
+from apps.integrations.embeddings import EmbeddingsProvider, get_embeddings
+from apps.knowledge.choices import DocumentStatus
+from apps.knowledge.grounding import find_instructions
+from apps.knowledge.ingestion import ParsedDocument, chunk_document, format_for, parse_file
+from apps.knowledge.models import Chunk, Document, Source
+
+from .chunks import ChunkRow, chunks_copy, embed_pooled
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BATCH_DOCUMENTS = 200
+MAX_FLAGS = 20
+_DOCUMENT_FIELDS = (
+    "title",
+    "url",
+    "format",
+    "content_hash",
+    "text",
+    "error",
+    "flags",
+    "status",
+    "chunk_count",
+    "published_at",
+    "updated_at",
+)
+
+
+@dataclass
+class IngestResult:
+    """Counts of one ingestion. ``errors`` holds one readable line per failed document or row."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    pruned: int = 0
+    chunks: int = 0
+    errors: list[str] = field(default_factory=list)
+    document_ids: list[int] = field(default_factory=list)
+
+    @property
+    def documents(self) -> int:
+        return self.created + self.updated + self.unchanged + self.failed
+
+    def add(self, other: IngestResult) -> None:
+        for name in ("created", "updated", "unchanged", "failed", "pruned", "chunks"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.errors.extend(other.errors)
+        self.document_ids.extend(other.document_ids)
+
+
+def documents_ingest(
+    *,
+    source: Source,
+    documents: Iterable[ParsedDocument],
+    batch_size: int = DEFAULT_BATCH_DOCUMENTS,
+    provider: EmbeddingsProvider | None = None,
+    on_batch: Callable[[IngestResult], None] | None = None,
+) -> IngestResult:
+    """Store ``documents`` in ``source``, ``batch_size`` documents per transaction.
+
+    ``on_batch`` is called with each batch's counts (for progress bars). Embedding failures
+    (``ProviderError``) mark that batch's new or changed documents failed; nothing already stored is lost.
+    """
+    provider = provider or get_embeddings()
+    total = IngestResult()
+    batch: dict[str, ParsedDocument] = {}
+    for document in documents:
+        batch[document.external_id] = document  # the same key twice in one batch: the later one wins
+        if len(batch) >= batch_size:
+            _flush(source, list(batch.values()), provider, total, on_batch)
+            batch = {}
+    if batch:
+        _flush(source, list(batch.values()), provider, total, on_batch)
+    return total
+
+
+def _flush(source, batch, provider, total, on_batch) -> None:
+    result = _ingest_batch(source=source, batch=batch, provider=provider)
+    total.add(result)
+    if on_batch:
+        on_batch(result)
+
+
+def document_ingest(
+    *, source: Source, document: ParsedDocument, provider: EmbeddingsProvider | None = None
+) -> IngestResult:
+    """Store one parsed document (see ``documents_ingest``)."""
+    return documents_ingest(source=source, documents=[document], provider=provider)
+
+
+@transaction.atomic
+def _ingest_batch(*, source: Source, batch: list[ParsedDocument], provider: EmbeddingsProvider) -> IngestResult:
+    result = IngestResult()
+    # One ingestion per source at a time: the row lock serialises concurrent runs on the same documents.
+    source = Source.objects.select_for_update().get(pk=source.pk)
+    existing = {
+        d.external_id: d
+        for d in Document.objects.filter(source=source, external_id__in=[p.external_id for p in batch])
+    }
+    writes: list[tuple[ParsedDocument, str, Document | None]] = []
+    failures: list[tuple[ParsedDocument, Document | None, str]] = []
+    for parsed in batch:
+        current = existing.get(parsed.external_id)
+        if parsed.error:
+            failures.append((parsed, current, parsed.error))
+            continue
+        content_hash = parsed.content_hash
+        if current and current.content_hash == content_hash and current.status != DocumentStatus.FAILED:
+            result.unchanged += 1
+            result.document_ids.append(current.pk)
+            continue
+        writes.append((parsed, content_hash, current))
+
+    drafts = [chunk_document(parsed) for parsed, _, _ in writes]
+    flat = [d for doc_drafts in drafts for d in doc_drafts]
+    try:
+        vectors = embed_pooled([d.title for d in flat], [d.text for d in flat], provider=provider)
+    except ApplicationError as exc:
+        failures.extend((parsed, current, f"Embedding failed: {exc.message}") for parsed, _, current in writes)
+        writes, drafts, flat = [], [], []
+        vectors = None
+
+    for parsed, current, error in failures:
+        result.failed += 1
+        result.errors.append(f"{parsed.external_id}: {error}")
+        if current is None:
+            current = Document.objects.create(
+                source=source,
+                external_id=parsed.external_id[:500],
+                title=parsed.title[:500] or parsed.external_id,
+                format=parsed.format,
+                content_hash="",
+                status=DocumentStatus.FAILED,
+                error=error,
+            )
+        else:
+            current.status, current.error = DocumentStatus.FAILED, error
+            current.save(update_fields=["status", "error", "updated_at"])
+        result.document_ids.append(current.pk)
+
+    now = timezone.now()
+    new_documents, changed_documents = [], []
+    for (parsed, content_hash, current), doc_drafts in zip(writes, drafts, strict=True):
+        flags = sorted({flag for d in doc_drafts for flag in find_instructions(f"{d.title}\n{d.text}")})[:MAX_FLAGS]
+        values = {
+            "title": (parsed.title or parsed.external_id)[:500],
+            "url": parsed.url[:1000],
+            "format": parsed.format,
+            "content_hash": content_hash,
+            "text": parsed.text,
+            "error": "",
+            "flags": flags,
+            "status": DocumentStatus.READY if doc_drafts else DocumentStatus.EMPTY,
+            "chunk_count": len(doc_drafts),
+            "published_at": parsed.published_at,
+            "updated_at": now,
+        }
+        if current is None:
+            new_documents.append(
+                Document(source=source, external_id=parsed.external_id[:500], created_at=now, **values)
+            )
+        else:
+            for name, value in values.items():
+                setattr(current, name, value)
+            changed_documents.append(current)
+    Document.objects.bulk_create(new_documents, batch_size=500)
+    if changed_documents:
+        Document.objects.bulk_update(changed_documents, _DOCUMENT_FIELDS, batch_size=500)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {Chunk._meta.db_table} WHERE document_id = ANY(%s)", [[d.pk for d in changed_documents]]
+            )
+    result.created, result.updated = len(new_documents), len(changed_documents)
+
+    stored = {d.external_id: d for d in (*new_documents, *changed_documents)}
+    rows, offset = [], 0
+    for (parsed, _, _), doc_drafts in zip(writes, drafts, strict=True):
+        document = stored[parsed.external_id[:500]]
+        result.document_ids.append(document.pk)
+        for ordinal, draft in enumerate(doc_drafts):
+            rows.append(
+                ChunkRow(
+                    document_id=document.pk,
+                    ordinal=ordinal,
+                    draft=draft,
+                    embedding=vectors[offset],
+                    embedding_model=provider.model_name,
+                    visibility=source.visibility,
+                    source_kind=source.kind,
+                    product_area=source.product_area,
+                    flags=find_instructions(f"{draft.title}\n{draft.text}")[:MAX_FLAGS],
+                )
+            )
+            offset += 1
+    result.chunks = chunks_copy(rows)
+    return result
+
+
+def collect_files(path: Path) -> list[tuple[Path, str]]:
+    """Supported files under ``path`` (a file or a folder, recursively, hidden entries skipped), sorted, with
+    the key each is stored under: its path relative to the folder (the file name for a single file).
+
+    Raises ``ValidationError`` when ``path`` does not exist or holds no supported file."""
+    path = Path(path)
+    if not path.exists():
+        raise ValidationError(f"No such file or folder: {path}")
+    if path.is_file():
+        return [(path, path.name)]
+    files = sorted(
+        p
+        for p in path.rglob("*")
+        if p.is_file() and format_for(p.name) and not any(part.startswith(".") for part in p.relative_to(path).parts)
+    )
+    if not files:
+        raise ValidationError(f"No Markdown, HTML, text, PDF or CSV files in {path}.")
+    return [(p, p.relative_to(path).as_posix()) for p in files]
+
+
+def _parse_files(files: list[tuple[Path, str]], seen_csv: dict[str, set[str]]) -> Iterator[ParsedDocument]:
+    for file_path, key in files:
+        try:
+            data = file_path.read_bytes()
+        except OSError as exc:
+            yield ParsedDocument(key, file_path.name, format_for(file_path.name) or "text", error=f"Unreadable: {exc}")
+            continue
+        documents = parse_file(data=data, name=file_path.name, external_id=key)
+        if format_for(file_path.name) == "qa_csv":
+            seen_csv[key] = {d.external_id for d in documents}
+        yield from documents
+
+
+def path_ingest(
+    *,
+    source: Source,
+    path: Path | str,
+    prune: bool = False,
+    provider: EmbeddingsProvider | None = None,
+    on_progress: Callable[[int, int, IngestResult], None] | None = None,
+    batch_size: int = DEFAULT_BATCH_DOCUMENTS,
+) -> IngestResult:
+    """Ingest a file or a folder into ``source``.
+
+    Each Q/A CSV is the whole truth for its rows: rows no longer in the file are deleted. With ``prune``, every
+    document of the source not found under ``path`` is deleted too (use it when the folder is the source).
+    ``on_progress(files_done, files_total, batch_result)`` is called after each batch.
+    Raises ``ValidationError`` when ``path`` is missing or holds no supported file."""
+    files = collect_files(Path(path))
+    seen_csv: dict[str, set[str]] = {}
+    seen_ids: set[str] = set()
+
+    def documents():
+        for parsed in _parse_files(files, seen_csv):
+            seen_ids.add(parsed.external_id)
+            yield parsed
+
+    def progress(batch_result: IngestResult):
+        if on_progress:
+            on_progress(min(len({i.split("#", 1)[0] for i in seen_ids}), len(files)), len(files), batch_result)
+
+    result = documents_ingest(
+        source=source, documents=documents(), provider=provider, on_batch=progress, batch_size=batch_size
+    )
+    result.pruned = _prune(source=source, seen_csv=seen_csv, seen_ids=seen_ids if prune else None)
+    return result
+
+
+def _prune(*, source: Source, seen_csv: dict[str, set[str]], seen_ids: set[str] | None) -> int:
+    stale = Document.objects.none()
+    for key, ids in seen_csv.items():
+        stale = stale | Document.objects.filter(source=source, external_id__startswith=f"{key}#").exclude(
+            external_id__in=ids
+        )
+    if seen_ids is not None:
+        stale = stale | Document.objects.filter(source=source).exclude(external_id__in=seen_ids)
+    count = stale.count()
+    if count:
+        stale.delete()
+    return count
