@@ -296,3 +296,32 @@ def test_triage_flag_without_the_task_says_so(write_csv, monkeypatch):
     monkeypatch.setattr("apps.tickets.services.imports.TRIAGE_BATCH", "apps.nothing_here.tasks.triage_batch")
     _, err = run(write_csv([["body"], ["hello"]]), "--triage")
     assert "triage NOT enqueued" in err and Ticket.objects.count() == 1
+
+
+def test_awkward_values_get_row_errors_or_safe_storage_never_a_crash(tmp_path):
+    lines = [
+        '{"body": "nested", "extra": ' + "[" * 5000 + "]" * 5000 + "}",
+        '{"body": "NaN and a lone surrogate \\ud800", "score": NaN, "big": 1e400, "k\\u0000ey": "v\\u0000al"}',
+        '{"body": "rating", "csat": NaN}',
+        '{"body": "emoji only category", "category": "🎉🎉"}',
+        '{"body": "unicode category", "category": "退款"}',
+        '{"body": "first", "organization": "İSTANBUL Ltd", "contact_email": "Oz@Example.COM"}',
+        '{"body": "second", "organization": "istanbul ltd", "contact_email": "oz@example.com"}',
+    ]
+    path = tmp_path / "odd.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    result = tickets_import(path=path, format="jsonl", skip_invalid=True)
+
+    errors = [str(e) for e in result.errors]
+    assert errors[0] == "row 1 (line 1): JSON nested too deeply"
+    assert errors[1].startswith("row 3 (line 3), column 'csat': bad CSAT 'nan'")
+    assert errors[2].startswith("row 4 (line 4), column 'category': bad category '🎉🎉'")
+    assert result.imported == 4
+    odd = Ticket.objects.get(messages__body="NaN and a lone surrogate \ufffd")
+    assert odd.metadata == {"score": "nan", "big": "inf", "key": "val"}
+    assert Category.objects.get().slug == "退款"
+    # names and emails are matched with PostgreSQL's lower(), the same function as the lookups
+    first, second = Ticket.objects.filter(messages__body__in=["first", "second"]).order_by("id")
+    assert first.organization_id is not None and first.organization_id == second.organization_id
+    assert first.contact_id is not None and first.contact_id == second.contact_id

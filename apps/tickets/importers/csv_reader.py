@@ -45,7 +45,7 @@ class CsvReader:
             raise ValidationError("The file is empty: expected a header row with column names.")
         delimiter = max(_DELIMITERS, key=first.count) if any(d in first for d in _DELIMITERS) else ","
         self._reader = csv.reader(itertools.chain([first], stream), delimiter=delimiter)
-        self.header = [name.strip() for name in next(self._reader)]
+        self.header = [name.replace("\x00", "").strip() for name in next(self._reader)]
         mapping = {**(self.preset or {}), **(mapping or {})} or {n: n for n in FIELDS if n in self.header}
         self.columns: dict[str, str] = {}
         missing = []

@@ -171,7 +171,8 @@ class RawRow:
 @dataclass(slots=True)
 class CleanRow:
     """A validated row, ready for the staging table. Keys: ``org_key`` (``n:<name>`` / ``d:<domain>``),
-    ``contact_key`` (``e:<email>``) are lower-cased for deduplication."""
+    ``contact_key`` (``e:<email>``); the staging table lower-cases them with PostgreSQL's ``lower()``, the
+    function the lookups use."""
 
     number: int
     external_id: str
@@ -204,8 +205,9 @@ class _Bad(Exception):
 
 def category_slug(label: str) -> str:
     """Lower-case slug of a category label; ``/`` keeps sub-categories (``Billing/Double charge`` →
-    ``billing/double-charge``); underscores become hyphens (``cancel_order`` → ``cancel-order``)."""
-    parts = [slugify(part.replace("_", " ")) for part in label.split("/")]
+    ``billing/double-charge``); underscores become hyphens (``cancel_order`` → ``cancel-order``); labels
+    with no Latin letters keep theirs (``退款`` → ``退款``). Empty when the label has no letters or digits."""
+    parts = [slugify(part.replace("_", " ")) or slugify(part, allow_unicode=True) for part in label.split("/")]
     return "/".join(p for p in parts if p)[:100]
 
 
@@ -243,6 +245,11 @@ def parse_datetime_value(value: Any, default_tz=None) -> datetime:
     except (OverflowError, ValueError):
         raise _Bad(f"bad date {text[:40]!r} (out of range)") from None
     return parsed
+
+
+def _is_json_number(value: Any) -> bool:
+    """Numbers and booleans PostgreSQL's jsonb accepts as they are (not NaN or infinity)."""
+    return isinstance(value, (bool, int)) or (isinstance(value, float) and math.isfinite(value))
 
 
 def _text(value: Any) -> str:
@@ -374,18 +381,21 @@ class RowCleaner:
             slug = self._slugs[label] = category_slug(label) if label else ""
             if slug and slug not in self.categories:
                 self.categories[slug] = category_name(label)
+        if label and not slug:
+            fail("category", f"bad category {label[:40]!r} (no letters or digits to name it by)")
+            return None, errors
 
         organization = _text(get("organization"))[:MAX_NAME]
         domain = email.rsplit("@", 1)[1].lower() if email else ""
         if organization:
-            org_key = "n:" + organization.lower()
+            org_key = "n:" + organization
         elif domain and domain not in FREE_MAIL_DOMAINS:
             org_key = "d:" + domain
         else:
             org_key = ""
         contact_name = _text(get("contact_name"))[:MAX_NAME]
         metadata = {
-            key: (_text(v)[:MAX_EXTRA] if not isinstance(v, (int, float, bool)) else v)
+            key.replace("\x00", ""): v if _is_json_number(v) else _text(v)[:MAX_EXTRA]
             for key, v in raw.extra.items()
             if v not in (None, "")
         }
@@ -415,7 +425,7 @@ class RowCleaner:
             contact_name=contact_name,
             organization=organization,
             org_key=org_key,
-            contact_key="e:" + email.lower() if email else "",
+            contact_key="e:" + email if email else "",
             tier=parsed["tier"] or "",
             language=language,
             tags=parsed["tags"] or [],

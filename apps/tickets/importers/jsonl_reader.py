@@ -38,7 +38,7 @@ def _clean_strings(value: Any) -> Any:
     if isinstance(value, list):
         return [_clean_strings(v) for v in value]
     if isinstance(value, dict):
-        return {k: _clean_strings(v) for k, v in value.items()}
+        return {_clean_strings(k).replace("\x00", ""): _clean_strings(v) for k, v in value.items()}
     return value
 
 
@@ -75,6 +75,9 @@ class JsonlReader:
                 obj = json.loads(line)
             except ValueError as exc:
                 yield RawRow(number, line_no, {}, {}, "", problem=f"invalid JSON ({exc})")
+                continue
+            except RecursionError:
+                yield RawRow(number, line_no, {}, {}, "", problem="JSON nested too deeply")
                 continue
             if not isinstance(obj, dict):
                 yield RawRow(number, line_no, {}, {}, "", problem=f"expected a JSON object, got {type(obj).__name__}")

@@ -33,8 +33,8 @@ STAGING_COLUMNS = (
     "contact_email",
     "contact_name",
     "organization",
-    "org_key",
-    "contact_key",
+    "org_key_raw",
+    "contact_key_raw",
     "tier",
     "language",
     "tags",
@@ -45,8 +45,11 @@ _STAGING_DDL = """
 CREATE TEMP TABLE import_staging (
   row_no integer, external_id text, subject text, body text, answer text, channel text, priority text,
   status text, category_slug text, created_at timestamptz, resolved_at timestamptz, first_response_at timestamptz,
-  contact_email text, contact_name text, organization text, org_key text, contact_key text, tier text,
-  language text, tags jsonb, csat smallint, metadata jsonb
+  contact_email text, contact_name text, organization text, org_key_raw text, contact_key_raw text, tier text,
+  language text, tags jsonb, csat smallint, metadata jsonb,
+  -- deduplication keys lower-cased by PostgreSQL, as the lower(name) / lower(email) lookups are
+  org_key text GENERATED ALWAYS AS (lower(org_key_raw)) STORED,
+  contact_key text GENERATED ALWAYS AS (lower(contact_key_raw)) STORED
 );
 CREATE TEMP TABLE import_org (k text PRIMARY KEY, id bigint);
 CREATE TEMP TABLE import_contact (k text PRIMARY KEY, id bigint);
