@@ -82,9 +82,13 @@ class Rates:
         return self._share(self.sent_by_ai, self.decisions)
 
     @property
+    def drafts_reviewed(self) -> int:
+        return sum(self.drafts.get(s, 0) for s in (DraftStatus.APPROVED, DraftStatus.EDITED, DraftStatus.REJECTED))
+
+    @property
     def draft_approval_rate(self) -> float | None:
-        reviewed = sum(self.drafts.get(s, 0) for s in (DraftStatus.APPROVED, DraftStatus.EDITED, DraftStatus.REJECTED))
-        return self._share(self.drafts.get(DraftStatus.APPROVED, 0), reviewed)
+        """Reviewed drafts sent as the AI wrote them."""
+        return self._share(self.drafts.get(DraftStatus.APPROVED, 0), self.drafts_reviewed)
 
 
 def decisions_by_category_outcome(*, since: datetime, until: datetime) -> list[CategoryOutcomes]:

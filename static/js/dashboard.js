@@ -29,8 +29,8 @@
       data: {
         labels: data.days.labels,
         datasets: [
-          { label: "Created", data: data.days.created, borderColor: "#3056d3", backgroundColor: "#3056d3", tension: 0.2 },
-          { label: "Resolved", data: data.days.resolved, borderColor: "#12805c", backgroundColor: "#12805c", tension: 0.2 },
+          { label: "Created", data: data.days.created, borderColor: "#3056d3", backgroundColor: "#3056d3", cubicInterpolationMode: "monotone" },
+          { label: "Resolved", data: data.days.resolved, borderColor: "#12805c", backgroundColor: "#12805c", cubicInterpolationMode: "monotone" },
         ],
       },
       options: Object.assign({}, common, { scales: { y: { beginAtZero: true } } }),

@@ -1,0 +1,115 @@
+"""Dashboard numbers: Decisions per category and outcome, tickets per day, rates (known data in, exact out)."""
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from apps.analytics.selectors import decisions_by_category_outcome, period_rates, tickets_per_day
+from apps.workflows.choices import DraftStatus, Outcome
+from tests.factories import CategoryFactory, DecisionFactory, DraftFactory, HandoffFactory, TicketFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def history():
+    """6 tickets today and yesterday; decisions 3 billing (2 resolve, 1 escalate), 2 how-to (1 draft, 1 resolve),
+    1 uncategorised escalate; 3 tickets resolved, 2 with a handoff; one old ticket outside 7 days."""
+    now = timezone.now()
+    yesterday = now - timedelta(days=1)
+    billing = CategoryFactory(slug="billing", name="Billing")
+    howto = CategoryFactory(slug="how-to", name="How-to")
+    tickets = [TicketFactory(created_at=yesterday if i < 2 else now) for i in range(6)]
+    for ticket in tickets[:3]:
+        ticket.resolved_at = now
+        ticket.first_response_at = ticket.created_at + timedelta(minutes=30)
+        ticket.save()
+    spec = [
+        (billing, Outcome.RESOLVE, True),
+        (billing, Outcome.RESOLVE, True),
+        (billing, Outcome.ESCALATE, False),
+        (howto, Outcome.DRAFT, False),
+        (howto, Outcome.RESOLVE, True),
+        (None, Outcome.ESCALATE, False),
+    ]
+    decisions = [
+        DecisionFactory(ticket=t, category=c, outcome=o, sent=s) for t, (c, o, s) in zip(tickets, spec, strict=True)
+    ]
+    DraftFactory(decision=decisions[3], status=DraftStatus.APPROVED)
+    HandoffFactory(ticket=tickets[2])
+    HandoffFactory(ticket=tickets[5])
+    TicketFactory(created_at=now - timedelta(days=20))
+    return tickets
+
+
+def _window(days):
+    until = (timezone.now() + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return until - timedelta(days=days), until
+
+
+def test_decisions_by_category_and_outcome(history, django_assert_num_queries):
+    since, until = _window(7)
+    with django_assert_num_queries(1):
+        rows = decisions_by_category_outcome(since=since, until=until)
+    table = {r.slug: r.counts for r in rows}
+    assert table == {
+        "billing": {"resolve": 2, "escalate": 1},
+        "how-to": {"draft": 1, "resolve": 1},
+        "": {"escalate": 1},
+    }
+    assert [r.slug for r in rows] == ["billing", "how-to", ""]
+    assert rows[0].per_outcome == [2, 0, 1]
+
+
+def test_tickets_per_day_fills_every_day(history):
+    since, until = _window(7)
+    days = tickets_per_day(since=since, until=until)
+    assert len(days) == 7
+    today = timezone.now().date()
+    by_day = {d.day: (d.created, d.resolved) for d in days}
+    assert by_day[today] == (4, 3)
+    assert by_day[today - timedelta(days=1)] == (2, 0)
+    assert sum(d.created for d in days) == 6  # the 20-day-old ticket is outside
+
+
+def test_rates(history, django_assert_num_queries):
+    since, until = _window(7)
+    with django_assert_num_queries(3):
+        rates = period_rates(since=since, until=until)
+    assert (rates.tickets, rates.resolved, rates.escalated) == (6, 3, 2)
+    assert rates.resolution_rate == pytest.approx(0.5)
+    assert rates.escalation_rate == pytest.approx(2 / 6)
+    assert rates.by_outcome == {"resolve": 3, "draft": 1, "escalate": 2}
+    assert rates.automation_rate == pytest.approx(0.5)
+    assert rates.draft_approval_rate == pytest.approx(1.0)
+    assert rates.drafts_reviewed == 1
+    assert rates.first_response_minutes == pytest.approx(30.0)
+
+
+def test_dashboard_page_passes_chart_data(lead_client, history):
+    html = lead_client.get("/analytics/?days=7").content.decode()
+    data = json.loads(re.search(r'<script id="dashboard-data" type="application/json">(.*?)</script>', html).group(1))
+    assert data["categories"]["labels"] == ["Billing", "How-to", "No category"]
+    assert {d["key"]: d["data"] for d in data["categories"]["datasets"]} == {
+        "resolve": [2, 1, 0],
+        "draft": [0, 1, 0],
+        "escalate": [1, 0, 1],
+    }
+    assert len(data["days"]["labels"]) == 7 and sum(data["days"]["created"]) == 6
+    assert data["outcomes"]["data"] == [3, 1, 2]
+    assert 'data-testid="tickets">6<' in html
+    assert 'data-testid="resolution-rate">50%<' in html
+    assert 'data-testid="escalation-rate">33%<' in html
+    assert "vendor/chart.umd.min.js" in html
+
+    html_30 = lead_client.get("/analytics/").content.decode()
+    assert 'data-testid="tickets">7<' in html_30  # the 20-day-old ticket counts in the 30-day default
+
+
+def test_empty_dashboard(agent_client):
+    html = agent_client.get("/analytics/?days=bogus").content.decode()
+    assert "No decisions in this period." in html
+    assert 'data-testid="resolution-rate">—<' in html
