@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
     "django_filters",
     "django_q",
     "django_htmx",
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",  # only the chat widget's endpoints, see CORS_URLS_REGEX
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -168,6 +170,13 @@ SPECTACULAR_SETTINGS = {
 }
 # The chat widget's public key (one per workspace; it is visible in page source, it only identifies the workspace).
 WIDGET_PUBLIC_KEY = env("WIDGET_PUBLIC_KEY", default="sb_pk_demo")
+# Sites that embed the widget (e.g. https://app.example.com); cross-origin calls are allowed to the widget's
+# endpoints only, without cookies (the widget authenticates with its key and the conversation token).
+CORS_URLS_REGEX = r"^/api/v1/conversations/"
+CORS_ALLOWED_ORIGINS = env.list("WIDGET_ALLOWED_ORIGINS", default=[])
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = ("accept", "content-type", "idempotency-key", "x-switchboard-key", "x-conversation-token")
+CORS_EXPOSE_HEADERS = ("Idempotent-Replayed", "Retry-After")
 
 # django-q2 on the ORM broker. Keep retry > timeout (a shorter retry re-runs tasks).
 Q_CLUSTER = {

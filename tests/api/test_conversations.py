@@ -235,3 +235,29 @@ def test_page_metadata_that_postgres_cannot_store_is_a_400(widget, metadata):
     assert response.status_code == 400
     assert "metadata" in response.json()["error"]["details"]["page"]
     assert not Ticket.objects.exists()
+
+
+def test_cross_origin_widget_calls_are_allowed_only_from_listed_sites(widget, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.customer.example"]
+    preflight = {
+        "HTTP_ORIGIN": "https://app.customer.example",
+        "HTTP_ACCESS_CONTROL_REQUEST_METHOD": "POST",
+        "HTTP_ACCESS_CONTROL_REQUEST_HEADERS": "content-type,x-switchboard-key,idempotency-key",
+    }
+    allowed = widget.options("/api/v1/conversations/", **preflight)
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://app.customer.example"
+    assert "x-switchboard-key" in allowed.headers["Access-Control-Allow-Headers"]
+    assert "Access-Control-Allow-Credentials" not in allowed.headers
+    other = widget.options("/api/v1/conversations/", **{**preflight, "HTTP_ORIGIN": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+    staff = widget.options("/api/v1/tickets/", **preflight)
+    assert "Access-Control-Allow-Origin" not in staff.headers
+    created = start_conversation(widget, key="cors-key-0001")
+    replay = widget.post(
+        "/api/v1/conversations/",
+        created.wsgi_request.body,
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="cors-key-0001",
+        HTTP_ORIGIN="https://app.customer.example",
+    )
+    assert "Idempotent-Replayed" in replay.headers["Access-Control-Expose-Headers"]

@@ -62,7 +62,7 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
 
 @schema.parametrize()
-@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_api_never_answers_with_a_server_error(case, api_world, _keep_test_connection):
     headers = {"Authorization": api_world["authorization"], "X-Switchboard-Key": WIDGET_KEY}
     rng = random.Random(repr(case.path_parameters))
