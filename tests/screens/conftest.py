@@ -1,6 +1,7 @@
 """Fixtures for the screens: drafts with a realistic trace, handoffs with a package."""
 
 import pytest
+from django.core.cache import cache
 
 from apps.workflows.choices import RolloutState
 from tests.factories import (
@@ -79,6 +80,14 @@ def make_draft(*, category=None, tier="pro", channel="email", confidence=0.74, b
         trace=make_trace(category.slug, confidence),
     )
     return DraftFactory(decision=decision)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The review queue keeps "who has this draft open" markers in the cache: start each test without any."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from tests.screens.conftest import make_draft, make_many_drafts
 
 pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true", "HX-Target": "draft-detail"}
+HX_LIST = {"HX-Request": "true", "HX-Target": "draft-list"}
 
 
 def test_page_lists_drafts_and_shows_what_the_ai_knew(agent_client, draft):
@@ -202,3 +203,32 @@ def test_two_agents_approving_at_once_send_one_message(agent_user, lead_user):
     winner = next(name for name, code in results.items() if code == 200)
     assert draft.reviewed_by.username == winner
     assert Message.objects.filter(ticket=draft.ticket, author_kind=AuthorKind.AI).count() == 1
+
+
+def test_a_draft_open_by_one_agent_shows_as_taken_to_the_others(agent_user, lead_user, category):
+    first = make_draft(category=category, tier="enterprise")
+    second = make_draft(category=category, tier="pro")
+    agent, lead = Client(), Client()
+    agent.force_login(agent_user)
+    lead.force_login(lead_user)
+
+    agent_html = agent.get("/workflows/review/").content.decode()
+    assert f'data-draft-id="{first.pk}" data-version' in agent_html  # the agent gets the first draft
+    assert "has it open" not in agent_html
+
+    lead_html = lead.get("/workflows/review/").content.decode()
+    row = lead_html.split(f'id="draft-row-{first.pk}"')[1].split("</a>")[0]
+    assert "agent1 has it open" in row and "is-taken" in lead_html
+    assert f'data-draft-id="{second.pk}" data-version' in lead_html  # the lead is given the next free draft
+
+    lead_detail = lead.get(f"/workflows/review/{first.pk}/", headers=HX).content.decode()
+    assert "agent1 has this draft open." in lead_detail
+
+    # the agent's poll keeps the marker; acting on the draft releases it
+    poll = agent.get(
+        f"/workflows/review/?viewing={first.pk}", headers={"HX-Request": "true", "HX-Target": "draft-list"}
+    )
+    assert "has it open" not in poll.content.decode().split(f'id="draft-row-{first.pk}"')[1].split("</a>")[0]
+    agent.post(f"/workflows/review/{first.pk}/approve/", {"version": 1}, headers=HX)
+    lead_poll = lead.get("/workflows/review/", headers=HX_LIST)
+    assert "agent1 has it open" not in lead_poll.content.decode()

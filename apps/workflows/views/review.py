@@ -21,7 +21,6 @@ from apps.core.permissions import ALL_ROLES, role_required
 from apps.workflows.choices import DraftStatus
 from apps.workflows.models import Draft
 from apps.workflows.selectors import (
-    FIRST_RESPONSE_TARGET_MINUTES,
     LIST_LIMIT,
     ReviewFilters,
     draft_detail,
@@ -30,6 +29,8 @@ from apps.workflows.selectors import (
     review_queue_next,
 )
 from apps.workflows.services.drafts import RejectReason, draft_approve, draft_edit_send, draft_reject, steps_in_words
+
+from .presence import draft_viewing_clear, draft_viewing_mark, drafts_viewers
 
 TEMPLATE = "workflows/review_queue.html"
 HIDDEN_TRACE_KEYS = {"step", "ms", "customer", "runner_ups", "hits", "citations", "page"}
@@ -80,7 +81,8 @@ def _why_draft(draft: Draft) -> str:
     return decision.reason or "The decision did not record a reason."
 
 
-def _detail_context(draft: Draft | None) -> dict:
+def _detail_context(draft: Draft | None, user) -> dict:
+    """Everything the draft view shows; marks the draft as open by ``user`` while it is pending."""
     if draft is None:
         return {"draft": None}
     decision = draft.decision
@@ -95,6 +97,8 @@ def _detail_context(draft: Draft | None) -> dict:
                 draft.body.splitlines(), draft.sent_body.splitlines(), "AI draft", "sent", lineterm="", n=1
             )
         )
+    is_pending = draft.status == DraftStatus.PENDING
+    other_viewer = draft_viewing_mark(draft_id=draft.pk, user=user) if is_pending else ""
     return {
         "draft": draft,
         "decision": decision,
@@ -109,23 +113,25 @@ def _detail_context(draft: Draft | None) -> dict:
         "diff": diff,
         "reject_reasons": RejectReason.choices,
         "reject_label": dict(RejectReason.choices).get(draft.reject_reason, draft.reject_reason),
-        "is_pending": draft.status == DraftStatus.PENDING,
+        "is_pending": is_pending,
+        "other_viewer": other_viewer,
     }
 
 
-def _page_context(filters: ReviewFilters, selected: Draft | None) -> dict:
+def _list_context(filters: ReviewFilters, user) -> dict:
+    """The queue list (first ``LIST_LIMIT`` rows, each with ``viewer``: who else has it open) and the counts."""
     now = timezone.now()
     drafts = list(review_queue_list(filters=filters, now=now)[:LIST_LIMIT])
-    counts = review_queue_counts(filters=filters, now=now)
+    viewers = drafts_viewers(draft_ids=[d.pk for d in drafts], user=user)
+    for d in drafts:
+        d.viewer = viewers.get(d.pk, "")
     return {
         "filters": filters,
         "filter_qs": filters.querystring(),
         "drafts": drafts,
-        "counts": counts,
+        "counts": review_queue_counts(filters=filters, now=now),
         "now": now,
         "list_limit": LIST_LIMIT,
-        "targets": FIRST_RESPONSE_TARGET_MINUTES,
-        **_detail_context(selected),
     }
 
 
@@ -133,20 +139,15 @@ def _page_context(filters: ReviewFilters, selected: Draft | None) -> dict:
 @role_required(*ALL_ROLES)
 def review_queue(request: HttpRequest, draft_id: int | None = None) -> HttpResponse:
     """The review queue page (``/workflows/review/``, ``/workflows/review/<id>/``) and its fragments:
-    ``#draft-list`` (with the counts out of band; polled every 10 s) and ``#draft-detail``."""
+    ``#draft-list`` (with the counts out of band; polled every 10 s, ``viewing`` renews the open draft's
+    marker) and ``#draft-detail``."""
     filters = ReviewFilters.from_query(request.GET)
     target = request.htmx.target if request.htmx else None
     if target == "draft-list":
-        now = timezone.now()
-        context = {
-            "filters": filters,
-            "filter_qs": filters.querystring(),
-            "drafts": list(review_queue_list(filters=filters, now=now)[:LIST_LIMIT]),
-            "counts": review_queue_counts(filters=filters, now=now),
-            "now": now,
-            "list_limit": LIST_LIMIT,
-            "oob": True,
-        }
+        viewing = request.GET.get("viewing", "")
+        if viewing.isdigit():
+            draft_viewing_mark(draft_id=int(viewing), user=request.user)
+        context = {**_list_context(filters, request.user), "oob": True}
         return HttpResponse(
             render_to_string(f"{TEMPLATE}#draft-list", context, request)
             + render_to_string(f"{TEMPLATE}#queue-counts", context, request)
@@ -157,11 +158,13 @@ def review_queue(request: HttpRequest, draft_id: int | None = None) -> HttpRespo
         if selected is None:
             raise Http404("No such draft.")
     if target == "draft-detail":
-        context = {"filters": filters, "filter_qs": filters.querystring(), **_detail_context(selected)}
+        context = {"filters": filters, "filter_qs": filters.querystring(), **_detail_context(selected, request.user)}
         return render(request, f"{TEMPLATE}#draft-detail", context)
-    context = _page_context(filters, selected)
+    context = _list_context(filters, request.user)
     if selected is None and context["drafts"]:
-        context.update(_detail_context(draft_detail(draft_id=context["drafts"][0].pk)))
+        free = next((d for d in context["drafts"] if not d.viewer), context["drafts"][0])
+        selected = draft_detail(draft_id=free.pk)
+    context.update(_detail_context(selected, request.user))
     return render(request, TEMPLATE, context)
 
 
@@ -212,6 +215,7 @@ def _act(request: HttpRequest, draft_id: int, action: str) -> HttpResponse:
     if acted is None:
         raise Http404("No such draft.")
     now = timezone.now()
+    draft_viewing_clear(draft_id=draft_id, user=request.user)
     if error is None:
         shown = review_queue_next(after=acted, filters=filters, now=now)
         shown = draft_detail(draft_id=shown.pk, now=now) if shown else None
@@ -230,7 +234,7 @@ def _act(request: HttpRequest, draft_id: int, action: str) -> HttpResponse:
         "removed_id": acted.pk if acted.status != DraftStatus.PENDING else None,
         "edit_body": request.POST.get("body") if error and action == "edit" else None,
         "open_form": action if error and action in ("edit", "reject") else "",
-        **_detail_context(shown),
+        **_detail_context(shown, request.user),
     }
     body = "".join(
         render_to_string(f"{TEMPLATE}#{name}", context, request)
