@@ -133,3 +133,58 @@ def handoff_reassign(*, handoff_id: int, queue_slug: str, user) -> Handoff:
     ticket.assignee = None
     ticket.save(update_fields=["queue", "assignee", "updated_at"])
     return handoff
+
+
+@transaction.atomic
+def handoffs_create_bulk(*, items: list[dict]) -> list[Handoff]:
+    """``handoff_create`` for many tickets in a few queries (bulk triage). Same rules: unknown queues fall back
+    to ``general``, an open or claimed handoff of a ticket is updated instead of doubled, and each ticket gets the
+    queue, the priority and the escalated status.
+
+    ``items``: dicts with the keyword arguments of ``handoff_create`` (``ticket``, ``queue_slug``, ``reason``, and
+    optionally ``priority``, ``package``, ``decision``, ``sla_due_at``), at most one per ticket. Returns the
+    handoffs in the order of ``items``. Raises ``ValidationError`` when a ticket appears twice.
+    """
+    tickets = [item["ticket"] for item in items]
+    if len({t.pk for t in tickets}) != len(tickets):
+        raise ValidationError("handoffs_create_bulk takes at most one handoff per ticket.")
+    slugs = {item["queue_slug"] for item in items if item.get("queue_slug")}
+    queues = {queue.slug: queue for queue in Queue.objects.filter(slug__in=slugs)}
+    fallback: list[Queue] = []
+    current = {
+        h.ticket_id: h
+        for h in Handoff.objects.select_for_update().filter(ticket__in=tickets, status__in=["open", "claimed"])
+    }
+    handoffs, new = [], []
+    for item in items:
+        ticket = item["ticket"]
+        queue = queues.get(item.get("queue_slug") or "")
+        if queue is None:
+            fallback = fallback or [queue_get_or_default(None)]
+            queue = fallback[0]
+        values = {
+            "queue": queue, "reason": item["reason"][:500], "priority": item.get("priority") or ticket.priority,
+            "package": item.get("package") or {}, "sla_due_at": item.get("sla_due_at"),
+        }
+        if item.get("decision") is not None:
+            values["decision"] = item["decision"]
+        handoff = current.get(ticket.pk)
+        if handoff is None:
+            handoff = Handoff(ticket=ticket, **values)
+            new.append(handoff)
+        else:
+            for key, value in values.items():
+                setattr(handoff, key, value)
+            handoff.save()
+        handoffs.append(handoff)
+        ticket.queue, ticket.status, ticket.priority = queue, TicketStatus.ESCALATED, handoff.priority
+    Handoff.objects.bulk_create(new)
+    groups: dict[tuple, list[int]] = {}
+    for ticket in tickets:
+        groups.setdefault((ticket.queue_id, ticket.priority), []).append(ticket.pk)
+    now = timezone.now()
+    for (queue_id, priority), ids in groups.items():  # a few (queue, priority) pairs: one UPDATE each
+        Ticket.objects.filter(pk__in=ids).update(
+            queue_id=queue_id, priority=priority, status=TicketStatus.ESCALATED, updated_at=now
+        )
+    return handoffs

@@ -1,6 +1,7 @@
 """Sending replies to the customer (the one place a customer-visible message is written)."""
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from apps.core.errors import ValidationError
@@ -40,3 +41,37 @@ def reply_send(
             fields.append("resolved_at")
     ticket.save(update_fields=fields)
     return message
+
+
+@transaction.atomic
+def replies_send_bulk(*, replies: list[tuple[Ticket, str]], author_kind: str, resolve: bool = False) -> list[Message]:
+    """``reply_send`` for many tickets at once (bulk triage): one reply per ticket, in three queries.
+
+    ``replies``: ``(ticket, body)`` pairs. Same effects as ``reply_send`` per ticket (first response time, AI turn
+    count, pending or resolved status); the ticket objects are updated in memory too. Raises ``ValidationError``
+    for an empty body or a ticket given twice, before writing anything.
+    """
+    if any(not body or not body.strip() for _, body in replies):
+        raise ValidationError("A reply needs some text.")
+    if len({ticket.pk for ticket, _ in replies}) != len(replies):
+        raise ValidationError("replies_send_bulk takes at most one reply per ticket.")
+    if not replies:
+        return []
+    now = timezone.now()
+    messages = Message.objects.bulk_create(
+        [Message(ticket=t, author_kind=author_kind, body=body.strip(), created_at=now) for t, body in replies]
+    )
+    ids = [ticket.pk for ticket, _ in replies]
+    Ticket.objects.filter(pk__in=ids, first_response_at__isnull=True).update(first_response_at=now)
+    status = TicketStatus.RESOLVED if resolve else TicketStatus.PENDING
+    changes = {"status": status, "updated_at": now, **({"resolved_at": now} if resolve else {})}
+    if author_kind == AuthorKind.AI:
+        changes["ai_turns"] = F("ai_turns") + 1
+    Ticket.objects.filter(pk__in=ids).update(**changes)
+    for ticket, _ in replies:
+        ticket.first_response_at = ticket.first_response_at or now
+        ticket.status = status
+        ticket.ai_turns += 1 if author_kind == AuthorKind.AI else 0
+        if resolve:
+            ticket.resolved_at = now
+    return messages
