@@ -308,19 +308,44 @@ def fold(text: str) -> str:
     return "".join(_fold_char(ch) for ch in text)
 
 
-def _phrase_pattern(phrase: str) -> str:
-    words = fold(unicodedata.normalize("NFC", phrase.strip())).split()
-    parts = [re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) for w in words]
-    return r"\s+".join(parts)
+def _word_pattern(word: str) -> str:
+    return re.escape(word[:-1]) + r"\w*" if word.endswith("*") else re.escape(word)
+
+
+def _trie_pattern(node: dict) -> str:
+    """Alternatives for the words under ``node`` of a word trie, each followed by its continuations.
+
+    Phrases sharing first words share one branch ("speak to a human" / "speak to an agent"), so the regex tries a
+    few first words at each position instead of every phrase; ``""`` marks where a phrase may end.
+    """
+    parts = []
+    for word in sorted((w for w in node if w), key=lambda w: (-len(w), w)):
+        child = node[word]
+        rest = ""
+        if any(child):
+            rest = r"\s+" + _trie_pattern(child)
+            rest = f"(?:{rest})?" if "" in child else rest
+        parts.append(_word_pattern(word) + rest)
+    return "(?:" + "|".join(parts) + ")"
 
 
 @lru_cache(maxsize=256)
 def compile_phrases(phrases: tuple[str, ...]) -> re.Pattern | None:
-    """One case-insensitive whole-word pattern for ``phrases`` (longest first); ``None`` when empty."""
-    cleaned = sorted({p for p in phrases if p and p.strip()}, key=len, reverse=True)
-    if not cleaned:
+    """One case-insensitive whole-word pattern for ``phrases`` (a word trie, longest match); ``None`` if empty.
+
+    Phrases are folded like the text (``fold``), so accents and case never matter; ``*`` ends a word prefix.
+    """
+    trie: dict = {}
+    for phrase in phrases:
+        words = fold(unicodedata.normalize("NFC", phrase or "")).lower().split()
+        node = trie
+        for word in words:
+            node = node.setdefault(word, {})
+        if words:
+            node[""] = {}
+    if not trie:
         return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(_phrase_pattern(p) for p in cleaned) + r")(?!\w)", re.IGNORECASE)
+    return re.compile(r"(?<!\w)" + _trie_pattern(trie) + r"(?!\w)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,14 @@ from apps.workflows.choices import DraftStatus, Outcome, RolloutState
 from apps.workflows.classifier import classifier_train
 from apps.workflows.models import Decision, Draft
 from apps.workflows.services.triage import ticket_triage, tickets_triage_bulk
-from tests.factories import CategoryFactory, MessageFactory, OrganizationFactory, QueueFactory, TicketFactory
+from tests.factories import (
+    CategoryFactory,
+    HandoffFactory,
+    MessageFactory,
+    OrganizationFactory,
+    QueueFactory,
+    TicketFactory,
+)
 
 TOPICS = {
     "password-reset": (
@@ -344,17 +351,33 @@ def test_missing_ticket_is_a_clear_error(db):
 
 
 def test_bulk_triage_matches_the_single_path_and_skips_decided_tickets(clf, categories):
-    tickets = [make_ticket(text) for text in (CONFIDENT, MIDDLING, VAGUE_TEXT, "I want my money back")]
+    texts = (CONFIDENT, CONFIDENT, MIDDLING, VAGUE_TEXT, "I want my money back")
+    tickets = [make_ticket(text) for text in texts]
     already = ticket_triage(ticket_id=tickets[0].pk, classifier=clf)
+    earlier = HandoffFactory(ticket=tickets[4], queue=QueueFactory(slug="general"), reason="customer called")
 
     result = tickets_triage_bulk(ticket_ids=[t.pk for t in tickets] + [987654], classifier=clf)
 
     assert sorted(result.skipped) == sorted([tickets[0].pk, 987654])
     outcomes = {d.ticket_id: d.outcome for d in result.decisions}
-    assert outcomes == {tickets[1].pk: Outcome.DRAFT, tickets[2].pk: Outcome.ESCALATE, tickets[3].pk: Outcome.ESCALATE}
+    assert outcomes == {
+        tickets[1].pk: Outcome.RESOLVE,
+        tickets[2].pk: Outcome.DRAFT,
+        tickets[3].pk: Outcome.ESCALATE,
+        tickets[4].pk: Outcome.ESCALATE,
+    }
     assert Decision.objects.get(ticket=tickets[0]).pk == already.pk
-    assert Draft.objects.filter(ticket=tickets[1]).count() == 1
-    assert Handoff.objects.get(ticket=tickets[3]).reason.startswith("hard trigger: refund")
+    (reply,) = ai_messages(tickets[1])
+    tickets[1].refresh_from_db()
+    assert tickets[1].status == TicketStatus.RESOLVED and tickets[1].ai_turns == 1 and tickets[1].first_response_at
+    assert reply.body == Decision.objects.get(ticket=tickets[1]).reply_text
+    assert Draft.objects.filter(ticket=tickets[2], status=DraftStatus.PENDING).count() == 1
+    handoff = Handoff.objects.get(ticket=tickets[4])  # the open handoff was updated, not doubled
+    assert handoff.pk == earlier.pk and handoff.reason.startswith("hard trigger: refund")
+    assert handoff.decision.ticket_id == tickets[4].pk and handoff.package["why"]["triggers"][0]["name"] == "refund"
+    tickets[3].refresh_from_db()
+    assert tickets[3].status == TicketStatus.ESCALATED and tickets[3].queue.slug.endswith("-team")
     counts = result.counts()
-    assert counts["total"] == 3 and counts["by_outcome"] == {"draft": 1, "escalate": 2}
-    assert all(d.trace["batch_size"] == 3 and d.latency_ms > 0 for d in result.decisions)
+    assert counts["total"] == 4 and counts["by_outcome"] == {"resolve": 1, "draft": 1, "escalate": 2}
+    assert counts["sent"] == 1 and set(counts["phases"]) == {"load", "context", "plan", "record"}
+    assert all(d.trace["batch_size"] == 4 and d.latency_ms > 0 for d in result.decisions)

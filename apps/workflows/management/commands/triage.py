@@ -48,7 +48,7 @@ class Command(BaseCommand):
             self.stderr.write(
                 "No trained classifier: every ticket will be escalated (run `manage.py train_classifier`)."
             )
-        by_outcome, by_category = Counter(), Counter()
+        by_outcome, by_category, phases = Counter(), Counter(), Counter()
         total = skipped = sent = 0
         started = time.perf_counter()
         with tqdm(total=len(ids), unit="ticket", disable=options["json"] or not ids, file=self.stderr) as bar:
@@ -58,6 +58,7 @@ class Command(BaseCommand):
                 total, skipped, sent = total + counts["total"], skipped + counts["skipped"], sent + counts["sent"]
                 by_outcome.update(counts["by_outcome"])
                 by_category.update(counts["by_category"])
+                phases.update(counts["phases"])
                 bar.update(len(chunk))
         seconds = time.perf_counter() - started
         summary = {
@@ -69,6 +70,7 @@ class Command(BaseCommand):
             "seconds": round(seconds, 3),
             "tickets_per_s": round(total / seconds, 1) if total and seconds > 0 else 0.0,
             "classifier": getattr(classifier, "model_name", None),
+            "phases_s": {k: round(v, 3) for k, v in phases.items()},
         }
         if options["json"]:
             self.stdout.write(json.dumps(summary, indent=2))

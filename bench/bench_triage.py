@@ -1,0 +1,196 @@
+"""Triage speed: tickets/second through ``manage.py triage`` (bulk path) and one-ticket latency (task path).
+
+    .venv/bin/python bench/bench_triage.py [--tickets 5000] [--single 200] [--batch-size 500]
+
+Runs in a throwaway database (``test_<DB_NAME>``, created with all migrations and dropped at the end), with:
+- tickets from ``../shared/data/helpdesk_tickets/tickets_en_de.csv`` (1,872 real-length en/de support emails,
+  subject + body, their ``queue`` as the category), repeated to ``--tickets``; synthetic tickets when the shared
+  folder is missing; customers in 50 organizations (a few enterprise, which the tier trigger escalates);
+- every category in ``auto`` rollout with a reply template, thresholds auto 0.9 / draft 0.6 (a realistic mix of
+  replies sent, drafts and handoffs);
+- a classifier trained on the labelled tickets, saved and activated like ``train_classifier`` does.
+Bulk: ``manage.py triage --all --json`` (one classifier call per batch, bulk writes). Single: ``ticket_triage``
+per ticket in its own transaction, as the django-q2 task runs it (p50/p95 of wall time). No LLM: the offline
+composer. Goal: ≥ 500 tickets/s in bulk on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+os.environ.setdefault("DB_NAME", "sb_bench_triage")
+os.environ["DJANGO_DEBUG"] = "false"  # no query log
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils.text import slugify  # noqa: E402
+
+from apps.tickets.models import Contact, Message, Organization, Ticket  # noqa: E402
+from apps.workflows.classifier import classifier_train, classifier_version_activate  # noqa: E402
+from apps.workflows.models import Category, ClassifierVersion  # noqa: E402
+from apps.workflows.services.triage import ticket_triage  # noqa: E402
+
+HELPDESK = ROOT.parent / "shared" / "data" / "helpdesk_tickets" / "tickets_en_de.csv"
+TEMPLATE = "Hi {first_name}, thanks for contacting us about {category_name}. Here is what to do next: …"
+
+
+def labelled_rows() -> tuple[list[tuple[str, str, str]], str]:
+    """``(subject, body, category name)`` rows and where they came from."""
+    if HELPDESK.exists():
+        with HELPDESK.open(newline="", encoding="utf-8") as handle:
+            rows = [(r["subject"] or "", r["body"].replace("\\n", "\n"), r["queue"]) for r in csv.DictReader(handle)]
+        return [r for r in rows if r[1].strip()], "helpdesk_tickets (en/de)"
+    rng = random.Random(0)
+    topics = {
+        "Billing": "invoice charge refund card",
+        "Login": "password login reset locked",
+        "Export": "export csv excel report",
+        "Integrations": "slack webhook api token",
+    }
+    rows = [
+        (f"{name} question", " ".join(rng.choices(words.split() + ["please", "help", "since", "today"], k=40)), name)
+        for name, words in topics.items()
+        for _ in range(300)
+    ]
+    return rows, "synthetic"
+
+
+def build_workspace(rows, n_tickets: int) -> list[int]:
+    """Categories, organizations, contacts, labelled tickets with one customer message each; returns the ids of
+    the tickets to bulk-triage and of extra tickets for the single-ticket latency run."""
+    names = sorted({r[2] for r in rows})
+    cats = {
+        n: Category.objects.create(
+            slug=slugify(n),
+            name=n,
+            rollout_state="auto",
+            reply_template=TEMPLATE,
+            auto_threshold=0.9,
+            draft_threshold=0.6,
+        )
+        for n in names
+    }
+    orgs = Organization.objects.bulk_create(
+        [
+            Organization(name=f"Customer {i}", tier="enterprise" if i % 25 == 0 else ("free" if i % 3 else "pro"))
+            for i in range(50)
+        ]
+    )
+    contacts = Contact.objects.bulk_create(
+        [Contact(organization=orgs[i % 50], name=f"Person {i}", email=f"p{i}@c{i % 50}.example") for i in range(500)]
+    )
+    now = datetime.now(UTC)
+    tickets, bodies = [], []
+    for i in range(n_tickets):
+        subject, body, name = rows[i % len(rows)]
+        contact = contacts[i % len(contacts)]
+        tickets.append(
+            Ticket(
+                source="bench",
+                external_id=str(i),
+                subject=subject[:500],
+                channel="email" if i % 3 else "chat",
+                contact=contact,
+                organization_id=contact.organization_id,
+                labelled_category=cats[name],
+                created_at=now - timedelta(minutes=i),
+            )
+        )
+        bodies.append(body)
+    tickets = Ticket.objects.bulk_create(tickets, batch_size=2000)
+    Message.objects.bulk_create(
+        [
+            Message(ticket=t, author_kind="customer", body=b, created_at=t.created_at)
+            for t, b in zip(tickets, bodies, strict=True)
+        ],
+        batch_size=2000,
+    )
+    return [t.pk for t in tickets]
+
+
+def train_and_activate(rows) -> tuple[str, float]:
+    started = time.perf_counter()
+    clf = classifier_train(
+        texts=[f"{s}\n{b}" for s, b, _ in rows], labels=[slugify(n) for _, _, n in rows], refit=False
+    )
+    path = "classifier/bench.joblib"
+    clf.save(Path(settings.VAR_DIR) / path)
+    version = ClassifierVersion.objects.create(model_name=clf.model_name, path=path, labels=clf.labels)
+    classifier_version_activate(version=version)
+    return clf.model_name, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tickets", type=int, default=5000)
+    parser.add_argument("--single", type=int, default=200)
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--train", type=int, default=1000, help="labelled rows the classifier is trained on")
+    args = parser.parse_args()
+
+    rows, source = labelled_rows()
+    settings.VAR_DIR = Path(tempfile.mkdtemp(prefix="bench-triage-"))
+    original = connection.settings_dict["NAME"]
+    test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False, serialize=False)
+    try:
+        ids = build_workspace(rows, args.tickets + args.single)
+        model, train_s = train_and_activate(random.Random(0).sample(rows, min(args.train, len(rows))))
+        single_ids = ids[-args.single :]
+        ticket_triage(ticket_id=single_ids[0])  # warm-up: loads the model file and WordLlama once
+        latencies = []
+        for pk in single_ids[1:]:
+            started = time.perf_counter()
+            ticket_triage(ticket_id=pk)
+            latencies.append((time.perf_counter() - started) * 1000)
+        out = StringIO()
+        call_command("triage", "--all", "--json", "--batch-size", str(args.batch_size), stdout=out)
+        bulk = json.loads(out.getvalue())
+        connection.close()
+    finally:
+        connection.creation.destroy_test_db(original, verbosity=0)
+
+    q = statistics.quantiles(latencies, n=20)
+    mix = Counter(bulk["by_outcome"])
+    print(
+        f"\nTriage benchmark: {source}, {bulk['total']} tickets in bulk, {len(latencies)} one by one, "
+        f"{os.cpu_count()} cores, offline composer, classifier {model} (trained in {train_s:.1f} s)"
+    )
+    print(f"database {test_db} (dropped)\n")
+    print(f"{'path':<46}{'result':>18}")
+    print(
+        f"{'bulk: manage.py triage --all (batch ' + str(args.batch_size) + ')':<46}"
+        f"{bulk['tickets_per_s']:>12.0f} tick/s"
+    )
+    print(f"{'one ticket (ticket_triage, own transaction) p50':<46}{statistics.median(latencies):>15.1f} ms")
+    print(f"{'one ticket p95':<46}{q[18]:>15.1f} ms")
+    print(f"{'one ticket max':<46}{max(latencies):>15.1f} ms")
+    phases = ", ".join(f"{k} {v / bulk['total'] * 1000:.2f}" for k, v in bulk["phases_s"].items())
+    print(f"\nbulk ms per ticket by phase: {phases}")
+    print(
+        f"bulk outcomes: resolve {mix['resolve']}, draft {mix['draft']}, escalate {mix['escalate']}; "
+        f"replies sent {bulk['sent']}; {bulk['seconds']:.2f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()
