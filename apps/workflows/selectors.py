@@ -34,7 +34,7 @@ from django.utils import timezone
 from apps.tickets.choices import AuthorKind, Channel, Priority, Tier
 from apps.tickets.models import Message
 from apps.workflows.choices import DraftStatus
-from apps.workflows.models import Draft
+from apps.workflows.models import Category, Draft
 
 # First-response targets (minutes) by customer tier; urgent and high priority halve them. The review queue sorts
 # by the due time these give until SLA policies (business hours, holidays) store due times on tickets.
@@ -303,3 +303,8 @@ def review_queue_next(*, after: Draft, filters: ReviewFilters, now: datetime | N
         if following is not None:
             return following
     return queue.first()
+
+
+def category_choices() -> list[tuple[str, str]]:
+    """``(slug, name)`` of every category, by name (one query)."""
+    return list(Category.objects.order_by("name").values_list("slug", "name"))

@@ -9,4 +9,5 @@ urlpatterns = [
     path("review/<int:draft_id>/approve/", views.draft_approve_view, name="draft_approve"),
     path("review/<int:draft_id>/edit/", views.draft_edit_view, name="draft_edit"),
     path("review/<int:draft_id>/reject/", views.draft_reject_view, name="draft_reject"),
+    path("review/<int:draft_id>/category/", views.draft_category_view, name="draft_category"),
 ]

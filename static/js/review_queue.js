@@ -1,5 +1,5 @@
-// Review queue keyboard: j/k next/previous, a approve, e edit, r reject, c trace, x confirm stale, ? help, Esc close.
-// Ctrl+Enter submits the open editor or reject form. Keys are ignored while typing (except Esc and Ctrl+Enter).
+// Review queue keyboard: j/k next/previous, a approve, e edit, r reject, t category, c trace, x confirm stale,
+// ? help, Esc close. Ctrl+Enter submits the open editor or reject form (and the category form). Keys are ignored while typing (except Esc and Ctrl+Enter).
 (function () {
   "use strict";
 
@@ -79,7 +79,7 @@
       return;
     }
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-      var form = target && target.closest ? target.closest("form.subform") : null;
+      var form = target && target.closest ? target.closest("form.subform, form.category-form") : null;
       if (form) { event.preventDefault(); submit(form); }
       return;
     }
@@ -91,6 +91,7 @@
       case "e": openForm("edit-form"); break;
       case "r": openForm("reject-form"); break;
       case "c": var trace = document.getElementById("trace-details"); if (trace) trace.open = !trace.open; break;
+      case "t": var select = document.getElementById("category-select"); if (select) select.focus(); break;
       case "x": var box = document.getElementById("confirm-stale"); if (box) box.checked = !box.checked; break;
       case "?": toggleHelp(); break;
       default: return;

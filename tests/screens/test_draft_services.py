@@ -10,8 +10,8 @@ from apps.escalation.models import Handoff
 from apps.tickets.choices import AuthorKind, TicketStatus
 from apps.tickets.models import Message
 from apps.workflows.choices import DraftStatus
-from apps.workflows.services.drafts import draft_approve, draft_edit_send, draft_reject
-from tests.factories import MessageFactory
+from apps.workflows.services.drafts import draft_approve, draft_edit_send, draft_recategorize, draft_reject
+from tests.factories import CategoryFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +146,19 @@ def test_internal_notes_and_agent_messages_do_not_make_a_draft_stale(draft, agen
     MessageFactory(ticket=draft.ticket, body="note to self", is_internal=True, created_at=later)
     MessageFactory(ticket=draft.ticket, body="agent follow-up", author_kind=AuthorKind.AGENT, created_at=later)
     assert draft_approve(draft_id=draft.pk, version=1, user=agent_user).status == DraftStatus.APPROVED
+
+
+def test_recategorize_labels_the_ticket_and_keeps_the_draft_pending(draft, agent_user):
+    refund = CategoryFactory(slug="billing/refund", name="Refund")
+    result = draft_recategorize(draft_id=draft.pk, version=1, user=agent_user, category_slug="billing/refund")
+
+    assert (result.status, result.version) == (DraftStatus.PENDING, 2)
+    draft.ticket.refresh_from_db()
+    assert draft.ticket.labelled_category == refund and draft.ticket.category == refund
+    draft.decision.refresh_from_db()
+    assert draft.decision.category.slug == "billing/invoice-copy"  # what the AI predicted stays on record
+    with pytest.raises(ConflictError):  # the old version is gone
+        draft_approve(draft_id=draft.pk, version=1, user=agent_user)
+    with pytest.raises(ValidationError, match="does not exist"):
+        draft_recategorize(draft_id=draft.pk, version=2, user=agent_user, category_slug="nope")
+    assert draft_approve(draft_id=draft.pk, version=2, user=agent_user).status == DraftStatus.APPROVED

@@ -12,6 +12,7 @@ from apps.tickets.choices import AuthorKind
 from apps.tickets.models import Message
 from apps.workflows.choices import DraftStatus
 from apps.workflows.models import Draft
+from tests.factories import CategoryFactory
 from tests.screens.conftest import make_draft, make_many_drafts
 
 pytestmark = pytest.mark.django_db
@@ -162,7 +163,7 @@ def _queries_for_page(client, django_assert_max_num_queries, budget):
     return len(captured.captured_queries), response
 
 
-QUERY_BUDGET = 6  # session, user, list, counts, selected draft, its messages
+QUERY_BUDGET = 7  # session, user, list, counts, selected draft, its messages, category choices
 
 
 def test_queue_page_stays_within_a_fixed_query_budget(agent_client, django_assert_max_num_queries):
@@ -232,3 +233,20 @@ def test_a_draft_open_by_one_agent_shows_as_taken_to_the_others(agent_user, lead
     agent.post(f"/workflows/review/{first.pk}/approve/", {"version": 1}, headers=HX)
     lead_poll = lead.get("/workflows/review/", headers=HX_LIST)
     assert "agent1 has it open" not in lead_poll.content.decode()
+
+
+def test_category_correction_keeps_the_draft_open(agent_client, draft):
+    CategoryFactory(slug="billing/refund", name="Refund")
+    response = agent_client.post(
+        f"/workflows/review/{draft.pk}/category/", {"version": 1, "category": "billing/refund"}, headers=HX
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'data-draft-id="{draft.pk}" data-version="2"' in html
+    assert 'data-testid="label">Refund' in html
+    assert "is now labelled Refund" in html
+    assert 'hx-swap-oob="delete"' not in html
+    response = agent_client.post(
+        f"/workflows/review/{draft.pk}/category/", {"version": 2, "category": "nope"}, headers=HX
+    )
+    assert response.status_code == 422 and "does not exist" in response.content.decode()

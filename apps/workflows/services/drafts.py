@@ -1,4 +1,5 @@
-"""Review actions on AI drafts: approve (send as is), edit then send, reject (escalate with a handoff package).
+"""Review actions on AI drafts: approve (send as is), edit then send, reject (escalate with a handoff package),
+correct the category (a training label).
 
 Each action locks the draft row (``select_for_update``) and checks the ``version`` the agent reviewed, so two
 agents acting on the same draft at once give exactly one outcome and at most one message to the customer: the
@@ -16,7 +17,7 @@ from apps.tickets.choices import AuthorKind
 from apps.tickets.models import Message, Ticket
 from apps.tickets.services.replies import reply_send
 from apps.workflows.choices import DraftStatus
-from apps.workflows.models import Decision, Draft
+from apps.workflows.models import Category, Decision, Draft
 
 MAX_BODY_CHARS = 20_000
 MAX_NOTE_CHARS = 2_000
@@ -164,6 +165,27 @@ def draft_reject(*, draft_id: int, version: int, user, reason: str, note: str = 
     draft.reject_reason = reason
     draft.reject_note = note
     return _mark_reviewed(draft, user=user, status=DraftStatus.REJECTED, fields=["reject_reason", "reject_note"])
+
+
+@transaction.atomic
+def draft_recategorize(*, draft_id: int, version: int, user, category_slug: str) -> Draft:
+    """Set the category of draft ``draft_id``'s ticket to ``category_slug`` as a human label: the ticket's
+    ``category`` and ``labelled_category`` (what ``train_classifier`` learns from) both change; the AI's Decision
+    keeps what it predicted. The draft stays pending (edit, approve or reject it next) and its version is bumped.
+
+    Raises ``ValidationError`` for an unknown category or draft and ``ConflictError`` as ``draft_approve``.
+    """
+    category = Category.objects.filter(slug=category_slug).first()
+    if category is None:
+        raise ValidationError(f"Category {category_slug!r} does not exist.", extra={"category": category_slug})
+    draft = _locked_draft(draft_id=draft_id, version=version)
+    ticket = draft.ticket
+    ticket.category = category
+    ticket.labelled_category = category
+    ticket.save(update_fields=["category", "labelled_category", "updated_at"])
+    draft.version += 1
+    draft.save(update_fields=["version", "updated_at"])
+    return draft
 
 
 def steps_in_words(steps: list[dict]) -> list[str]:

@@ -23,12 +23,20 @@ from apps.workflows.models import Draft
 from apps.workflows.selectors import (
     LIST_LIMIT,
     ReviewFilters,
+    category_choices,
     draft_detail,
     review_queue_counts,
     review_queue_list,
     review_queue_next,
 )
-from apps.workflows.services.drafts import RejectReason, draft_approve, draft_edit_send, draft_reject, steps_in_words
+from apps.workflows.services.drafts import (
+    RejectReason,
+    draft_approve,
+    draft_edit_send,
+    draft_recategorize,
+    draft_reject,
+    steps_in_words,
+)
 
 from .presence import draft_viewing_clear, draft_viewing_mark, drafts_viewers
 
@@ -115,6 +123,8 @@ def _detail_context(draft: Draft | None, user) -> dict:
         "reject_label": dict(RejectReason.choices).get(draft.reject_reason, draft.reject_reason),
         "is_pending": is_pending,
         "other_viewer": other_viewer,
+        "categories": category_choices() if is_pending else [],
+        "label_differs": draft.ticket.labelled_category_id not in (None, decision.category_id),
     }
 
 
@@ -193,6 +203,14 @@ def _act(request: HttpRequest, draft_id: int, action: str) -> HttpResponse:
                 confirm_stale=confirm_stale,
             )
             text = f"Sent your edited reply on ticket #{draft.ticket_id}."
+        elif action == "category":
+            draft = draft_recategorize(
+                draft_id=draft_id,
+                version=version,
+                user=request.user,
+                category_slug=request.POST.get("category", ""),
+            )
+            text = f"Ticket #{draft.ticket_id} is now labelled {draft.ticket.labelled_category.name}."
         else:
             draft = draft_reject(
                 draft_id=draft_id,
@@ -209,20 +227,22 @@ def _act(request: HttpRequest, draft_id: int, action: str) -> HttpResponse:
             messages.error(request, error.message)
             return redirect(_url(draft_id, filters))
         messages.success(request, text)
-        return redirect(_url(None, filters))
+        return redirect(_url(draft_id if action == "category" else None, filters))
 
     acted = draft_detail(draft_id=draft_id)
     if acted is None:
         raise Http404("No such draft.")
     now = timezone.now()
-    draft_viewing_clear(draft_id=draft_id, user=request.user)
+    done = acted.status != DraftStatus.PENDING
+    if done:
+        draft_viewing_clear(draft_id=draft_id, user=request.user)
+    shown = acted
+    if error is None and done:  # on to the next draft in the queue
+        following = review_queue_next(after=acted, filters=filters, now=now)
+        shown = draft_detail(draft_id=following.pk, now=now) if following else None
     if error is None:
-        shown = review_queue_next(after=acted, filters=filters, now=now)
-        shown = draft_detail(draft_id=shown.pk, now=now) if shown else None
-        status = 200
-        flash = {"level": "success", "text": text}
+        status, flash = 200, {"level": "success", "text": text}
     else:
-        shown = acted
         status = 409 if isinstance(error, ConflictError) else 422
         flash = {"level": "error", "text": error.message}
     context = {
@@ -231,7 +251,7 @@ def _act(request: HttpRequest, draft_id: int, action: str) -> HttpResponse:
         "counts": review_queue_counts(filters=filters, now=now),
         "oob": True,
         "flash": flash,
-        "removed_id": acted.pk if acted.status != DraftStatus.PENDING else None,
+        "removed_id": acted.pk if done else None,
         "edit_body": request.POST.get("body") if error and action == "edit" else None,
         "open_form": action if error and action in ("edit", "reject") else "",
         **_detail_context(shown, request.user),
@@ -258,6 +278,13 @@ def draft_approve_view(request: HttpRequest, draft_id: int) -> HttpResponse:
 def draft_edit_view(request: HttpRequest, draft_id: int) -> HttpResponse:
     """Edit then send (``version``, ``body``)."""
     return _act(request, draft_id, "edit")
+
+
+@require_POST
+@role_required(*ALL_ROLES)
+def draft_category_view(request: HttpRequest, draft_id: int) -> HttpResponse:
+    """Correct the ticket's category (``version``, ``category`` slug): a training label; the draft stays."""
+    return _act(request, draft_id, "category")
 
 
 @require_POST
