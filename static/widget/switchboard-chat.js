@@ -11,7 +11,7 @@
  *
  * It sends the page URL, title, product area and app metadata (<meta name="switchboard:metadata" content="{json}">
  * or SwitchboardChat.setMetadata({...})) with the first message, polls for the AI's reply, shows "a person will
- * reply" on handoff, has a "talk to a person" button, thumbs on each answer and a 1–5 CSAT rating.
+ * reply" on handoff, has a "talk to a person" button, helpful yes/no on each answer and a 1–5 CSAT rating.
  * The conversation (id + secret token) is kept in sessionStorage per page path, so each page starts its own.
  * Public API: window.SwitchboardChat.{open, close, identify({email, name}), setMetadata(obj), reset()}.
  */
@@ -112,7 +112,7 @@
     ".msg.customer{align-self:flex-end;background:#1f4fd1;color:#fff;border-bottom-right-radius:3px}" +
     ".msg.ai,.msg.agent{align-self:flex-start;background:#fff;border:1px solid #dde3ee;border-bottom-left-radius:3px}" +
     ".who{display:block;font-size:11px;font-weight:600;color:#5b6472;margin-bottom:3px}" +
-    ".thumbs{display:flex;gap:6px;margin-top:6px}.thumbs button{border:1px solid #cfd6e3;background:#fff;border-radius:6px;" +
+    ".thumbs{display:flex;gap:6px;align-items:center;margin-top:6px;font-size:12px;color:#5b6472}.thumbs button{border:1px solid #cfd6e3;background:#fff;border-radius:6px;" +
     "cursor:pointer;padding:1px 7px;font-size:13px}.thumbs button[aria-pressed=true]{background:#e6edff;border-color:#1f4fd1}" +
     ".notice{align-self:stretch;text-align:center;padding:8px;border-radius:8px;background:#fff6d9;color:#5c4600;font-size:13px}" +
     ".typing{align-self:flex-start;color:#5b6472;font-style:italic;font-size:13px}" +
@@ -175,7 +175,8 @@
 
   function thumbs(messageId) {
     var box = el("div", "thumbs");
-    [[true, "👍", "Helpful"], [false, "👎", "Not helpful"]].forEach(function (t) {
+    box.appendChild(el("span", "ask", "Helpful?"));
+    [[true, "Yes", "Helpful"], [false, "No", "Not helpful"]].forEach(function (t) {
       var b = el("button", "", t[1]);
       b.type = "button";
       b.setAttribute("aria-label", t[2]);
