@@ -112,3 +112,16 @@ def test_reassign_moves_to_another_queue(agent_api):
     unknown = agent_api.post(f"/api/v1/handoffs/{handoff.pk}/reassign/", {"queue": "nowhere"}, format="json")
     assert unknown.status_code == 400
     assert unknown.json()["error"]["details"] == {"queue": "nowhere"}
+
+
+def test_lists_keep_a_fixed_query_budget(agent_api, django_assert_max_num_queries):
+    for _ in range(6):
+        _draft()
+        HandoffFactory()
+    with django_assert_max_num_queries(3):
+        drafts = agent_api.get("/api/v1/drafts/").json()["results"]
+    with django_assert_max_num_queries(3):
+        handoffs = agent_api.get("/api/v1/handoffs/").json()["results"]
+    assert (len(drafts), len(handoffs)) == (6, 6)
+    assert all(d["category"] and d["ticket"]["id"] for d in drafts)
+    assert all(h["queue"] == "general" and "package" not in h for h in handoffs)
