@@ -163,7 +163,9 @@ def main() -> None:
             ticket_triage(ticket_id=pk)
             latencies.append((time.perf_counter() - started) * 1000)
         out = StringIO()
+        load_before, cpu_before = os.getloadavg()[0], time.process_time()
         call_command("triage", "--all", "--json", "--batch-size", str(args.batch_size), stdout=out)
+        cpu_s, load_after = time.process_time() - cpu_before, os.getloadavg()[0]
         bulk = json.loads(out.getvalue())
         connection.close()
     finally:
@@ -175,12 +177,13 @@ def main() -> None:
         f"\nTriage benchmark: {source}, {bulk['total']} tickets in bulk, {len(latencies)} one by one, "
         f"{os.cpu_count()} cores, offline composer, classifier {model} (trained in {train_s:.1f} s)"
     )
-    print(f"database {test_db} (dropped)\n")
+    print(f"database {test_db} (dropped); load average {load_before:.1f} → {load_after:.1f} during the bulk run\n")
     print(f"{'path':<46}{'result':>18}")
     print(
         f"{'bulk: manage.py triage --all (batch ' + str(args.batch_size) + ')':<46}"
         f"{bulk['tickets_per_s']:>12.0f} tick/s"
     )
+    print(f"{'bulk: per CPU-second of this process':<46}{bulk['total'] / cpu_s:>12.0f} tick/s")
     print(f"{'one ticket (ticket_triage, own transaction) p50':<46}{statistics.median(latencies):>15.1f} ms")
     print(f"{'one ticket p95':<46}{q[18]:>15.1f} ms")
     print(f"{'one ticket max':<46}{max(latencies):>15.1f} ms")

@@ -294,18 +294,24 @@ class TriggerHit:
         return asdict(self)
 
 
-def _fold_char(ch: str) -> str:
-    base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
-    return base if len(base) == 1 else ch
+class _FoldTable(dict):
+    """``str.translate`` table filled on first sight of each character: the character without its accents
+    when that leaves exactly one character, else the character itself (so offsets never move)."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
+        self[code] = base if len(base) == 1 else char
+        return self[code]
+
+
+_FOLD = _FoldTable({ord("’"): "'", ord("‘"): "'"})
 
 
 def fold(text: str) -> str:
     """``text`` with accents removed and typographic apostrophes made plain, **keeping every offset**
     (one character in, one character out), so a match in the folded text points at the original."""
-    text = text.replace("’", "'").replace("‘", "'")
-    if text.isascii():
-        return text
-    return "".join(_fold_char(ch) for ch in text)
+    return text if text.isascii() else text.translate(_FOLD)
 
 
 def _word_pattern(word: str) -> str:
