@@ -5,10 +5,12 @@ follow-up steps run afterwards and report what they did or why they were skipped
 """
 
 import importlib
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from io import StringIO
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -303,8 +305,20 @@ def _ingest_knowledge() -> str:
     done = []
     for folder, source, kind, visibility in KNOWLEDGE_SOURCES:
         path = KNOWLEDGE_DIR / folder
-        call_command("ingest_knowledge", str(path), source=source, kind=kind, visibility=visibility, verbosity=0)
-        done.append(f"{source} ({len(list(path.glob('*.md')))} files)")
+        out = StringIO()
+        call_command(
+            "ingest_knowledge",
+            str(path),
+            source=source,
+            kind=kind,
+            visibility=visibility,
+            prune=True,
+            no_progress=True,
+            stdout=out,
+        )
+        chunks = re.search(r"(\d+) chunks written", out.getvalue())
+        files = len(list(path.glob("*.md")))
+        done.append(f"{source} ({files} files{f', {chunks.group(1)} chunks' if chunks else ''})")
     return "done: " + ", ".join(done)
 
 
