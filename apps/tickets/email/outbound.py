@@ -76,12 +76,12 @@ def email_reply_send(message: Message, *, connection=None) -> EmailMessage | Non
     internal notes, customer messages, empty bodies or a ticket without a contact address; ``ProviderError`` when
     the mail server fails (nothing is marked as sent).
     """
-    if message.email_message_id:
-        return None
     if message.is_internal:
         raise ValidationError("Internal notes are never emailed.", extra={"message": message.pk})
     if message.author_kind not in (AuthorKind.AI, AuthorKind.AGENT, AuthorKind.SYSTEM):
         raise ValidationError("Only replies from the AI, an agent or the system are emailed.")
+    if message.email_message_id:
+        return None
     if not message.body.strip():
         raise ValidationError("An email reply needs some text.")
     ticket = Ticket.objects.select_related("contact").get(pk=message.ticket_id)
