@@ -9,10 +9,11 @@ Each method loads the same generated rows — one ticket, the customer message a
 - ours: ``import_tickets`` end to end from a CSV file: encoding check, CSV parsing, validation of every field,
   COPY into a staging table, set-based INSERT … ON CONFLICT of organizations, contacts, tickets, messages;
 - bulk_create: the ORM from rows already parsed in memory (no validation), batches of 2,000;
-- raw COPY: the physical limit, from rows already shaped as table tuples: COPY into the tickets table alone,
-  and COPY into tickets and messages (ids reserved from the sequence) — the same writes as ours, minus
-  contacts/organizations, parsing and validation.
-Goal: ours >= 50% of raw COPY.
+- raw COPY: the physical limit, from rows already shaped as table tuples with ids reserved from the
+  sequences: COPY into the tickets table alone (its organizations and contacts loaded beforehand, untimed, so
+  the foreign keys are the same), and COPY of everything ours writes (organizations, contacts, tickets,
+  messages) minus parsing, validation and deduplication.
+Goal: ours >= 50% of raw COPY. Both ratios are printed.
 """
 
 from __future__ import annotations
@@ -85,6 +86,10 @@ FIELDS = [
     "csat",
     "status",
 ]
+
+
+TICKETS_ONLY = "raw COPY: tickets table only"
+SAME_WRITES = "raw COPY: orgs, contacts, tickets, messages"
 
 
 def generate(n: int) -> list[dict]:
@@ -184,104 +189,78 @@ def run_bulk_create(rows: list[dict], categories: dict[str, Category]) -> float:
 
 
 TICKET_COLS = (
-    "id",
-    "source",
-    "external_id",
-    "channel",
-    "status",
-    "priority",
-    "subject",
-    "language",
-    "category_id",
-    "labelled_category_id",
-    "page_url",
-    "page_title",
-    "page_context",
-    "tags",
-    "metadata",
-    "ai_turns",
-    "csat",
-    "created_at",
-    "updated_at",
-    "resolved_at",
-)
+    "id", "source", "external_id", "organization_id", "contact_id", "channel", "status", "priority", "subject",
+    "language", "category_id", "labelled_category_id", "page_url", "page_title", "page_context", "tags", "metadata",
+    "ai_turns", "csat", "created_at", "updated_at", "resolved_at",
+)  # fmt: skip
 MESSAGE_COLS = (
-    "ticket_id",
-    "author_kind",
-    "body",
-    "is_internal",
-    "email_message_id",
-    "email_in_reply_to",
-    "email_references",
-    "email_headers",
-    "created_at",
-)
+    "ticket_id", "author_kind", "body", "is_internal", "email_message_id", "email_in_reply_to", "email_references",
+    "email_headers", "created_at",
+)  # fmt: skip
+ORG_COLS = ("id", "name", "external_id", "domain", "tier", "plan", "segment", "region", "created_at", "updated_at")
+CONTACT_COLS = ("id", "organization_id", "name", "email", "external_id", "language", "created_at", "updated_at")
 
 
 def shaped(rows: list[dict], categories: dict[str, Category]) -> list[tuple]:
-    now = datetime.now(UTC)
+    """The rows as table-ready tuples (parsed dates, JSON text), so raw COPY pays no conversion."""
     return [
         (
-            r["external_id"],
-            r["channel"],
-            r["status"],
-            r["priority"],
-            r["subject"],
-            r["language"],
-            categories[r["category"]].id,
-            datetime.fromisoformat(r["created_at"]),
-            now,
-            datetime.fromisoformat(r["resolved_at"]),
-            json.dumps(r["tags"].split(";") if r["tags"] else []),
-            int(r["csat"]) if r["csat"] else None,
-            r["body"],
-            r["answer"],
+            r["external_id"], r["channel"], r["status"], r["priority"], r["subject"], r["language"],
+            categories[r["category"]].id, datetime.fromisoformat(r["created_at"]),
+            datetime.fromisoformat(r["resolved_at"]), json.dumps(r["tags"].split(";") if r["tags"] else []),
+            int(r["csat"]) if r["csat"] else None, r["body"], r["answer"], r["organization"], r["tier"],
+            r["contact_email"], r["contact_name"],
         )
         for r in rows
-    ]
+    ]  # fmt: skip
 
 
-def run_copy(tuples: list[tuple], *, with_messages: bool) -> float:
+def _reserve(cursor, table: str, n: int) -> list[int]:
+    cursor.execute(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)", [n])
+    return [row[0] for row in cursor.fetchall()]
+
+
+def copy_people(cursor, tuples: list[tuple]) -> tuple[dict[str, int], dict[str, int]]:
+    """COPY the distinct organizations and contacts of the rows; returns (name -> id, email -> id)."""
+    now = datetime.now(UTC)
+    orgs = {t[13]: t[14] for t in tuples}  # name -> tier
+    org_ids = dict(zip(orgs, _reserve(cursor, "tickets_organization", len(orgs)), strict=True))
+    with cursor.copy(f"COPY tickets_organization ({', '.join(ORG_COLS)}) FROM STDIN") as copy:
+        for name, tier in orgs.items():
+            copy.write_row((org_ids[name], name, "", "", tier, "", "", "", now, now))
+    people = {t[15]: (t[16], t[13]) for t in tuples}  # email -> (name, organization)
+    contact_ids = dict(zip(people, _reserve(cursor, "tickets_contact", len(people)), strict=True))
+    with cursor.copy(f"COPY tickets_contact ({', '.join(CONTACT_COLS)}) FROM STDIN") as copy:
+        for email, (name, org) in people.items():
+            copy.write_row((contact_ids[email], org_ids[org], name, email, "", "en", now, now))
+    return org_ids, contact_ids
+
+
+def run_copy(tuples: list[tuple], *, everything: bool) -> float:
+    """Raw COPY. ``everything``: organizations, contacts, tickets and both messages, all timed; otherwise the
+    organizations and contacts are loaded first (not timed) and only the tickets are timed."""
+    if not everything:
+        with transaction.atomic(), connection.cursor() as cursor:
+            people = copy_people(cursor, tuples)
     started = time.perf_counter()
+    now = datetime.now(UTC)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence('tickets_ticket', 'id')) FROM generate_series(1, %s)",
-            [len(tuples)],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
+        if everything:
+            people = copy_people(cursor, tuples)
+        org_ids, contact_ids = people
+        ids = _reserve(cursor, "tickets_ticket", len(tuples))
         with cursor.copy(f"COPY tickets_ticket ({', '.join(TICKET_COLS)}) FROM STDIN") as copy:
             for tid, t in zip(ids, tuples, strict=True):
-                ext, channel, status, priority, subject, lang, cat, created, now, resolved, tags, csat, _, _ = t
-                copy.write_row(
-                    (
-                        tid,
-                        "bench",
-                        ext,
-                        channel,
-                        status,
-                        priority,
-                        subject,
-                        lang,
-                        cat,
-                        cat,
-                        "",
-                        "",
-                        "{}",
-                        tags,
-                        "{}",
-                        0,
-                        csat,
-                        created,
-                        now,
-                        resolved,
-                    )
-                )
-        if with_messages:
+                ext, channel, status, priority, subject, lang, cat, created, resolved, tags, csat = t[:11]
+                copy.write_row((
+                    tid, "bench", ext, org_ids[t[13]], contact_ids[t[15]], channel, status, priority, subject, lang,
+                    cat, cat, "", "", "{}", tags, "{}", 0, csat, created, now, resolved,
+                ))  # fmt: skip
+        if everything:
             with cursor.copy(f"COPY tickets_message ({', '.join(MESSAGE_COLS)}) FROM STDIN") as copy:
                 for tid, t in zip(ids, tuples, strict=True):
-                    copy.write_row((tid, "customer", t[12], False, "", "", "[]", "{}", t[7]))
-                for tid, t in zip(ids, tuples, strict=True):
-                    copy.write_row((tid, "agent", t[13], False, "", "", "[]", "{}", t[9]))
+                    copy.write_row((tid, "customer", t[11], False, "", "", "[]", "{}", t[7]))
+                    copy.write_row((tid, "agent", t[12], False, "", "", "[]", "{}", t[8]))
     return time.perf_counter() - started
 
 
@@ -309,8 +288,8 @@ def main() -> None:
         methods = {
             "ours (CSV → validate → COPY staging → INSERT…SELECT)": lambda: run_ours(path),
             "bulk_create (ORM, parsed rows, no validation)": lambda: run_bulk_create(rows, categories),
-            "raw COPY: tickets only": lambda: run_copy(tuples, with_messages=False),
-            "raw COPY: tickets + 2 messages (same writes)": lambda: run_copy(tuples, with_messages=True),
+            TICKETS_ONLY: lambda: run_copy(tuples, everything=False),
+            SAME_WRITES: lambda: run_copy(tuples, everything=True),
         }
         results = {}
         for label, method in methods.items():
@@ -321,17 +300,18 @@ def main() -> None:
             results[label] = best
             print(f"  {label}: {best:.2f} s", flush=True)
     empty_tables()
-    limit = n / results["raw COPY: tickets + 2 messages (same writes)"]
-    limit_tickets = n / results["raw COPY: tickets only"]
+    limit = n / results[SAME_WRITES]
+    limit_tickets = n / results[TICKETS_ONLY]
     database = connection.settings_dict["NAME"]
     print(f"\nImport of {n:,} rows ({size_mb:.0f} MB CSV; each row = 1 ticket + 2 messages), database {database}")
-    print(f"{'method':<56} {'seconds':>8} {'rows/s':>10} {'vs COPY t+m':>12} {'vs COPY t':>10}")
+    print(f"{'method':<56} {'seconds':>8} {'rows/s':>10} {'vs COPY all':>12} {'vs COPY tickets':>16}")
     for label, seconds in results.items():
         rate = n / seconds
-        print(f"{label:<56} {seconds:>8.2f} {rate:>10,.0f} {rate / limit:>11.0%} {rate / limit_tickets:>10.0%}")
+        print(f"{label:<56} {seconds:>8.2f} {rate:>10,.0f} {rate / limit:>12.0%} {rate / limit_tickets:>16.0%}")
     ours = n / results["ours (CSV → validate → COPY staging → INSERT…SELECT)"]
-    verdict = "met" if ours >= 0.5 * limit else "NOT met"
-    print(f"\nGoal ours >= 50% of raw COPY (same writes): {verdict} ({ours / limit:.0%}).")
+    for name, base in (("all the same writes", limit), ("the tickets table only", limit_tickets)):
+        verdict = "met" if ours >= 0.5 * base else "NOT met"
+        print(f"Goal ours >= 50% of raw COPY of {name}: {verdict} ({ours / base:.0%}).")
 
 
 if __name__ == "__main__":

@@ -55,7 +55,7 @@ CREATE TEMP TABLE import_org (k text PRIMARY KEY, id bigint);
 CREATE TEMP TABLE import_contact (k text PRIMARY KEY, id bigint);
 CREATE TEMP TABLE import_new (id bigint, external_id text);
 """
-_TEMP_TABLES = ("import_staging", "import_org", "import_contact", "import_new")
+_TEMP_TABLES = ("import_staging", "import_people", "import_org", "import_contact", "import_new")
 Expr = str | tuple[str, list]
 
 
@@ -157,6 +157,12 @@ def organizations_load(cursor) -> int:
     A new organization takes the first non-empty tier of its rows. Returns the number created.
     """
     default_tier = Organization._meta.get_field("tier").get_default()
+    # One pass over the wide staging table (it holds the message bodies); the steps below read this narrow copy.
+    cursor.execute(
+        """CREATE TEMP TABLE import_people AS
+           SELECT row_no, org_key, organization, tier, contact_key, contact_email, contact_name, language
+           FROM import_staging WHERE org_key <> '' OR contact_key <> ''"""
+    )
     created = 0
     for kind, match in (("n", "lower(o.name) = substr(g.org_key, 3)"), ("d", "o.domain = substr(g.org_key, 3)")):
         name = "(array_agg(s.organization ORDER BY s.row_no))[1]" if kind == "n" else "substr(s.org_key, 3)"
@@ -166,13 +172,13 @@ def organizations_load(cursor) -> int:
             Organization,
             {"name": "g.name", "domain": "g.domain", "tier": ("coalesce(g.tier, %s)", [default_tier])},
             f"""FROM (SELECT s.org_key, {name} AS name, {domain} AS domain, {_FIRST.format(col="s.tier")} AS tier
-                      FROM import_staging s WHERE s.org_key LIKE '{kind}:%%' GROUP BY s.org_key) g
+                      FROM import_people s WHERE s.org_key LIKE '{kind}:%%' GROUP BY s.org_key) g
                 WHERE NOT EXISTS (SELECT 1 FROM tickets_organization o WHERE {match})""",
         )
         cursor.execute(
             f"""INSERT INTO import_org (k, id)
                 SELECT DISTINCT ON (g.org_key) g.org_key, o.id
-                FROM (SELECT DISTINCT org_key FROM import_staging WHERE org_key LIKE '{kind}:%%') g
+                FROM (SELECT DISTINCT org_key FROM import_people WHERE org_key LIKE '{kind}:%%') g
                 JOIN tickets_organization o ON {match} ORDER BY g.org_key, o.id""",
             [],
         )
@@ -181,6 +187,7 @@ def organizations_load(cursor) -> int:
 
 def contacts_load(cursor) -> int:
     """Create the contacts (by email, case-insensitively) the staged rows name and fill ``import_contact``.
+    Runs after ``organizations_load``, which stages ``import_people``.
 
     A new contact takes the first non-empty name, language and organization of its rows. Returns the number created.
     """
@@ -196,14 +203,14 @@ def contacts_load(cursor) -> int:
         f"""FROM (SELECT s.contact_key, (array_agg(s.contact_email ORDER BY s.row_no))[1] AS email,
                          {_FIRST.format(col="s.contact_name")} AS name, {_FIRST.format(col="s.language")} AS language,
                          {_FIRST.format(col="s.org_key")} AS org_key
-                  FROM import_staging s WHERE s.contact_key <> '' GROUP BY s.contact_key) g
+                  FROM import_people s WHERE s.contact_key <> '' GROUP BY s.contact_key) g
             LEFT JOIN import_org om ON om.k = g.org_key
             WHERE NOT EXISTS (SELECT 1 FROM tickets_contact c WHERE lower(c.email) = substr(g.contact_key, 3))""",
     )
     cursor.execute(
         """INSERT INTO import_contact (k, id)
            SELECT DISTINCT ON (g.contact_key) g.contact_key, c.id
-           FROM (SELECT DISTINCT contact_key FROM import_staging WHERE contact_key <> '') g
+           FROM (SELECT DISTINCT contact_key FROM import_people WHERE contact_key <> '') g
            JOIN tickets_contact c ON lower(c.email) = substr(g.contact_key, 3) ORDER BY g.contact_key, c.id"""
     )
     return created
