@@ -50,7 +50,7 @@ AGE_BUCKETS = [
     ("gt1d", "> 1 day", timedelta(hours=24), None),
 ]
 NO_VALUE = "none"
-LIST_LIMIT = 100
+LIST_LIMIT = 50
 
 
 @dataclass(frozen=True)

@@ -133,8 +133,10 @@ def _list_context(filters: ReviewFilters, user) -> dict:
     now = timezone.now()
     drafts = list(review_queue_list(filters=filters, now=now)[:LIST_LIMIT])
     viewers = drafts_viewers(draft_ids=[d.pk for d in drafts], user=user)
+    base, query = reverse("workflows:review_queue"), filters.querystring()
     for d in drafts:
         d.viewer = viewers.get(d.pk, "")
+        d.url = f"{base}{d.pk}/" + (f"?{query}" if query else "")
     return {
         "filters": filters,
         "filter_qs": filters.querystring(),
