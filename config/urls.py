@@ -16,3 +16,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     *[path(f"{'' if app == 'core' else app + '/'}", include(f"apps.{app}.urls")) for app in APPS],
 ]
+
+# Unknown addresses and crashes under /api/ answer with the API's JSON error body (apps/core/api/errors.py).
+handler404 = "apps.core.api.errors.not_found"
+handler500 = "apps.core.api.errors.server_error"

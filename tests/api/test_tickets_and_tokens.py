@@ -81,3 +81,11 @@ def test_session_auth_needs_csrf_for_writes(agent_user):
     assert response.status_code == 403
     assert "CSRF" in response.json()["error"]["message"]
     assert Message.objects.count() == 0
+
+
+def test_unknown_api_addresses_get_the_json_error_body(agent_api, client):
+    for path in ("/api/v1/drafts/0.5/", "/api/v1/conversations/null/", "/api/v1/nothing-here/"):
+        response = agent_api.get(path)
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_found"
+    assert client.get("/no-such-page/")["Content-Type"].startswith("text/html")

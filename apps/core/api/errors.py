@@ -7,7 +7,8 @@ and the project's ``ApplicationError`` subclasses all come out in that shape, so
 import re
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -119,3 +120,17 @@ class ErrorSerializer(serializers.Serializer):
 def error_responses(*codes: int) -> dict[int, type[ErrorSerializer]]:
     """``extend_schema(responses=...)`` entries documenting the error body for each HTTP status in ``codes``."""
     return dict.fromkeys(codes, ErrorSerializer)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """``handler404``: addresses under ``/api/`` that match no route get the JSON error body; others the page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("not_found", "No API endpoint at this address."), status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: the JSON error body under ``/api/`` (the exception is logged by Django), the page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("server_error", "Something went wrong on our side; it was logged."), status=500)
+    return defaults.server_error(request)

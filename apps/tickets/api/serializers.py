@@ -207,6 +207,7 @@ class TicketSerializer(serializers.ModelSerializer):
     organization = serializers.SerializerMethodField()
     contact = serializers.SerializerMethodField()
     tier = serializers.SerializerMethodField()
+    page_url = serializers.CharField(read_only=True, help_text="Page the conversation started on; may be empty")
 
     class Meta:
         model = Ticket
