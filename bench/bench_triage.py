@@ -145,6 +145,7 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=5000)
     parser.add_argument("--single", type=int, default=200)
     parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="processes for the second bulk run")
     parser.add_argument("--train", type=int, default=1000, help="labelled rows the classifier is trained on")
     args = parser.parse_args()
 
@@ -162,36 +163,51 @@ def main() -> None:
             started = time.perf_counter()
             ticket_triage(ticket_id=pk)
             latencies.append((time.perf_counter() - started) * 1000)
-        out = StringIO()
-        load_before, cpu_before = os.getloadavg()[0], time.process_time()
-        call_command("triage", "--all", "--json", "--batch-size", str(args.batch_size), stdout=out)
-        cpu_s, load_after = time.process_time() - cpu_before, os.getloadavg()[0]
-        bulk = json.loads(out.getvalue())
+        runs = []
+        for workers, limit in ((1, args.tickets // 2), (args.workers, None)):
+            out = StringIO()
+            load_before, cpu_before = os.getloadavg()[0], time.process_time()
+            scope = ["--limit", str(limit)] if limit else ["--all"]
+            call_command(
+                "triage", *scope, "--json", "--workers", str(workers), "--batch-size", str(args.batch_size), stdout=out
+            )
+            runs.append(
+                (
+                    workers,
+                    json.loads(out.getvalue()),
+                    time.process_time() - cpu_before,
+                    load_before,
+                    os.getloadavg()[0],
+                )
+            )
         connection.close()
     finally:
         connection.creation.destroy_test_db(original, verbosity=0)
 
     q = statistics.quantiles(latencies, n=20)
-    mix = Counter(bulk["by_outcome"])
+    total = sum(run[1]["total"] for run in runs)
     print(
-        f"\nTriage benchmark: {source}, {bulk['total']} tickets in bulk, {len(latencies)} one by one, "
+        f"\nTriage benchmark: {source}, {total} tickets in bulk, {len(latencies)} one by one, "
         f"{os.cpu_count()} cores, offline composer, classifier {model} (trained in {train_s:.1f} s)"
     )
-    print(f"database {test_db} (dropped); load average {load_before:.1f} → {load_after:.1f} during the bulk run\n")
-    print(f"{'path':<46}{'result':>18}")
-    print(
-        f"{'bulk: manage.py triage --all (batch ' + str(args.batch_size) + ')':<46}"
-        f"{bulk['tickets_per_s']:>12.0f} tick/s"
-    )
-    print(f"{'bulk: per CPU-second of this process':<46}{bulk['total'] / cpu_s:>12.0f} tick/s")
-    print(f"{'one ticket (ticket_triage, own transaction) p50':<46}{statistics.median(latencies):>15.1f} ms")
-    print(f"{'one ticket p95':<46}{q[18]:>15.1f} ms")
-    print(f"{'one ticket max':<46}{max(latencies):>15.1f} ms")
+    print(f"database {test_db} (dropped)\n")
+    print(f"{'path':<52}{'result':>16}{'load avg':>14}")
+    for workers, bulk, _cpu_s, load_before, load_after in runs:
+        label = f"bulk: manage.py triage, {bulk['total']} tickets, {workers} worker(s)"
+        print(f"{label:<52}{bulk['tickets_per_s']:>9.0f} tick/s{load_before:>7.1f}→{load_after:.1f}")
+    workers, bulk, cpu_s, *_ = runs[0]
+    print(f"{'bulk, 1 worker: per CPU-second of the process':<52}{bulk['total'] / cpu_s:>9.0f} tick/s")
+    print(f"{'one ticket (ticket_triage, own transaction) p50':<52}{statistics.median(latencies):>13.1f} ms")
+    print(f"{'one ticket p95':<52}{q[18]:>13.1f} ms")
+    print(f"{'one ticket max':<52}{max(latencies):>13.1f} ms")
     phases = ", ".join(f"{k} {v / bulk['total'] * 1000:.2f}" for k, v in bulk["phases_s"].items())
-    print(f"\nbulk ms per ticket by phase: {phases}")
+    mix = Counter()
+    for run in runs:
+        mix.update(run[1]["by_outcome"])
+    print(f"\nbulk ms per ticket by phase (1 worker): {phases}")
     print(
         f"bulk outcomes: resolve {mix['resolve']}, draft {mix['draft']}, escalate {mix['escalate']}; "
-        f"replies sent {bulk['sent']}; {bulk['seconds']:.2f} s"
+        f"replies sent {sum(run[1]['sent'] for run in runs)}"
     )
 
 

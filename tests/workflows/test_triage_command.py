@@ -114,3 +114,16 @@ def test_triage_task_runs_on_a_real_cluster(trained, categories, qcluster):  # n
     assert decision.outcome == Outcome.RESOLVE and decision.sent
     assert decision.category.slug == "password-reset"
     assert Message.objects.filter(ticket=ticket, author_kind=AuthorKind.AI).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_triage_command_with_two_worker_processes(trained, categories):  # noqa: F811
+    extra = [make_ticket(CONFIDENT) for _ in range(3)]
+    out = StringIO()
+
+    call_command("triage", "--all", "--json", "--workers", "2", "--batch-size", "25", stdout=out)
+
+    summary = json.loads(out.getvalue())
+    assert summary["total"] == Ticket.objects.count() == Decision.objects.count()
+    assert Decision.objects.filter(ticket__in=extra).count() == 3
+    assert sum(summary["by_outcome"].values()) == summary["total"]

@@ -1,10 +1,13 @@
 """``manage.py triage``: triage tickets that have no Decision yet, newest first, through the bulk path."""
 
 import json
+import multiprocessing
 import time
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
 from django.db.models import Exists, OuterRef
 from tqdm import tqdm
 
@@ -14,6 +17,11 @@ from apps.workflows.models import Decision
 from apps.workflows.services.triage import tickets_triage_bulk
 
 DEFAULT_LIMIT = 1000
+
+
+def _triage_chunk(ticket_ids: list[int], classifier=None) -> dict:
+    """One batch in its own transaction (runs in a worker process when ``--workers`` > 1)."""
+    return tickets_triage_bulk(ticket_ids=ticket_ids, classifier=classifier).counts()
 
 
 class Command(BaseCommand):
@@ -28,14 +36,17 @@ class Command(BaseCommand):
         )
         parser.add_argument("--all", action="store_true", help="Every ticket without a Decision (no limit)")
         parser.add_argument("--batch-size", type=int, default=500, help="Tickets per transaction and classifier call")
+        parser.add_argument(
+            "--workers", type=int, default=1, help="Processes triaging batches in parallel (up to the CPU cores)"
+        )
         parser.add_argument("--json", action="store_true", help="Print one JSON object instead of the table")
 
     def handle(self, *args, **options):
         limit, batch_size = options["limit"], options["batch_size"]
         if options["all"] and limit is not None:
             raise CommandError("Give either --limit or --all, not both.")
-        if (limit is not None and limit < 1) or batch_size < 1:
-            raise CommandError("--limit and --batch-size must be positive.")
+        if (limit is not None and limit < 1) or batch_size < 1 or options["workers"] < 1:
+            raise CommandError("--limit, --batch-size and --workers must be positive.")
         pending = (
             Ticket.objects.filter(~Exists(Decision.objects.filter(ticket=OuterRef("pk"))))
             .order_by("-created_at", "-pk")
@@ -51,15 +62,14 @@ class Command(BaseCommand):
         by_outcome, by_category, phases = Counter(), Counter(), Counter()
         total = skipped = sent = 0
         started = time.perf_counter()
+        chunks = [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
         with tqdm(total=len(ids), unit="ticket", disable=options["json"] or not ids, file=self.stderr) as bar:
-            for start in range(0, len(ids), batch_size):
-                chunk = ids[start : start + batch_size]
-                counts = tickets_triage_bulk(ticket_ids=chunk, classifier=classifier).counts()
+            for counts in self._run(chunks, classifier, options["workers"]):
                 total, skipped, sent = total + counts["total"], skipped + counts["skipped"], sent + counts["sent"]
                 by_outcome.update(counts["by_outcome"])
                 by_category.update(counts["by_category"])
                 phases.update(counts["phases"])
-                bar.update(len(chunk))
+                bar.update(counts["total"] + counts["skipped"])
         seconds = time.perf_counter() - started
         summary = {
             "total": total,
@@ -76,6 +86,18 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(summary, indent=2))
             return
         self._table(summary)
+
+    def _run(self, chunks: list[list[int]], classifier, workers: int):
+        """Counts per batch, in this process or in ``workers`` forked processes (each with its own connection;
+        the classifier loaded here is shared with them copy-on-write)."""
+        if workers == 1 or len(chunks) < 2:
+            for chunk in chunks:
+                yield _triage_chunk(chunk, classifier)
+            return
+        connections.close_all()  # a forked child must not share the parent's socket
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context) as pool:
+            yield from pool.map(_triage_chunk, chunks)
 
     def _table(self, summary: dict) -> None:
         out = self.stdout.write
