@@ -39,11 +39,24 @@ HEADER_LEADS = [
     r"Pada", r"Ve", r"Vào", r"在", r"于", r"Citando", r"Quoting", r"Zitat von",
 ]
 # fmt: on
-_VERB = "(?:" + "|".join(WROTE_VERBS) + ")"
+_CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
+# Alphabetic verbs must not continue a word ("rewrote"); CJK verbs follow anything (e.g. "09:14写道").
+_VERB = (
+    r"(?i:(?<![^\W\d_])(?<!/)(?:"
+    + "|".join(v for v in WROTE_VERBS if not _CJK.search(v))
+    + ")|(?:"
+    + "|".join(v for v in WROTE_VERBS if _CJK.search(v))
+    + "))"
+)
 # The header ends with the verb, optionally followed by a colon or dashes (Zoho: "... wrote ----").
-WROTE_END = re.compile(r"(?<![\w/])" + _VERB + r"\s*(?::|：)?\s*(?:-{2,}\s*)?$", re.IGNORECASE)
+WROTE_END = re.compile(_VERB + r"\s*(?::|：)?\s*(?:-{2,}\s*)?$", re.IGNORECASE)
 # The verb followed by the author ("Am … schrieb Max <max@x.de>:", "… skrev Test user <t@x.com>:").
-WROTE_NAMED = re.compile(r"(?<![\w/])" + _VERB + r"\s+.{1,160}?(?::|：)\s*$", re.IGNORECASE)
+# After the verb: a name of a few words, optionally with an address in <> or (); nothing sentence-like.
+_AUTHOR = (
+    r"(?:(?:[\"'“]?[^\s<>()@]+[\"'”]?\s+){0,6}[<(]?\s*[\w.+'-]+@[\w-]+(?:\.[\w-]+)+\s*[>)]?"
+    r"|[\"'“]?[^\W\d_a-z][\w.'’-]*(?:\s+[^\W\d_][\w.'’-]*){0,4}[\"'”]?)"
+)
+WROTE_NAMED = re.compile(_VERB + r"\s+" + _AUTHOR + r"\s*(?::|：)\s*$")
 HEADER_LEAD = re.compile(r"^\s*(?:[-–]+\s*)?(?:" + "|".join(HEADER_LEADS) + r")\b", re.IGNORECASE)
 # A short weekday or a date as the first token: "pe 20. lokakuuta", "tir. 18. apr.", "ср, 30 апр.", "2017-11-24".
 HEADER_DATE_START = re.compile(r"^\s*(?:[-–]+\s*)?(?:\d|[^\W\d_]{1,4}[.,]?\s+\d)", re.UNICODE)

@@ -147,7 +147,9 @@ def _header_window(lines: list[str], end: int) -> int | None:
 
 
 def _outlook_block(lines: list[str], start: int) -> bool:
-    """True when a header block (From:/Sent:/To:/Subject: in any language) starts at ``start``."""
+    """True when a header block (From:/Sent:/To:/Subject: in any language) starts at ``start``: two kinds of label
+    within a few lines, and an address or a dated Sent/Date line among them (so "From: the dashboard" prose is
+    not a header)."""
     match = p.HEADER_LINE.match(lines[start].lstrip("> "))
     if not match:
         return False
@@ -155,11 +157,17 @@ def _outlook_block(lines: list[str], start: int) -> bool:
     if kind not in ("from", "sent"):
         return False
     kinds = {kind}
+    block = [lines[start]]
     for line in lines[start + 1 : start + OUTLOOK_WINDOW]:
         other = p.HEADER_LINE.match(line.lstrip("> "))
         if other:
             kinds.add(p.LABEL_KIND.get(other.group(1).lower()))
-    return len(kinds) >= 2 and bool(kinds & {"to", "subject", "sent"})
+            block.append(line)
+    evidence = any(p.EMAIL_ADDRESS.search(line) for line in lines[start : start + OUTLOOK_WINDOW]) or any(
+        p.LABEL_KIND.get(p.HEADER_LINE.match(b.lstrip("> ")).group(1).lower()) == "sent" and re.search(r"\d", b)
+        for b in block
+    )
+    return len(kinds) >= 2 and bool(kinds & {"to", "subject", "sent"}) and evidence
 
 
 def quote_start(lines: list[str]) -> tuple[int, str] | None:
