@@ -45,3 +45,22 @@ def test_bitext_import_labels_intents_and_keeps_the_coarse_category(shared_data)
     assert human.count() == 129 and human.first().channel == "chat"
     assert Ticket.objects.filter(metadata__bitext_category="ORDER").count() == 518
     assert Message.objects.filter(author_kind="agent").count() == 3624
+
+
+def test_imported_helpdesk_tickets_are_triaged_end_to_end(shared_data, tmp_path, django_capture_on_commit_callbacks):
+    """``--triage`` on a slice of the helpdesk file: every imported ticket ends with a Decision (real task)."""
+    from apps.workflows.models import Decision
+
+    source = shared_data / "helpdesk_tickets" / "tickets_en_de.csv"
+    with source.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))[:61]
+    path = tmp_path / "slice.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = tickets_import(path=path, format="helpdesk-tickets", triage=True)
+
+    assert result.imported == 60 and result.triage_enqueued is True
+    decided = set(Decision.objects.values_list("ticket_id", flat=True))
+    assert decided == set(result.ticket_ids)
