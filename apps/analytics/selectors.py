@@ -107,6 +107,18 @@ def decisions_by_category_outcome(*, since: datetime, until: datetime) -> list[C
     return sorted(by_slug.values(), key=lambda c: (-c.total, c.name))
 
 
+def tickets_by_category(*, since: datetime, until: datetime) -> list[tuple[str, str, int]]:
+    """``(slug, name, tickets)`` of tickets created in ``[since, until)`` per current category (``""`` = none),
+    most first (one query). Covers imported history, which has no Decisions."""
+    rows = (
+        Ticket.objects.filter(created_at__gte=since, created_at__lt=until)
+        .values("category__slug", "category__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "category__name")
+    )
+    return [(r["category__slug"] or "", r["category__name"] or "No category", r["n"]) for r in rows]
+
+
 def tickets_per_day(*, since: datetime, until: datetime) -> list[DayCount]:
     """Tickets created and tickets resolved per UTC day in ``[since, until)``, every day present (two queries)."""
     created = dict(

@@ -10,12 +10,23 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from apps.analytics.selectors import OUTCOMES, decisions_by_category_outcome, period_rates, tickets_per_day
+from apps.analytics.selectors import (
+    OUTCOMES,
+    decisions_by_category_outcome,
+    period_rates,
+    tickets_by_category,
+    tickets_per_day,
+)
 from apps.core.permissions import ALL_ROLES, role_required
 from apps.workflows.choices import Outcome
 
 PERIODS = {"7": 7, "30": 30, "90": 90}
 DEFAULT_PERIOD = "30"
+
+
+def _percent(rate: float | None) -> str:
+    """``0.1234`` → ``"12.3%"``; ``None`` (nothing to divide by) → ``"—"``."""
+    return "—" if rate is None else f"{rate * 100:.1f}%"
 
 
 @require_GET
@@ -30,6 +41,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     categories = decisions_by_category_outcome(since=since, until=until)
     days = tickets_per_day(since=since, until=until)
     rates = period_rates(since=since, until=until)
+    ticket_categories = tickets_by_category(since=since, until=until)
     labels = dict(Outcome.choices)
     chart_data = {
         "categories": {
@@ -39,6 +51,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 for o in OUTCOMES
             ],
         },
+        "tickets": {"labels": [name for _, name, _ in ticket_categories], "data": [n for *_, n in ticket_categories]},
         "days": {
             "labels": [d.day.isoformat() for d in days],
             "created": [d.created for d in days],
@@ -60,6 +73,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "outcome_labels": labels,
         "rates": rates,
         "chart_data": chart_data,
-        "days_total": sum(d.created for d in days),
+        "ticket_categories": ticket_categories,
+        "percent": {
+            "resolution": _percent(rates.resolution_rate),
+            "escalation": _percent(rates.escalation_rate),
+            "automation": _percent(rates.automation_rate),
+            "approval": _percent(rates.draft_approval_rate),
+        },
     }
     return render(request, "analytics/dashboard.html", context)

@@ -20,8 +20,14 @@
       },
       options: Object.assign({}, common, {
         indexAxis: "y",
-        scales: { x: { stacked: true, beginAtZero: true }, y: { stacked: true } },
+        scales: { x: { stacked: true, beginAtZero: true }, y: { stacked: true, ticks: { autoSkip: false } } },
       }),
+    });
+
+    new Chart(document.getElementById("chart-tickets"), {
+      type: "bar",
+      data: { labels: data.tickets.labels, datasets: [{ label: "Tickets", data: data.tickets.data, backgroundColor: "#3056d3" }] },
+      options: Object.assign({}, common, { indexAxis: "y", plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true }, y: { ticks: { autoSkip: false } } } }),
     });
 
     new Chart(document.getElementById("chart-days"), {

@@ -7,7 +7,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from apps.analytics.selectors import decisions_by_category_outcome, period_rates, tickets_per_day
+from apps.analytics.selectors import (
+    decisions_by_category_outcome,
+    period_rates,
+    tickets_by_category,
+    tickets_per_day,
+)
 from apps.workflows.choices import DraftStatus, Outcome
 from tests.factories import CategoryFactory, DecisionFactory, DraftFactory, HandoffFactory, TicketFactory
 
@@ -101,8 +106,11 @@ def test_dashboard_page_passes_chart_data(lead_client, history):
     assert len(data["days"]["labels"]) == 7 and sum(data["days"]["created"]) == 6
     assert data["outcomes"]["data"] == [3, 1, 2]
     assert 'data-testid="tickets">6<' in html
-    assert 'data-testid="resolution-rate">50%<' in html
-    assert 'data-testid="escalation-rate">33%<' in html
+    assert 'data-testid="resolution-rate">50.0%<' in html
+    assert 'data-testid="escalation-rate">33.3%<' in html
+    assert 'data-testid="automation-rate">50.0%<' in html
+    # tickets per category (history without Decisions counts too): factory tickets have no category
+    assert data["tickets"] == {"labels": ["No category"], "data": [6]}
     assert "vendor/chart.umd.min.js" in html
 
     html_30 = lead_client.get("/analytics/").content.decode()
@@ -113,3 +121,15 @@ def test_empty_dashboard(agent_client):
     html = agent_client.get("/analytics/?days=bogus").content.decode()
     assert "No decisions in this period." in html
     assert 'data-testid="resolution-rate">—<' in html
+    assert "No tickets in this period." in html
+
+
+def test_tickets_by_category_counts_history(django_assert_num_queries):
+    billing = CategoryFactory(slug="billing", name="Billing")
+    for _ in range(3):
+        TicketFactory(category=billing)
+    TicketFactory()
+    since, until = _window(7)
+    with django_assert_num_queries(1):
+        rows = tickets_by_category(since=since, until=until)
+    assert rows == [("billing", "Billing", 3), ("", "No category", 1)]
