@@ -16,6 +16,24 @@ logger = logging.getLogger(__name__)
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|])")
 
 
+HTML_MAX_CHARS = 2_000_000  # beyond this even the markup is not worth converting
+_DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]{200,}", re.IGNORECASE)
+_NOT_TEXT = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def html_shrink(html: str) -> tuple[str, str]:
+    """Drop what never becomes text (inline ``data:`` images, scripts, styles) and cap the rest at
+    ``HTML_MAX_CHARS``; return ``(html, note)`` with ``note`` empty unless something was cut."""
+    size = len(html)
+    html = _DATA_URI.sub("data:,", html)
+    if len(html) > HTML_MAX_CHARS:
+        html = _NOT_TEXT.sub("", html)
+    if len(html) > HTML_MAX_CHARS:
+        html = html[:HTML_MAX_CHARS]
+        return html, f"HTML body of {size:,} characters cut to its first {HTML_MAX_CHARS:,} before conversion."
+    return html, ""
+
+
 def html_to_text(html: str) -> str:
     """Render ``html`` as plain text: no line wrapping (``body_width=0``), links as their text, images dropped,
     blockquotes as ``>`` lines, non-breaking spaces as spaces, at most one blank line in a row."""

@@ -17,7 +17,7 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 
 from .caps import EmailLimits, human_size, nontext_strip, text_excerpt
-from .htmltext import html_reply_extract, html_to_text
+from .htmltext import html_reply_extract, html_shrink, html_to_text
 from .quotes import ReplyParts, normalize_newlines, reply_split
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
@@ -466,7 +466,9 @@ def email_parse(raw: bytes, *, limits: EmailLimits | None = None) -> ParsedEmail
     elif html:
         parsed.html_only = True
         body_parts = set(map(id, html))
-        html_source = _part_text(html[0])
+        html_source, html_note = html_shrink(_part_text(html[0]))
+        if html_note:
+            parsed.notes.append(html_note)
         full_text = html_to_text(html_source)
         reply_html_text = html_to_text(html_reply_extract(html_source))
         full_text, removed = nontext_strip(full_text)
