@@ -89,3 +89,9 @@ def test_unknown_api_addresses_get_the_json_error_body(agent_api, client):
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_found"
     assert client.get("/no-such-page/")["Content-Type"].startswith("text/html")
+
+
+def test_a_malformed_cursor_is_a_400(agent_api):
+    response = agent_api.get("/api/v1/tickets/", {"cursor": "not-a-cursor"})
+    assert response.status_code == 400
+    assert response.json()["error"]["details"] == {"cursor": ["Invalid cursor"]}
