@@ -55,6 +55,7 @@ def _headers(parsed: ParsedEmail, *, mailbox: str) -> dict:
             "auto_submitted": parsed.auto_submitted,
             "notes": parsed.notes,
             "flags": parsed.flags,
+            "content_hash": parsed.content_hash,
         },
     }
 
@@ -121,7 +122,14 @@ def email_receive(*, raw: bytes, mailbox: str = "support") -> tuple[Ticket, Mess
     key = _bounded_key(parsed.dedupe_key, MAX_MESSAGE_EXTERNAL_ID)
     existing = message_already_stored(parsed=parsed, key=key)
     if existing is not None:
-        return existing.ticket, existing, False
+        stored_hash = ((existing.email_headers or {}).get("parse") or {}).get("content_hash")
+        if not stored_hash or stored_hash == parsed.content_hash:
+            return existing.ticket, existing, False
+        # A sender that reuses one Message-ID for different messages (some form mailers do): keep both.
+        key = _bounded_key(f"{parsed.dedupe_key}#{parsed.content_hash[:16]}", MAX_MESSAGE_EXTERNAL_ID)
+        again = Message.objects.filter(external_id=key).select_related("ticket").first()
+        if again is not None:
+            return again.ticket, again, False
 
     sender = parsed.from_.email.lower() if parsed.from_ else ""
     automatic = parsed.auto_submitted or sender in own_addresses()
@@ -149,7 +157,7 @@ def email_receive(*, raw: bytes, mailbox: str = "support") -> tuple[Ticket, Mess
         else:
             ticket, created = ticket_receive(
                 source=TicketSource.EMAIL,
-                external_id=_bounded_key(parsed.dedupe_key, MAX_TICKET_EXTERNAL_ID),
+                external_id=_bounded_key(key, MAX_TICKET_EXTERNAL_ID),
                 channel=Channel.EMAIL,
                 subject=parsed.subject,
                 contact_email=contact.email if contact else "",

@@ -193,3 +193,14 @@ def test_html_only_and_empty_emails_get_readable_bodies(django_capture_on_commit
     ticket, message, _ = receive(empty, django_capture_on_commit_callbacks)
     assert ticket.subject == "help" and message.body == "[This email had no text.]"
     assert message.email_headers["parse"]["flags"]["empty"] is True
+
+
+def test_reused_message_id_with_different_content_is_not_dropped(build_email, django_capture_on_commit_callbacks):
+    first = build_email("Form submission: printer jammed", subject="Web form", message_id="<form@site.example>")
+    second = build_email("Form submission: password reset", subject="Web form", message_id="<form@site.example>")
+    _, one, created_one = receive(first, django_capture_on_commit_callbacks)
+    _, two, created_two = receive(second, django_capture_on_commit_callbacks)
+    _, again, created_again = receive(second, django_capture_on_commit_callbacks)
+    assert created_one and created_two and not created_again
+    assert one.pk != two.pk and again.pk == two.pk
+    assert Message.objects.filter(author_kind=AuthorKind.CUSTOMER).count() == 2
