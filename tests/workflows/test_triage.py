@@ -345,6 +345,36 @@ def test_triage_is_idempotent_per_turn(clf, categories):
     assert Decision.objects.filter(ticket=ticket).count() == 2 and len(ai_messages(ticket)) == 1
 
 
+def test_a_follow_up_while_a_human_has_the_ticket_gets_no_ai_reply(clf, categories):
+    QueueFactory(slug="billing")
+    ticket = make_ticket("Where can I download my invoice? I want a refund.")
+    first = ticket_triage(ticket_id=ticket.pk, classifier=clf)
+    assert first.outcome == Outcome.ESCALATE
+
+    MessageFactory(ticket=ticket, body=CONFIDENT, created_at=timezone.now())  # confident, auto rollout
+    second = ticket_triage(ticket_id=ticket.pk, classifier=clf)
+
+    assert second.turn == 2 and second.outcome == Outcome.ESCALATE and not second.sent
+    assert second.reason == "already with a human: open handoff in queue billing"
+    handoff = Handoff.objects.get(ticket=ticket)
+    assert handoff.queue.slug == "billing" and handoff.decision == second
+    assert handoff.package["conversation"][-1]["body"] == CONFIDENT
+    assert ai_messages(ticket) == []
+
+
+def test_a_new_turn_supersedes_the_pending_draft(clf, categories):
+    ticket = make_ticket(MIDDLING)
+    ticket_triage(ticket_id=ticket.pk, classifier=clf)
+    old = Draft.objects.get(ticket=ticket)
+
+    MessageFactory(ticket=ticket, body="Also: the CSV export drops rows", created_at=timezone.now())
+    ticket_triage(ticket_id=ticket.pk, classifier=clf)
+
+    old.refresh_from_db()
+    assert old.status == DraftStatus.SUPERSEDED and old.version == 2
+    assert Draft.objects.filter(ticket=ticket, status=DraftStatus.PENDING).count() <= 1
+
+
 def test_missing_ticket_is_a_clear_error(db):
     with pytest.raises(ValidationError, match="Ticket 987654 does not exist"):
         ticket_triage(ticket_id=987654)
@@ -373,7 +403,8 @@ def test_bulk_triage_matches_the_single_path_and_skips_decided_tickets(clf, cate
     assert reply.body == Decision.objects.get(ticket=tickets[1]).reply_text
     assert Draft.objects.filter(ticket=tickets[2], status=DraftStatus.PENDING).count() == 1
     handoff = Handoff.objects.get(ticket=tickets[4])  # the open handoff was updated, not doubled
-    assert handoff.pk == earlier.pk and handoff.reason.startswith("hard trigger: refund")
+    assert handoff.pk == earlier.pk and handoff.queue.slug == "general"
+    assert handoff.reason == "already with a human: open handoff in queue general"
     assert handoff.decision.ticket_id == tickets[4].pk and handoff.package["why"]["triggers"][0]["name"] == "refund"
     tickets[3].refresh_from_db()
     assert tickets[3].status == TicketStatus.ESCALATED and tickets[3].queue.slug.endswith("-team")

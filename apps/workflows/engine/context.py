@@ -23,6 +23,7 @@ class TicketContext:
     ``turn``: number of customer messages so far (1 for a ticket with only a subject). ``text``: what the
     customer wrote now (quotes and signatures removed; the subject is included on turn 1); triggers match it.
     ``classify_text``: the subject and the customer's last few messages, what the classifier reads.
+    ``with_human``: set when an open or claimed handoff or an assignee holds the ticket; the AI then only records.
     """
 
     ticket: Ticket
@@ -33,6 +34,8 @@ class TicketContext:
     customer: dict = field(default_factory=dict)
     page: dict = field(default_factory=dict)
     conversation: list[dict] = field(default_factory=list)
+    with_human: str = ""  # why a person already has this conversation ("" when nobody has)
+    ticket_queue: str = ""  # slug of the queue holding the ticket's open handoff
 
     @property
     def ticket_id(self) -> int:
@@ -56,6 +59,7 @@ class TicketContext:
             "page": self.page,
             "turn": self.turn,
             "text_chars": len(self.text),
+            "with_human": self.with_human,
         }
 
 
@@ -71,7 +75,8 @@ def ticket_turn(messages: Sequence[Message]) -> int:
 def context_build(ticket: Ticket, messages: Sequence[Message]) -> TicketContext:
     """Build the context of ``ticket`` from its messages (ordered oldest first; internal notes are ignored).
 
-    ``ticket`` should come with ``contact`` and ``organization`` selected; no query is made here.
+    ``ticket`` should come with ``contact`` and ``organization`` selected and, when it has an open or claimed
+    handoff, the attribute ``open_handoff_queue`` (that handoff's queue slug); no query is made here.
     """
     visible = [m for m in messages if not m.is_internal]
     from_customer = customer_messages(visible)
@@ -102,6 +107,10 @@ def context_build(ticket: Ticket, messages: Sequence[Message]) -> TicketContext:
         {"author": m.author_kind, "at": m.created_at.isoformat(), "body": m.body[:MESSAGE_CHARS]}
         for m in visible[-CONVERSATION_MESSAGES:]
     ]
+    handoff_queue = getattr(ticket, "open_handoff_queue", None) or ""
+    with_human = f"open handoff in queue {handoff_queue}" if handoff_queue else ""
+    if not with_human and ticket.assignee_id:
+        with_human = "assigned to an agent"
     return TicketContext(
         ticket=ticket,
         turn=turn,
@@ -111,4 +120,6 @@ def context_build(ticket: Ticket, messages: Sequence[Message]) -> TicketContext:
         customer=customer,
         page=page,
         conversation=conversation,
+        with_human=with_human,
+        ticket_queue=handoff_queue,
     )

@@ -18,6 +18,7 @@ NEXT_STEPS = {
     "low_confidence": "The AI was unsure of the category: check its guesses below and answer personally.",
     "rollout_off": "Handle as usual: the AI is off for this category (it only classified the ticket).",
     "shadow": "Handle as usual: the AI is in shadow mode for this category and sent nothing.",
+    "with_human": "The customer wrote again while the ticket is with you: read the new message.",
 }
 
 

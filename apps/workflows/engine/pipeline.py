@@ -144,9 +144,11 @@ def _escalation(
     effect=Effect.HANDOFF,
     reply=None,
     out_of_scope=False,
+    queue_override="",
 ) -> TriagePlan:
     queue_default = category.default_queue.slug if category is not None and category.default_queue else ""
     queue, priority = escalation_route(hits=hits, category_queue=queue_default, ticket_priority=ctx.ticket.priority)
+    queue = queue_override or queue
     trace.add(
         "decide", 0.0, outcome=outcome, effect=effect, reason=reason, queue=queue or "general", priority=priority
     )
@@ -203,6 +205,19 @@ def _plan_one(batch, ctx, trace, prediction, error, share, model) -> TriagePlan:
     if error:
         return _escalation(ctx, trace, hits, reason=f"classifier error: {error}"[:500], why="classifier_error")
     category = batch.categories.get(slug)
+    if ctx.with_human:  # a person has the conversation: the AI never answers over their head
+        return _escalation(
+            ctx,
+            trace,
+            hits,
+            reason=f"already with a human: {ctx.with_human}",
+            why="with_human",
+            category=category,
+            confidence=confidence,
+            runner_ups=runner_ups,
+            out_of_scope=out_of_scope,
+            queue_override=ctx.ticket_queue,
+        )
     if category is None:
         return _escalation(
             ctx,

@@ -15,10 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Prefetch
+from django.db.models import F, OuterRef, Prefetch, Subquery
 from django.utils import timezone
 
 from apps.core.errors import ValidationError
+from apps.escalation.choices import HandoffStatus
+from apps.escalation.models import Handoff
 from apps.escalation.services import handoff_create, handoffs_create_bulk
 from apps.escalation.triggers import TriggerSet
 from apps.integrations.llm import LLMProvider, get_llm
@@ -72,10 +74,14 @@ def _batch(classifier: ClassifierLike | None, llm: LLMProvider | None) -> Batch:
 def _locked_tickets(ticket_ids: Sequence[int], *, skip_locked: bool) -> list[Ticket]:
     """The tickets, row-locked for this transaction, with contact, organization and visible messages loaded."""
     visible = Message.objects.filter(is_internal=False).order_by("created_at", "id")
+    open_handoff = Handoff.objects.filter(
+        ticket=OuterRef("pk"), status__in=[HandoffStatus.OPEN, HandoffStatus.CLAIMED]
+    ).order_by("-created_at")
     return list(
         Ticket.objects.select_for_update(of=("self",), skip_locked=skip_locked)
         .filter(pk__in=list(ticket_ids))
         .select_related("contact", "organization")
+        .annotate(open_handoff_queue=Subquery(open_handoff.values("queue__slug")[:1]))
         .prefetch_related(Prefetch("messages", queryset=visible, to_attr="visible_messages"))
         .order_by("pk")
     )
@@ -119,6 +125,9 @@ def _record(plans: list[TriagePlan]) -> list[Decision]:
         [Decision(**plan.decision_fields(latency_ms=0.0, batch_size=len(plans))) for plan in plans]
     )
     _tickets_classify(plans)
+    Draft.objects.filter(ticket__in=[p.ctx.ticket for p in plans], status=DraftStatus.PENDING).update(
+        status=DraftStatus.SUPERSEDED, version=F("version") + 1, updated_at=timezone.now()
+    )  # the customer wrote again: earlier drafts answer an old message
     Draft.objects.bulk_create(
         [
             Draft(ticket=plan.ctx.ticket, decision=decision, body=plan.reply.text, status=DraftStatus.PENDING)
