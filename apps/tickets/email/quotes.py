@@ -253,10 +253,6 @@ def _inline_answers(region: list[str]) -> tuple[list[int], int | None]:
     return answers, footer_at
 
 
-def _first_content(lines: list[str]) -> int:
-    return next((i for i, line in enumerate(lines) if line.strip()), len(lines))
-
-
 def _join(lines: list[str]) -> str:
     return "\n".join(lines).strip("\n").rstrip()
 
@@ -275,33 +271,30 @@ def reply_split(text: str, *, sender: str = "") -> ReplyParts:
     text = normalize_newlines(text)
     lines = text.split("\n")
     head = "\n".join(lines[:LIBRARY_MAX_LINES])[:LIBRARY_MAX_CHARS]
-    candidates: list[int] = []
+    library_cut = None
     library = _library_reply(head)
     if library is not None:
         consumed = _consumed_lines(lines, library)
+        # A cut at the very end of a truncated head says nothing about the rest of the text.
         if consumed is not None and (consumed < len(head.split("\n")) or len(head) == len(text)):
-            candidates.append(consumed)
+            library_cut = consumed
     own = quote_start(lines)
-    if candidates and candidates[0] == 0 and (own is None or own[0] > 0) and _first_content(lines) < len(lines):
+    own_cut, kind = own if own is not None else (len(lines), None)
+    if library_cut == 0 and own_cut > 0 and text.strip():
         # A library puts the whole message in the quote (talon does so for a lone "From: x" first line) while
         # no quote start is recognised there: keep the text rather than lose all of it.
-        candidates.clear()
-    kind = None
-    if own is not None:
-        candidates.append(own[0])
-        kind = own[1]
-    cut = min(candidates) if candidates else len(lines)
-    if own is not None and cut < own[0]:
-        kind = "library"
+        library_cut = None
+    if library_cut is not None and library_cut < own_cut:
+        cut, kind = library_cut, "library"
+    else:
+        cut = own_cut
     cut = _extend_up(lines, cut)
     reply_lines, region = lines[:cut], lines[cut:]
 
-    inline = False
     signature_extra = ""
     if kind in ("quote", "header", "library") and any(_is_quote_line(line) for line in region):
         answers, footer_at = _inline_answers(region)
         if answers:
-            inline = True
             keep = set(answers)
             answer_text = _squeeze(
                 "\n".join(line if i in keep else "" for i, line in enumerate(region[: (answers[-1] + 1)]))
@@ -321,13 +314,8 @@ def reply_split(text: str, *, sender: str = "") -> ReplyParts:
                 reply_text=reply_text,
                 inline_reply=True,
             )
-    reply_text = _join(reply_lines).strip("\n")
-    reply_text = reply_text.strip()
+    reply_text = _join(reply_lines).strip()
     visible, signature = signature_split(reply_text, sender=sender)
     return ReplyParts(
-        visible_text=visible,
-        quoted_text=_join(region).strip(),
-        signature=signature,
-        reply_text=reply_text,
-        inline_reply=inline,
+        visible_text=visible, quoted_text=_join(region).strip(), signature=signature, reply_text=reply_text
     )
