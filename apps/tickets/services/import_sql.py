@@ -41,8 +41,11 @@ STAGING_COLUMNS = (
     "csat",
     "metadata",
 )
+# Session temp tables, created on a connection's first import and emptied for each one after: creating and
+# dropping them per import would churn the catalog and, with many imports in one transaction (tests), run out of
+# lock slots. A deploy restarts the processes, so a changed definition always starts in a new session.
 _STAGING_DDL = """
-CREATE TEMP TABLE import_staging (
+CREATE TEMP TABLE IF NOT EXISTS import_staging (
   row_no integer, external_id text, subject text, body text, answer text, channel text, priority text,
   status text, category_slug text, created_at timestamptz, resolved_at timestamptz, first_response_at timestamptz,
   contact_email text, contact_name text, organization text, org_key_raw text, contact_key_raw text, tier text,
@@ -51,22 +54,27 @@ CREATE TEMP TABLE import_staging (
   org_key text GENERATED ALWAYS AS (lower(org_key_raw)) STORED,
   contact_key text GENERATED ALWAYS AS (lower(contact_key_raw)) STORED
 );
-CREATE TEMP TABLE import_org (k text PRIMARY KEY, id bigint);
-CREATE TEMP TABLE import_contact (k text PRIMARY KEY, id bigint);
-CREATE TEMP TABLE import_new (id bigint, external_id text);
+CREATE TEMP TABLE IF NOT EXISTS import_people (
+  row_no integer, org_key text, organization text, tier text, contact_key text, contact_email text,
+  contact_name text, language text
+);
+CREATE TEMP TABLE IF NOT EXISTS import_org (k text PRIMARY KEY, id bigint);
+CREATE TEMP TABLE IF NOT EXISTS import_contact (k text PRIMARY KEY, id bigint);
+CREATE TEMP TABLE IF NOT EXISTS import_new (id bigint, external_id text);
 """
 _TEMP_TABLES = ("import_staging", "import_people", "import_org", "import_contact", "import_new")
 Expr = str | tuple[str, list]
 
 
 def staging_create(cursor) -> None:
-    """(Re)create the temp tables for one import in the current transaction."""
-    staging_drop(cursor)
+    """Make the session's temp tables ready and empty for one import (in the caller's transaction)."""
     cursor.execute(_STAGING_DDL)
+    staging_clear(cursor)
 
 
-def staging_drop(cursor) -> None:
-    cursor.execute("DROP TABLE IF EXISTS " + ", ".join(f"pg_temp.{t}" for t in _TEMP_TABLES))
+def staging_clear(cursor) -> None:
+    """Empty the temp tables (frees their space once an import is done)."""
+    cursor.execute("TRUNCATE " + ", ".join(f"pg_temp.{t}" for t in _TEMP_TABLES))
 
 
 def staging_copy(cursor, rows: Iterable[CleanRow]) -> None:
@@ -159,7 +167,7 @@ def organizations_load(cursor) -> int:
     default_tier = Organization._meta.get_field("tier").get_default()
     # One pass over the wide staging table (it holds the message bodies); the steps below read this narrow copy.
     cursor.execute(
-        """CREATE TEMP TABLE import_people AS
+        """INSERT INTO import_people
            SELECT row_no, org_key, organization, tier, contact_key, contact_email, contact_name, language
            FROM import_staging WHERE org_key <> '' OR contact_key <> ''"""
     )

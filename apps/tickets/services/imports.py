@@ -124,7 +124,7 @@ def tickets_import(
         result.messages = import_sql.messages_load(cursor)
         cursor.execute("SELECT id FROM import_new ORDER BY id")
         result.ticket_ids = [row[0] for row in cursor.fetchall()]
-        import_sql.staging_drop(cursor)
+        import_sql.staging_clear(cursor)
         if triage:
             result.triage_enqueued = triage_enqueue_on_commit(result.ticket_ids, task=TRIAGE_BATCH)
     result.seconds = time.perf_counter() - started
