@@ -68,13 +68,11 @@ def _signature_start(lines: list[str], *, sender: str) -> int | None:
         return None
     first = content[0]
     recent = set(content[-(MAX_SIGNATURE_LINES + 1) :])
-    tail = set(content[-(MAX_DELIMITED_LINES + 1) :])
-    for position, index in enumerate(content):
+    offset = max(0, len(content) - (MAX_DELIMITED_LINES + 1))  # a signature sits in the last lines
+    for position, index in enumerate(content[offset:], start=offset):
         line = lines[index]
         stripped = line.strip()
         after = [lines[i] for i in content[position + 1 :]]
-        if index not in tail:
-            continue
         if p.SIGNATURE_DELIMITER.match(line) and after and _short_block(after, MAX_DELIMITED_LINES):
             return index
         if (
