@@ -59,6 +59,9 @@
 
   function submit(form) {
     if (!form) return;
+    // A key can arrive right after htmx swapped the form in, before htmx wired it up: wire it now (idempotent),
+    // so the action goes through htmx and not as a full-page post.
+    if (window.htmx) window.htmx.process(form);
     if (form.requestSubmit) form.requestSubmit(); else form.submit();
   }
 
@@ -80,7 +83,8 @@
     }
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       var form = target && target.closest ? target.closest("form.subform, form.category-form") : null;
-      if (form) { event.preventDefault(); submit(form); }
+      // Blur first: htmx re-focuses an element with the same id after the swap, which would swallow the next key.
+      if (form) { event.preventDefault(); target.blur(); submit(form); }
       return;
     }
     if (typing || event.ctrlKey || event.metaKey || event.altKey) return;

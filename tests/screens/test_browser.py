@@ -1,64 +1,98 @@
-"""One browser run (system Chromium through Playwright): log in, work through the review queue with the keyboard."""
+"""One browser run (system Chromium through Playwright): log in, work through five drafts with the keyboard only."""
 
 import pytest
 from playwright.sync_api import expect
 
+from apps.escalation.models import Handoff
 from apps.tickets.choices import AuthorKind
 from apps.tickets.models import Message
 from apps.workflows.choices import DraftStatus
-from apps.workflows.models import Draft
 from tests.factories import CategoryFactory, QueueFactory
 from tests.screens.conftest import make_draft
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_agent_approves_drafts_with_the_keyboard(live_server, page, agent_user):
-    category = CategoryFactory(
-        slug="billing/invoice-copy", name="Invoice copy", default_queue=QueueFactory(slug="billing", name="Billing")
-    )
-    first = make_draft(category=category, tier="enterprise", subject="Enterprise invoice question")
-    second = make_draft(category=category, tier="pro", subject="Pro invoice question")
-    third = make_draft(category=category, tier="free", subject="Free invoice question")
+def test_agent_clears_the_queue_with_the_keyboard(live_server, page, agent_user):
+    billing = QueueFactory(slug="billing", name="Billing")
+    category = CategoryFactory(slug="billing/invoice-copy", name="Invoice copy", default_queue=billing)
+    CategoryFactory(slug="billing/refund", name="Refund", default_queue=billing)
+    drafts = [
+        make_draft(category=category, tier=tier, subject=f"{tier} invoice question {i}")
+        for i, tier in enumerate(["enterprise", "business", "pro", "pro", "free"])
+    ]  # SLA order: enterprise 1 h, business 2 h, pro 4 h, free 24 h
+    detail = page.locator("#draft-detail")
+
+    def showing(draft):
+        expect(detail).to_have_attribute("data-draft-id", str(draft.pk))
 
     page.goto(f"{live_server.url}/workflows/review/")
     page.fill("#id_username", agent_user.username)
     page.fill("#id_password", "pw-agent1")
-    page.click("button[type=submit]")
-    expect(page.locator("#draft-detail")).to_have_attribute("data-draft-id", str(first.pk))
-    expect(page.locator(".draft-row")).to_have_count(3)
+    page.keyboard.press("Enter")
+    showing(drafts[0])
+    expect(page.locator(".draft-row")).to_have_count(5)
+    expect(page.locator("#edit-form")).to_be_hidden()
+    expect(page.locator("#reject-form")).to_be_hidden()
 
     page.keyboard.press("?")
     expect(page.locator("#help-overlay")).to_be_visible()
     page.keyboard.press("Escape")
     expect(page.locator("#help-overlay")).to_be_hidden()
 
-    page.keyboard.press("j")  # to the second draft
-    expect(page.locator("#draft-detail")).to_have_attribute("data-draft-id", str(second.pk))
-    expect(page.locator(f"#draft-row-{second.pk}")).to_have_class("draft-row selected")
-    page.keyboard.press("a")  # approve it: it leaves the queue, the next one opens
-    expect(page.locator(f"#draft-row-{second.pk}")).to_have_count(0)
-    expect(page.locator("#draft-detail")).to_have_attribute("data-draft-id", str(third.pk))
+    page.keyboard.press("j")
+    showing(drafts[1])
+    expect(page.locator(f"#draft-row-{drafts[1].pk}")).to_have_class("draft-row selected")
+    page.keyboard.press("k")
+    showing(drafts[0])
+
+    page.keyboard.press("a")  # 1: approve; it leaves the queue and the next draft opens
+    expect(page.locator(f"#draft-row-{drafts[0].pk}")).to_have_count(0)
+    showing(drafts[1])
     expect(page.locator("#flash")).to_contain_text("Sent the AI's reply")
-    expect(page.get_by_test_id("pending-total")).to_have_text("2")
+    expect(page.get_by_test_id("pending-total")).to_have_text("4")
 
-    expect(page.locator("#edit-form")).to_be_hidden()
-    expect(page.locator("#reject-form")).to_be_hidden()
-    page.keyboard.press("r")  # the reject form opens; Esc closes it without rejecting
-    expect(page.locator("#reject-reason")).to_be_focused()
-    page.keyboard.press("Escape")
-    expect(page.locator("#reject-form")).to_be_hidden()
-
-    page.keyboard.press("e")  # edit the third, send with Ctrl+Enter
+    page.keyboard.press("e")  # 2: edit, send with Ctrl+Enter
     expect(page.locator("#edit-body")).to_be_focused()
     page.keyboard.type(" Regards, Sam")
     page.keyboard.press("Control+Enter")
-    expect(page.locator(f"#draft-row-{third.pk}")).to_have_count(0)
-    expect(page.get_by_test_id("pending-total")).to_have_text("1")
+    showing(drafts[2])
 
-    second.refresh_from_db()
-    third.refresh_from_db()
-    assert second.status == DraftStatus.APPROVED and second.reviewed_by == agent_user
-    assert third.status == DraftStatus.EDITED and third.sent_body.endswith("Regards, Sam")
-    assert Message.objects.filter(ticket=second.ticket, author_kind=AuthorKind.AI).count() == 1
-    assert Draft.objects.get(pk=first.pk).status == DraftStatus.PENDING
+    page.keyboard.press("r")  # 3: reject with a reason and a note
+    expect(page.locator("#reject-reason")).to_be_focused()
+    page.keyboard.press("ArrowDown")  # wrong_answer -> wrong_category
+    page.keyboard.press("Tab")
+    page.keyboard.type("Asked about a refund, not a copy")
+    page.keyboard.press("Control+Enter")
+    showing(drafts[3])
+
+    page.keyboard.press("t")  # 4: correct the category, then approve
+    expect(page.locator("#category-select")).to_be_focused()
+    page.keyboard.press("ArrowDown")  # Invoice copy -> Refund
+    page.keyboard.press("Control+Enter")
+    expect(page.get_by_test_id("label")).to_contain_text("Refund")
+    page.keyboard.press("a")
+    showing(drafts[4])
+
+    page.keyboard.press("a")  # 5: approve the last one
+    expect(detail).to_contain_text("Nothing to review")
+    expect(page.get_by_test_id("pending-total")).to_have_text("0")
+    page.goto("about:blank")  # stop the 10-second poll before the database is flushed
+
+    for draft in drafts:
+        draft.refresh_from_db()
+        draft.ticket.refresh_from_db()
+    assert [d.status for d in drafts] == [
+        DraftStatus.APPROVED,
+        DraftStatus.EDITED,
+        DraftStatus.REJECTED,
+        DraftStatus.APPROVED,
+        DraftStatus.APPROVED,
+    ]
+    assert all(d.reviewed_by == agent_user for d in drafts)
+    assert drafts[1].sent_body.endswith("Regards, Sam")
+    assert (drafts[2].reject_reason, drafts[2].reject_note) == ("wrong_category", "Asked about a refund, not a copy")
+    assert Handoff.objects.get(ticket=drafts[2].ticket).queue == billing
+    assert drafts[3].ticket.labelled_category.slug == "billing/refund"
+    sent = Message.objects.exclude(author_kind=AuthorKind.CUSTOMER)
+    assert sent.count() == 4  # one per sent draft, none for the rejected one
