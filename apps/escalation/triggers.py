@@ -154,7 +154,7 @@ DEFAULT_TRIGGER_RULES: list[dict] = [
     {
         "name": "outage",
         "kind": TriggerKind.KEYWORD,
-        "queue_slug": "tech-support",
+        "queue_slug": "technical",
         "priority": Priority.URGENT,
         "languages": ["en", "de", "fr", "es"],
         "phrases": [

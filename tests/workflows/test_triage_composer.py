@@ -82,3 +82,19 @@ def test_facts_fill_fields_and_customer_text_never_reaches_the_reply():
 def test_ungrounded_or_unsafe_templates_raise_provider_errors(template, message):
     with pytest.raises(ProviderError, match=message.replace("{", r"\{").replace("}", r"\}").replace(".", r"\.")):
         OfflineComposer().compose(ticket=brief(), category=category(template), passages=[], facts={}, channel="chat")
+
+
+def test_a_template_with_its_own_sign_off_keeps_it_and_chat_drops_it():
+    template = (
+        "Hi {customer_name},\n\nopen Settings → Billing.\n\nBest regards,\nTallyflow Support (ticket {ticket_id})"
+    )
+    composer = OfflineComposer()
+
+    email = composer.compose(
+        ticket=brief(), category=category(template), passages=PASSAGES[:1], facts={}, channel="email"
+    )
+    chat = composer.compose(ticket=brief("chat"), category=category(template), passages=[], facts={}, channel="chat")
+
+    assert email.text.count("Best regards") == 1 and email.text.endswith("Tallyflow Support (ticket 42)")
+    assert email.text.index("Signing in") < email.text.index("Best regards")  # passages before the sign-off
+    assert chat.text == "Open Settings → Billing."

@@ -29,7 +29,14 @@ _GREETING = re.compile(
     r"[^,!\n]*[,!]?\s*",
     re.IGNORECASE,
 )
+_SIGN_OFF = re.compile(
+    r"\n[ \t]*(best regards|kind regards|warm regards|regards|best|cheers|many thanks|thanks|thank you|sincerely|"
+    r"mit freundlichen grüßen|viele grüße|beste grüße|cordialement|bien à vous|saludos|un saludo)"
+    r"[ \t,.!]*(\n[^\n]{0,80}){0,3}\s*$",
+    re.IGNORECASE,
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+CHAT_MAX_CHARS = 600
 
 
 def _safe_value(value: Any) -> str:
@@ -51,6 +58,19 @@ def _trim(text: str, limit: int) -> str:
     cut = text[:limit]
     end = max(cut.rfind(". "), cut.rfind("! "), cut.rfind("? "))
     return cut[: end + 1] if end > limit // 3 else cut.rsplit(" ", 1)[0] + " …"
+
+
+def _trim_paragraphs(text: str, limit: int) -> str:
+    """Whole paragraphs of ``text`` up to ``limit`` characters (the first one trimmed at a sentence if longer)."""
+    kept: list[str] = []
+    for paragraph in (p.strip() for p in text.split("\n\n")):
+        if paragraph and sum(map(len, kept)) + len(paragraph) > limit:
+            if not kept:
+                kept.append(_trim(paragraph, limit))
+            break
+        if paragraph:
+            kept.append(paragraph)
+    return "\n\n".join(kept)
 
 
 class OfflineComposer(LLMProvider):
@@ -124,11 +144,18 @@ class OfflineComposer(LLMProvider):
             latency_ms=(time.perf_counter() - started) * 1000,
         )
 
+    @staticmethod
+    def split_sign_off(body: str) -> tuple[str, str]:
+        """``(main text, sign-off)`` of a rendered template; the sign-off is ``""`` when the template has none."""
+        match = _SIGN_OFF.search(body)
+        return (body[: match.start()].rstrip(), body[match.start() :].strip()) if match else (body, "")
+
     def _email(self, body: str, passages: Sequence[Passage], values: Mapping[str, str]) -> tuple[str, list[Passage]]:
         used = list(passages[:EMAIL_PASSAGES])
-        sections = [] if _GREETING.match(body) else [f"Hello {values['first_name']},"]
-        if body:
-            sections.append(body)
+        main, sign_off = self.split_sign_off(body)
+        sections = [] if _GREETING.match(main) else [f"Hello {values['first_name']},"]
+        if main:
+            sections.append(main)
         if used:
             intro = "These articles from our help centre cover it:" if body else "From our help centre:"
             sections.append(intro)
@@ -136,13 +163,12 @@ class OfflineComposer(LLMProvider):
                 ref = f" ({passage.url})" if passage.url else ""
                 sections.append(f"{passage.title}{ref}\n{_trim(passage.text, EMAIL_PASSAGE_CHARS)}")
         signature = getattr(settings, "SUPPORT_SIGNATURE", "The support team (automated assistant)")
-        sections.append(f"Best regards,\n{signature}")
+        sections.append(sign_off or f"Best regards,\n{signature}")
         return "\n\n".join(sections), used
 
     def _chat(self, body: str, passages: Sequence[Passage]) -> tuple[str, list[Passage]]:
-        body = _GREETING.sub("", body, count=1).strip()
-        body = body[:1].upper() + body[1:]
-        body = re.sub(r"\n\s*(best|kind)? ?regards,?[\s\S]*$", "", body, flags=re.IGNORECASE).strip()
+        body = _GREETING.sub("", self.split_sign_off(body)[0], count=1).strip()
+        body = _trim_paragraphs(body[:1].upper() + body[1:], CHAT_MAX_CHARS)
         used = list(passages[:1])
         lines = [body] if body else []
         for passage in used:
