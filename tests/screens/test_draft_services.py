@@ -10,6 +10,7 @@ from apps.escalation.models import Handoff
 from apps.tickets.choices import AuthorKind, TicketStatus
 from apps.tickets.models import Message
 from apps.workflows.choices import DraftStatus
+from apps.workflows.models import Draft
 from apps.workflows.services.drafts import draft_approve, draft_edit_send, draft_recategorize, draft_reject
 from tests.factories import CategoryFactory, MessageFactory
 
@@ -162,3 +163,10 @@ def test_recategorize_labels_the_ticket_and_keeps_the_draft_pending(draft, agent
     with pytest.raises(ValidationError, match="does not exist"):
         draft_recategorize(draft_id=draft.pk, version=2, user=agent_user, category_slug="nope")
     assert draft_approve(draft_id=draft.pk, version=2, user=agent_user).status == DraftStatus.APPROVED
+
+
+def test_superseded_draft_says_so(draft, agent_user):
+    Draft.objects.filter(pk=draft.pk).update(status=DraftStatus.SUPERSEDED)
+    with pytest.raises(ConflictError, match="superseded"):
+        draft_approve(draft_id=draft.pk, version=1, user=agent_user)
+    assert sent_messages(draft.ticket) == []

@@ -49,6 +49,11 @@ def _locked_draft(*, draft_id: int, version: int) -> Draft:
     )
     if draft is None:
         raise ValidationError(f"Draft {draft_id} does not exist.", extra={"draft_id": draft_id})
+    if draft.status == DraftStatus.SUPERSEDED:
+        raise ConflictError(
+            f"Draft {draft_id} was superseded: the customer wrote again and the AI prepared a newer draft.",
+            extra={"draft_id": draft_id, "status": draft.status, "version": draft.version},
+        )
     if draft.status != DraftStatus.PENDING:
         who = draft.reviewed_by.get_username() if draft.reviewed_by else "someone else"
         raise ConflictError(
