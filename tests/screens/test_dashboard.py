@@ -133,3 +133,10 @@ def test_tickets_by_category_counts_history(django_assert_num_queries):
     with django_assert_num_queries(1):
         rows = tickets_by_category(since=since, until=until)
     assert rows == [("billing", "Billing", 3), ("", "No category", 1)]
+
+
+def test_dashboard_query_count_is_fixed(agent_client, history, django_assert_max_num_queries):
+    # session, user, decisions per category/outcome, tickets created and resolved per day, tickets per category,
+    # three aggregates (tickets, decisions, drafts): whatever the number of categories or days
+    with django_assert_max_num_queries(9):
+        agent_client.get("/analytics/?days=90")

@@ -162,3 +162,15 @@ def test_empty_or_odd_package_still_renders(agent_client):
     response = agent_client.get(f"/escalation/handoffs/{odd.pk}/")
     assert response.status_code == 200
     assert "extra key" in response.content.decode()
+
+
+def test_inbox_query_count_does_not_grow_with_handoffs(agent_client, django_assert_max_num_queries):
+    general = QueueFactory(slug="general", name="General")
+    HandoffFactory.create_batch(3, queue=general, package=PACKAGE)
+    with django_assert_max_num_queries(6) as small:  # session, user, queue counts, list, selected handoff, queues
+        agent_client.get("/escalation/handoffs/")
+    HandoffFactory.create_batch(40, queue=general, package=PACKAGE)
+    with django_assert_max_num_queries(6) as large:
+        response = agent_client.get("/escalation/handoffs/")
+    assert len(small.captured_queries) == len(large.captured_queries)
+    assert len(re.findall(r'class="handoff-row', response.content.decode())) == 43
