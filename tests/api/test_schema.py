@@ -9,7 +9,11 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from apps.tickets.models import Ticket
 from config.wsgi import application
@@ -58,6 +62,7 @@ def api_world(db, admin_user, widget):
     return {"conversation": conversation, "draft": draft.pk, "handoff": handoff.pk, "authorization": token}
 
 
+CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
 
@@ -76,4 +81,4 @@ def test_api_never_answers_with_a_server_error(case, api_world, _keep_test_conne
             case.path_parameters["pk"] = api_world["draft"]
         elif path.startswith("/api/v1/handoffs/"):
             case.path_parameters["pk"] = api_world["handoff"]
-    case.call_and_validate(headers=headers, checks=[not_a_server_error, response_schema_conformance])
+    case.call_and_validate(headers=headers, checks=CHECKS)
