@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 
 from apps.core.demo.generate import workspace_generate
@@ -14,6 +14,7 @@ from apps.core.demo.seeder import demo_workspace_delete, demo_workspace_seed
 from apps.core.management.commands.demo_logins import DEMO_PASSWORD
 from apps.escalation.models import Queue
 from apps.integrations.models import BillingCharge, BillingCustomer, BillingPaymentIntent, BillingRefund
+from apps.knowledge.models import Source
 from apps.tickets.models import Message, Organization, Ticket
 from apps.workflows.models import Category
 
@@ -193,7 +194,11 @@ def test_same_seed_gives_the_same_workspace():
 def test_follow_up_trains_the_classifier_and_triages_the_open_tickets():
     summary = demo_workspace_seed(tickets=150, seed=2)
     steps = dict(summary.steps)
-    assert steps["knowledge"].startswith(("done", "skipped"))
+    assert steps["knowledge"].startswith("done"), steps["knowledge"]
+    sources = {s.name: s for s in Source.objects.annotate(n=Count("documents"))}
+    assert sources["Tallyflow Help Center"].visibility == "public" and sources["Tallyflow Help Center"].n >= 15
+    assert sources["Support SOPs"].visibility == "internal" and sources["Support SOPs"].kind == "internal_sop"
+    assert sources["Tallyflow pricing page"].kind == "pricing_page"
     assert steps["classifier"].startswith("done"), steps["classifier"]
     assert steps["triage"].startswith("done"), steps["triage"]
     open_ids = Ticket.objects.filter(source="demo", external_id__startswith="demo-open-").values_list("id", flat=True)

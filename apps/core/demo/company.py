@@ -135,13 +135,14 @@ CATEGORIES: list[DemoCategory] = [
         draft=0.7,
         area="billing",
         reply_template=(
-            "Hi {customer_name},\n\nI understand seeing two payments is worrying, so I checked your account. "
-            "Only one payment was collected for this billing period. The second line on your statement is a "
-            "temporary authorization hold that your card issuer placed when the payment was first attempted; "
-            "we released it right away, so no money was taken. Banks usually drop released holds within a few "
-            "business days, depending on the card issuer.\n\nIf the second amount still shows as taken after "
-            "10 business days, reply here with a screenshot of the statement and we'll investigate with our "
-            "payment provider.\n\nBest regards,\nTallyflow Billing (ticket {ticket_id})"
+            "Hi {customer_name},\n\nI understand seeing two payments is worrying. The most common reason is a "
+            "temporary authorization hold: when a payment is first attempted, your card issuer may reserve the "
+            "amount, and if it isn't captured the hold is released and no money is taken. Banks can keep showing "
+            "a released hold as pending for a few business days, depending on the card issuer. Every payment we "
+            "actually collected belongs to an invoice under Settings → Billing → Invoices.\n\nIf you see two "
+            "completed payments for the same invoice, or the second amount still shows as taken after 10 "
+            "business days, reply here with a screenshot of your statement and our billing team will check it "
+            "with our payment provider.\n\nBest regards,\nTallyflow Billing (ticket {ticket_id})"
         ),
         first_response_h=((0.05, 0.4), (0.5, 6)),
         resolve_h=(1, 72),
@@ -157,8 +158,8 @@ CATEGORIES: list[DemoCategory] = [
         draft=0.7,
         area="billing",
         reply_template=(
-            "Hi {customer_name},\n\nthanks for your patience. The refund was processed on our side and sent to "
-            "the card used for the original payment. Card refunds usually take 5–10 business days to appear. "
+            "Hi {customer_name},\n\nthanks for your patience. Refunds go back to the card used for the original "
+            "payment and usually take 5–10 business days to appear once issued. "
             "If the refund was made shortly after the payment, your bank may show it as a reversal: the "
             "original charge simply disappears and no separate credit line appears. If your card is in a "
             "different currency from your invoice, the refunded amount can differ slightly from the charge "
@@ -290,11 +291,13 @@ CATEGORIES: list[DemoCategory] = [
         draft=0.75,
         area="dashboard",
         reply_template=(
-            "Hi {customer_name},\n\nthanks for letting us know. Our engineers are aware and working on it; you "
-            "can follow live updates at https://status.tallyflow.example, where we post every 30 minutes until "
-            "it's resolved. Your data is safe: timers that were running keep their start time, and nothing you "
-            "saved before the incident is lost.\n\nWe'll update this ticket as soon as the service is fully "
-            "restored.\n\nBest regards,\nTallyflow Support (ticket {ticket_id})"
+            "Hi {customer_name},\n\nthanks for letting us know, and sorry for the disruption. Please check "
+            "https://status.tallyflow.example: during an incident we post updates there at least every 30 "
+            "minutes until it's resolved, and you can subscribe to them. Your data is safe: timers that were "
+            "running keep their start time, and nothing you saved is lost.\n\nIf the status page shows no "
+            "incident, a hard refresh (Ctrl+Shift+R / Cmd+Shift+R) or a private window often helps; if it "
+            "doesn't, reply with the pages that fail, your browser and the time, and our technical team will "
+            "look into it.\n\nBest regards,\nTallyflow Support (ticket {ticket_id})"
         ),
         first_response_h=((0.01, 0.2), (0.2, 3)),
         resolve_h=(0.5, 8),
@@ -373,11 +376,10 @@ CATEGORIES: list[DemoCategory] = [
         draft=0.6,
         area="projects",
         reply_template=(
-            "Hi {customer_name},\n\nthank you for the suggestion, this is really helpful. I've added it to our "
-            "product feedback board with your use case, and the product team reviews every request when they "
-            "plan the roadmap. We can't promise if or when it will be built, but you can vote for ideas and "
-            "follow their status at https://tallyflow.example/roadmap.\n\nBest regards,\n"
-            "Tallyflow Support (ticket {ticket_id})"
+            "Hi {customer_name},\n\nthank you for the suggestion, this is really helpful. Our product team "
+            "reads every request when they plan the roadmap. We can't promise if or when a feature will be "
+            "built, but you can vote for ideas, add your use case and follow their status at "
+            "https://tallyflow.example/roadmap.\n\nBest regards,\nTallyflow Support (ticket {ticket_id})"
         ),
         first_response_h=((0.05, 0.5), (1, 24)),
         resolve_h=(0.5, 48),
