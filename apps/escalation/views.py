@@ -5,6 +5,7 @@ shown readably beside the list, and claim / resolve / reassign. One view serves 
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -54,6 +55,12 @@ KNOWN_KEYS = {
 }
 
 
+def http_url(value: str) -> str:
+    """``value`` when it is an http(s) URL, else ``""`` (page URLs come from customers: no ``javascript:`` links)."""
+    value = (value or "").strip()
+    return value if urlsplit(value).scheme.lower() in ("http", "https") else ""
+
+
 def _text(value) -> str:
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
@@ -97,6 +104,7 @@ def package_view(package: dict) -> dict:
         "draft": _text(tried.get("draft")),
         "facts": [(k.replace("_", " "), _text(v)) for k, v in _dict(package.get("facts")).items()],
         "page_url": _text(page.get("url")),
+        "page_link": http_url(_text(page.get("url"))),
         "page_title": _text(page.get("title")),
         "conversation": conversation,
         "other": [(k.replace("_", " "), _text(v)) for k, v in package.items() if k not in KNOWN_KEYS],

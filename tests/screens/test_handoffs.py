@@ -174,3 +174,12 @@ def test_inbox_query_count_does_not_grow_with_handoffs(agent_client, django_asse
         response = agent_client.get("/escalation/handoffs/")
     assert len(small.captured_queries) == len(large.captured_queries)
     assert len(re.findall(r'class="handoff-row', response.content.decode())) == 43
+
+
+def test_customer_supplied_page_urls_only_link_when_http(agent_client):
+    bad = HandoffFactory(package={"page": {"url": "javascript:alert(1)", "title": "Billing"}})
+    html = agent_client.get(f"/escalation/handoffs/{bad.pk}/").content.decode()
+    assert "javascript:alert" not in html.split('id="handoff-detail"')[1].split("Page the customer was on")[1][:200]
+    good = HandoffFactory(package={"page": {"url": "https://app.example/billing", "title": "Billing"}})
+    html = agent_client.get(f"/escalation/handoffs/{good.pk}/").content.decode()
+    assert '<a href="https://app.example/billing"' in html

@@ -250,3 +250,14 @@ def test_category_correction_keeps_the_draft_open(agent_client, draft):
         f"/workflows/review/{draft.pk}/category/", {"version": 2, "category": "nope"}, headers=HX
     )
     assert response.status_code == 422 and "does not exist" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("page_url", "linked"), [("javascript:alert(1)", False), ("https://app.example/settings/billing", True)]
+)
+def test_page_the_customer_was_on_links_only_http(agent_client, category, page_url, linked):
+    draft = make_draft(category=category, page_url=page_url, page_title="Billing settings")
+    html = agent_client.get(f"/workflows/review/{draft.pk}/").content.decode()
+    assert "Page the customer was on" in html
+    assert (f'<a href="{page_url}"' in html) is linked
+    assert "Billing settings" in html.split("Page the customer was on")[1]

@@ -6,6 +6,7 @@ actions return the next draft's detail with the counts, the flash message and th
 from __future__ import annotations
 
 import difflib
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -63,10 +64,18 @@ def _trace_steps(trace: dict) -> list[dict]:
     return steps
 
 
+def http_url(value: str) -> str:
+    """``value`` when it is an http(s) URL, else ``""``: customer-supplied page URLs become links only then
+    (never ``javascript:`` or ``data:``)."""
+    value = (value or "").strip()
+    return value if urlsplit(value).scheme.lower() in ("http", "https") else ""
+
+
 def _citation(cited) -> dict:
     """A cited knowledge passage as ``{"label", "url"}`` (the engine records ``source_id`` strings)."""
     if isinstance(cited, dict):
-        return {"label": cited.get("title") or cited.get("source_id") or "passage", "url": cited.get("url", "")}
+        label = cited.get("title") or cited.get("source_id") or "passage"
+        return {"label": label, "url": http_url(cited.get("url", ""))}
     return {"label": str(cited), "url": ""}
 
 
@@ -123,6 +132,7 @@ def _detail_context(draft: Draft | None, user) -> dict:
         "reject_label": dict(RejectReason.choices).get(draft.reject_reason, draft.reject_reason),
         "is_pending": is_pending,
         "other_viewer": other_viewer,
+        "page_link": http_url(draft.ticket.page_url),
         "categories": category_choices() if is_pending else [],
         "label_differs": draft.ticket.labelled_category_id not in (None, decision.category_id),
     }
