@@ -130,3 +130,28 @@ def test_triage_is_enqueued_after_commit_once_per_new_ticket_and_customer_messag
         message_receive(ticket=ticket, body="any news?", external_id="m-2")
         message_receive(ticket=ticket, body="any news?", external_id="m-2")
     assert probe_triage == [("ticket", ticket.id), ("ticket", ticket.id)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_receives_of_one_ticket_store_it_once():
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(4)
+    results = []
+
+    def worker():
+        try:
+            barrier.wait()
+            results.append(receive(external_id="race", contact_email="Race@Example.com")[1])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False, False, False, True]
+    assert Ticket.objects.count() == 1 and Contact.objects.count() == 1 and Organization.objects.count() == 1

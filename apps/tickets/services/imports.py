@@ -120,7 +120,7 @@ def tickets_import(
         result.organizations_created = import_sql.organizations_load(cursor)
         result.contacts_created = import_sql.contacts_load(cursor)
         result.imported = import_sql.tickets_load(cursor, source=source, categories=categories)
-        result.duplicates += result.rows_read - result.invalid - result.duplicates - result.imported
+        result.duplicates = result.rows_read - result.invalid - result.imported  # in the file or stored before
         result.messages = import_sql.messages_load(cursor)
         cursor.execute("SELECT id FROM import_new ORDER BY id")
         result.ticket_ids = [row[0] for row in cursor.fetchall()]

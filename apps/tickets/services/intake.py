@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Value
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -33,6 +33,12 @@ def _clean_text(text: str, *, name: str, limit: int, metadata: dict[str, Any]) -
     return text
 
 
+def _lock(key: str) -> None:
+    """Serialize concurrent intake of the same key until the transaction ends (PostgreSQL advisory lock)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
+
+
 def organization_for(*, name: str = "", email: str = "", tier: str = "") -> Organization | None:
     """Find or create the customer's organization: by ``name`` (case-insensitive), else by the domain of
     ``email`` unless it is a free-mail domain (gmail.com…). ``tier`` is set only when the organization is created.
@@ -43,9 +49,11 @@ def organization_for(*, name: str = "", email: str = "", tier: str = "") -> Orga
     if domain in FREE_MAIL_DOMAINS:
         domain = ""
     if name:
+        _lock("organization:" + name.lower())
         found = Organization.objects.alias(lname=Lower("name")).filter(lname=Lower(Value(name))).order_by("id").first()
         return found or Organization.objects.create(name=name, domain=domain, tier=tier)
     if domain:
+        _lock("organization-domain:" + domain)
         found = Organization.objects.filter(domain=domain).order_by("id").first()
         return found or Organization.objects.create(name=domain, domain=domain, tier=tier)
     return None
@@ -58,6 +66,7 @@ def contact_for(
     else a new contact with only a ``name``. Returns ``None`` when there is neither."""
     email, name = (email or "").strip(), (name or "").strip()[:200]
     if email:
+        _lock("contact:" + email.lower())
         contact = (
             Contact.objects.alias(lemail=Lower("email")).filter(lemail=Lower(Value(email))).order_by("id").first()
         )
@@ -128,6 +137,7 @@ def ticket_receive(
     if not body:
         raise ValidationError("A ticket needs a message body.")
     if external_id:
+        _lock(f"ticket:{source}:{external_id}")  # a concurrent receive of the same ticket waits, then finds it
         existing = Ticket.objects.filter(source=source, external_id=external_id).first()
         if existing is not None:
             return existing, False
