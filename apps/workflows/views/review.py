@@ -19,7 +19,7 @@ from django_htmx.http import push_url
 
 from apps.core.errors import ApplicationError, ConflictError, ValidationError
 from apps.core.permissions import ALL_ROLES, role_required
-from apps.workflows.choices import DraftStatus
+from apps.workflows.choices import DraftStatus, Outcome, RolloutState
 from apps.workflows.models import Draft
 from apps.workflows.selectors import (
     LIST_LIMIT,
@@ -84,7 +84,7 @@ def _why_draft(draft: Draft) -> str:
     decision = draft.decision
     category = decision.category
     gate = next((s for s in (decision.trace or {}).get("steps", []) if s.get("step") == "gate"), {})
-    if decision.rollout_state == "assist" and gate.get("band") == "resolve":
+    if decision.rollout_state == RolloutState.ASSIST and gate.get("band") == Outcome.RESOLVE:
         return (
             f"The AI was confident enough to answer alone ({gate.get('band_reason', decision.reason)}), but this "
             "category is in assist rollout: every reply is a draft for review."
