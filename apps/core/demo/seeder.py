@@ -316,9 +316,10 @@ def _ingest_knowledge() -> str:
             no_progress=True,
             stdout=out,
         )
-        chunks = re.search(r"(\d+) chunks written", out.getvalue())
         files = len(list(path.glob("*.md")))
-        done.append(f"{source} ({files} files{f', {chunks.group(1)} chunks' if chunks else ''})")
+        found = re.search(r"(\d+) new, (\d+) changed, (\d+) unchanged.*?(\d+) chunks written", out.getvalue())
+        detail = ", {} new, {} changed, {} unchanged, {} chunks".format(*found.groups()) if found else ""
+        done.append(f"{source} ({files} files{detail})")
     return "done: " + ", ".join(done)
 
 
