@@ -412,3 +412,39 @@ def test_bulk_triage_matches_the_single_path_and_skips_decided_tickets(clf, cate
     assert counts["total"] == 4 and counts["by_outcome"] == {"resolve": 1, "draft": 1, "escalate": 2}
     assert counts["sent"] == 1 and set(counts["phases"]) == {"load", "context", "plan", "record"}
     assert all(d.trace["batch_size"] == 4 and d.latency_ms > 0 for d in result.decisions)
+
+
+def test_replies_quote_public_knowledge_with_citations(clf, categories, settings):
+    from apps.knowledge.ingestion.parsed import ParsedDocument, Section
+    from apps.knowledge.services import document_ingest, source_get_or_create
+
+    settings.KNOWLEDGE_GROUNDING_THRESHOLD = 0.0  # this test is about quoting, not about the threshold
+    public, _ = source_get_or_create(name="Help centre", visibility="public")
+    internal, _ = source_get_or_create(name="Runbooks", visibility="internal")
+    doc = ParsedDocument(
+        external_id="reset.md",
+        title="Resetting your password",
+        format="markdown",
+        sections=[
+            Section(
+                (), "Forgot your password? Use the reset link on the sign-in page. The link is valid for one hour."
+            )
+        ],
+    )
+    secret = ParsedDocument(
+        external_id="ops.md",
+        title="Password runbook",
+        format="markdown",
+        sections=[Section((), "Internal only: password reset tokens live in the auth cache.")],
+    )
+    document_ingest(source=public, document=doc)
+    document_ingest(source=internal, document=secret)
+    ticket = make_ticket(CONFIDENT)
+
+    decision = ticket_triage(ticket_id=ticket.pk, classifier=clf)
+
+    compose = next(s for s in decision.trace["steps"] if s["step"] == "compose")
+    assert decision.outcome == Outcome.RESOLVE and len(compose["citations"]) == 1
+    assert compose["citations"][0].startswith("KB-")
+    assert "Use the reset link on the sign-in page." in decision.reply_text
+    assert "auth cache" not in decision.reply_text  # internal knowledge is never quoted to customers

@@ -23,16 +23,30 @@ from apps.escalation.choices import HandoffStatus
 from apps.escalation.models import Handoff
 from apps.escalation.services import handoff_create, handoffs_create_bulk
 from apps.escalation.triggers import TriggerSet
-from apps.integrations.llm import LLMProvider, get_llm
+from apps.integrations.llm import LLMProvider, Passage, get_llm
+from apps.knowledge.choices import Visibility
+from apps.knowledge.grounding import passages_for_reply
+from apps.knowledge.models import Chunk
+from apps.knowledge.retrieval import search as knowledge_search
 from apps.tickets.choices import AuthorKind
 from apps.tickets.models import Message, Ticket
 from apps.tickets.services.replies import replies_send_bulk, reply_send
 from apps.workflows.choices import DraftStatus
-from apps.workflows.engine import Batch, Effect, TriagePlan, context_build, handoff_package, ticket_turn, triage_plan
+from apps.workflows.engine import (
+    Batch,
+    Effect,
+    TicketContext,
+    TriagePlan,
+    context_build,
+    handoff_package,
+    ticket_turn,
+    triage_plan,
+)
 from apps.workflows.engine.pipeline import ClassifierLike
 from apps.workflows.models import Category, Decision, Draft
 
 TRIAGE_TASK = "apps.workflows.tasks.triage_ticket"
+KB_PASSAGES = 3
 
 
 @dataclass
@@ -58,16 +72,24 @@ class TriageResult:
         }
 
 
+def knowledge_passages(ctx: TicketContext, category: Category) -> list[Passage]:
+    """Public knowledge passages for the customer's current text (hybrid search, grounding threshold, sanitized;
+    ``apps.knowledge``), at most ``KB_PASSAGES``. Called by the engine only for replies it composes."""
+    return passages_for_reply(knowledge_search(ctx.text, k=KB_PASSAGES, filters={"visibility": Visibility.PUBLIC}))
+
+
 def _batch(classifier: ClassifierLike | None, llm: LLMProvider | None) -> Batch:
     if classifier is None:
         from apps.workflows.classifier import get_active_classifier
 
         classifier = get_active_classifier()
+    has_knowledge = Chunk.objects.filter(visibility=Visibility.PUBLIC).exists()
     return Batch(
         classifier=classifier,
         categories={c.slug: c for c in Category.objects.select_related("default_queue")},
         triggers=TriggerSet.load(),
         llm=llm or get_llm(),
+        passages=knowledge_passages if has_knowledge else None,
     )
 
 
