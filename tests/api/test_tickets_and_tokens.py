@@ -95,3 +95,12 @@ def test_a_malformed_cursor_is_a_400(agent_api):
     response = agent_api.get("/api/v1/tickets/", {"cursor": "not-a-cursor"})
     assert response.status_code == 400
     assert response.json()["error"]["details"] == {"cursor": ["Invalid cursor"]}
+
+
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [("0657-02-13T16:19:24+18:51", 200), ("2026-01-01T00:00:00+23:59", 200), ("0001-01-01T00:00:00+18:00", 400)],
+)
+def test_created_after_accepts_any_iso_offset(agent_api, value, status):
+    response = agent_api.get("/api/v1/tickets/", {"created_after": value})
+    assert response.status_code == status

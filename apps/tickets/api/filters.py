@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import Q
 
+from apps.core.api.filters import UtcIsoDateTimeFilter
 from apps.tickets.choices import Channel, Priority, TicketStatus, Tier
 from apps.tickets.models import Ticket
 
@@ -16,8 +17,8 @@ class TicketFilter(django_filters.FilterSet):
     queue = django_filters.CharFilter(field_name="queue__slug", max_length=100, help_text="Queue slug")
     assignee = django_filters.CharFilter(field_name="assignee__username", max_length=150)
     tier = django_filters.ChoiceFilter(field_name="organization__tier", choices=Tier.choices)
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     q = django_filters.CharFilter(method="filter_q", max_length=200, help_text="Text in the subject or external id")
 
     class Meta:
