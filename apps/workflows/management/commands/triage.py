@@ -2,6 +2,7 @@
 
 import json
 import multiprocessing
+import sys
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
@@ -63,7 +64,7 @@ class Command(BaseCommand):
         total = skipped = sent = 0
         started = time.perf_counter()
         chunks = [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
-        with tqdm(total=len(ids), unit="ticket", disable=options["json"] or not ids, file=self.stderr) as bar:
+        with tqdm(total=len(ids), unit="ticket", disable=options["json"] or not ids, file=sys.stderr) as bar:
             for counts in self._run(chunks, classifier, options["workers"]):
                 total, skipped, sent = total + counts["total"], skipped + counts["skipped"], sent + counts["sent"]
                 by_outcome.update(counts["by_outcome"])
