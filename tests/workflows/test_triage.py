@@ -375,6 +375,16 @@ def test_a_new_turn_supersedes_the_pending_draft(clf, categories):
     assert Draft.objects.filter(ticket=ticket, status=DraftStatus.PENDING).count() <= 1
 
 
+def test_a_ticket_without_customer_text_escalates_without_classifying(clf, categories):
+    ticket = TicketFactory(subject="")
+
+    decision = ticket_triage(ticket_id=ticket.pk, classifier=clf)
+
+    assert decision.outcome == Outcome.ESCALATE and decision.reason == "no customer text to triage"
+    assert decision.turn == 1 and decision.category is None
+    assert Handoff.objects.get(ticket=ticket).package["next_step"].startswith("The message is empty")
+
+
 def test_missing_ticket_is_a_clear_error(db):
     with pytest.raises(ValidationError, match="Ticket 987654 does not exist"):
         ticket_triage(ticket_id=987654)
