@@ -354,27 +354,59 @@ def compile_phrases(phrases: tuple[str, ...]) -> re.Pattern | None:
     return re.compile(r"(?<!\w)" + _trie_pattern(trie) + r"(?!\w)", re.IGNORECASE)
 
 
+_TOKEN = re.compile(r"\w+")
+
+
+def first_tokens(phrases: list[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """``(exact, prefixes)``: the first word token of each phrase, folded and lower-cased; a first word written
+    ``word*`` gives a prefix. A text can only match a phrase if one of its tokens is (or starts with) one of these."""
+    exact, prefixes = set(), set()
+    for phrase in phrases:
+        words = fold(unicodedata.normalize("NFC", phrase or "")).lower().split()
+        tokens = _TOKEN.findall(words[0]) if words else []
+        if not tokens:
+            continue
+        if words[0] == tokens[0] + "*":
+            prefixes.add(tokens[0])
+        else:
+            exact.add(tokens[0])
+    return frozenset(exact), tuple(sorted(prefixes))
+
+
 @dataclass(frozen=True)
 class _Compiled:
     rule: TriggerRule
     pattern: re.Pattern | None
     tiers: frozenset[str]
+    first_exact: frozenset[str] = frozenset()
+    first_prefixes: tuple[str, ...] = ()
+
+    def may_match(self, tokens: set[str]) -> bool:
+        """Cheap pre-check on the text's tokens before the regex runs."""
+        if self.first_exact & tokens:
+            return True
+        return bool(self.first_prefixes) and any(token.startswith(self.first_prefixes) for token in tokens)
 
 
 class TriggerSet:
     """The enabled rules, compiled once; reuse one set for a whole batch of tickets."""
 
     def __init__(self, rules: list[TriggerRule]):
-        self._rules = [
-            _Compiled(
-                rule=rule,
-                pattern=compile_phrases(tuple(rule.phrases)) if rule.kind in _PHRASE_KINDS else None,
-                tiers=frozenset(str(p).lower() for p in rule.phrases)
-                if rule.kind == TriggerKind.TIER
-                else frozenset(),
+        self._rules = []
+        for rule in rules:
+            phrase_kind = rule.kind in _PHRASE_KINDS
+            exact, prefixes = first_tokens(rule.phrases) if phrase_kind else (frozenset(), ())
+            self._rules.append(
+                _Compiled(
+                    rule=rule,
+                    pattern=compile_phrases(tuple(rule.phrases)) if phrase_kind else None,
+                    tiers=frozenset(str(p).lower() for p in rule.phrases)
+                    if rule.kind == TriggerKind.TIER
+                    else frozenset(),
+                    first_exact=exact,
+                    first_prefixes=prefixes,
+                )
             )
-            for rule in rules
-        ]
 
     @classmethod
     def load(cls) -> TriggerSet:
@@ -389,11 +421,12 @@ class TriggerSet:
         (priority, then topic before human request before tier). Each rule fires at most once."""
         text = unicodedata.normalize("NFC", text or "")
         folded = fold(text)
+        tokens = set(_TOKEN.findall(folded.lower()))
         hits = []
         for compiled in self._rules:
             rule = compiled.rule
             evidence = snippet = ""
-            if compiled.pattern is not None:
+            if compiled.pattern is not None and compiled.may_match(tokens):
                 match = compiled.pattern.search(folded)
                 if match:
                     start, end = match.span()

@@ -105,3 +105,12 @@ def test_current_text_drops_quoted_history_signatures_and_disclaimers(rules):
     inline = "My answer is below.\n> you could ask for a refund\nStill broken."
     assert fired(rules, text_now(inline)) == []
     assert "Still broken." in text_now(inline)
+
+
+def test_phrases_with_punctuation_and_prefixes_still_match(rules):
+    TriggerRule.objects.create(name="abuse", phrases=["e-mail bomb*", "#urgent", "quelqu'un d'autre"])
+    rules = TriggerSet.load()
+    assert fired(rules, "We got an E-Mail bombing overnight") == [("abuse", "E-Mail bombing")]
+    assert fired(rules, "#URGENT pls") == [("abuse", "#URGENT")]
+    assert fired(rules, "Je veux quelqu’un d’autre") == [("abuse", "quelqu’un d’autre")]
+    assert fired(rules, "an email about bombs") == []

@@ -39,6 +39,8 @@ def text_now(body: str) -> str:
     if not body:
         return ""
     unquoted = _QUOTED_LINE.sub("", body.replace("\r\n", "\n"))
+    if "\n" not in unquoted.strip():  # one line (most chat messages): no reply header or signature block to drop
+        return unquoted.strip()
     try:
         reply = _parser().read(unquoted).replies
         current = reply[0].body if reply else ""
