@@ -8,6 +8,7 @@ NAVIGATION = [
     ("analytics:dashboard", "Dashboard", (Role.ADMIN, Role.LEAD, Role.AGENT)),
     ("workflows:review_queue", "Review queue", (Role.ADMIN, Role.LEAD, Role.AGENT)),
     ("escalation:handoff_list", "Handoffs", (Role.ADMIN, Role.LEAD, Role.AGENT)),
+    ("knowledge:source_list", "Knowledge", (Role.ADMIN, Role.LEAD)),
 ]
 
 

@@ -35,8 +35,8 @@ from apps.integrations.embeddings import get_embeddings
 from .choices import RECENCY_WEIGHTED_KINDS, SourceKind, Visibility
 from .models import FTS_CONFIG, Chunk, Document
 
-RRF_K = 10
-DENSE_WEIGHT = 2.0
+RRF_K = 5
+DENSE_WEIGHT = 1.5
 TEXT_WEIGHT = 1.0
 MIN_CANDIDATES = 50
 DEFAULT_EF_SEARCH = 100

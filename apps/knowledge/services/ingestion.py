@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,12 +76,21 @@ def documents_ingest(
     batch_size: int = DEFAULT_BATCH_DOCUMENTS,
     provider: EmbeddingsProvider | None = None,
     on_batch: Callable[[IngestResult], None] | None = None,
+    bulk: bool = False,
 ) -> IngestResult:
     """Store ``documents`` in ``source``, ``batch_size`` documents per transaction.
 
     ``on_batch`` is called with each batch's counts (for progress bars). Embedding failures
     (``ProviderError``) mark that batch's new or changed documents failed; nothing already stored is lost.
+    ``bulk`` (initial loads): the whole ingestion runs in one transaction with the HNSW index dropped and
+    rebuilt at the end, which is many times faster than maintaining the graph row by row; searches wait for
+    the rebuild.
     """
+    if bulk:
+        with transaction.atomic(), _hnsw_rebuilt_after():
+            return documents_ingest(
+                source=source, documents=documents, batch_size=batch_size, provider=provider, on_batch=on_batch
+            )
     provider = provider or get_embeddings()
     total = IngestResult()
     batch: dict[str, ParsedDocument] = {}
@@ -92,6 +102,25 @@ def documents_ingest(
     if batch:
         _flush(source, list(batch.values()), provider, total, on_batch)
     return total
+
+
+HNSW_BUILD_MEMORY = "512MB"
+
+
+@contextmanager
+def _hnsw_rebuilt_after():
+    """Drop the chunk embedding HNSW index, run the block, recreate it (same definition as the model's Meta)
+    with more ``maintenance_work_mem`` so the graph is built in memory. Call inside a transaction."""
+    index = next(i for i in Chunk._meta.indexes if i.name == "knowledge_chunk_embedding_hnsw")
+    with connection.schema_editor(atomic=False) as editor:
+        editor.remove_index(Chunk, index)
+    yield
+    with connection.cursor() as cursor:
+        # Deferred foreign-key checks must fire first: PostgreSQL refuses CREATE INDEX with pending trigger events.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [HNSW_BUILD_MEMORY])
+    with connection.schema_editor(atomic=False) as editor:
+        editor.add_index(Chunk, index)
 
 
 def _flush(source, batch, provider, total, on_batch) -> None:
@@ -257,8 +286,9 @@ def path_ingest(
     provider: EmbeddingsProvider | None = None,
     on_progress: Callable[[int, int, IngestResult], None] | None = None,
     batch_size: int = DEFAULT_BATCH_DOCUMENTS,
+    bulk: bool = False,
 ) -> IngestResult:
-    """Ingest a file or a folder into ``source``.
+    """Ingest a file or a folder into ``source`` (``bulk``: see ``documents_ingest``).
 
     Each Q/A CSV is the whole truth for its rows: rows no longer in the file are deleted. With ``prune``, every
     document of the source not found under ``path`` is deleted too (use it when the folder is the source).
@@ -278,7 +308,7 @@ def path_ingest(
             on_progress(min(len({i.split("#", 1)[0] for i in seen_ids}), len(files)), len(files), batch_result)
 
     result = documents_ingest(
-        source=source, documents=documents(), provider=provider, on_batch=progress, batch_size=batch_size
+        source=source, documents=documents(), provider=provider, on_batch=progress, batch_size=batch_size, bulk=bulk
     )
     result.pruned = _prune(source=source, seen_csv=seen_csv, seen_ids=seen_ids if prune else None)
     return result

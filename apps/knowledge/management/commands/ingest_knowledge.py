@@ -30,9 +30,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--prune", action="store_true", help="Delete documents of the source that are not under PATH any more"
         )
+        parser.add_argument(
+            "--bulk",
+            action="store_true",
+            help="Initial loads: one transaction, vector index rebuilt after the load (searches wait meanwhile)",
+        )
         parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar")
 
-    def handle(self, *args, path, source, kind, visibility, product_area, prune, no_progress, **options):
+    def handle(self, *args, path, source, kind, visibility, product_area, prune, bulk, no_progress, **options):
         try:
             files = collect_files(path)
             src, created = source_get_or_create(
@@ -52,7 +57,7 @@ class Command(BaseCommand):
 
         started = time.perf_counter()
         try:
-            result = path_ingest(source=src, path=path, prune=prune, on_progress=progress)
+            result = path_ingest(source=src, path=path, prune=prune, on_progress=progress, bulk=bulk)
         except ApplicationError as exc:
             run.status, run.errors, run.finished_at = IngestionStatus.FAILED, [exc.message], timezone.now()
             run.save()

@@ -1,0 +1,48 @@
+"""Knowledge gaps: low-score questions grouped by meaning, counted, with example tickets."""
+
+import pytest
+
+from apps.core.errors import ValidationError
+from apps.knowledge.models import KnowledgeGap
+from apps.knowledge.services import gap_record, gap_status_set
+from tests.factories import TicketFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_similar_questions_share_a_gap_and_others_open_new_ones():
+    first, second, third = TicketFactory(), TicketFactory(), TicketFactory()
+    a = gap_record("How do I connect my Shopify store?", 0.2, first.pk)
+    b = gap_record("how can I connect my shopify store", 0.31, second.pk)
+    c = gap_record("Do you offer a discount for nonprofits?", 0.1, third.pk)
+
+    assert a.pk == b.pk != c.pk
+    a.refresh_from_db()
+    assert a.count == 2 and a.best_score == pytest.approx(0.31)
+    assert a.example_questions == ["How do I connect my Shopify store?", "how can I connect my shopify store"]
+    assert set(a.example_tickets.values_list("pk", flat=True)) == {first.pk, second.pk}
+    assert c.count == 1 and list(c.example_tickets.all()) == [third]
+
+
+def test_the_same_ticket_is_not_counted_twice_and_good_answers_are_not_gaps():
+    ticket = TicketFactory()
+    gap = gap_record("Can I export invoices to Xero?", 0.2, ticket.pk)
+    gap_record("Can I export invoices to Xero?", 0.2, ticket.pk)
+    gap.refresh_from_db()
+    assert gap.count == 1
+    assert gap_record("Can I export invoices to Xero?", 0.9, ticket.pk) is None
+    assert gap_record("Can I export invoices to Xero?", 0.3, None, threshold=0.25) is None
+    assert KnowledgeGap.objects.count() == 1
+
+
+def test_closed_gaps_do_not_absorb_new_questions_and_bad_input_is_refused():
+    gap = gap_record("Is there a Linux desktop app?", 0.1)
+    gap_status_set(gap=gap, status="resolved")
+    again = gap_record("Is there a Linux desktop app?", 0.1)
+    assert again.pk != gap.pk and again.status == "open"
+    with pytest.raises(ValidationError):
+        gap_record("   ", 0.1)
+    with pytest.raises(ValidationError):
+        gap_record("Anything?", 0.1, 987654)
+    with pytest.raises(ValidationError):
+        gap_status_set(gap=gap, status="archived")
