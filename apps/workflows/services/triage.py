@@ -32,6 +32,7 @@ from apps.tickets.choices import AuthorKind
 from apps.tickets.models import Message, Ticket
 from apps.tickets.services.replies import replies_send_bulk, reply_send
 from apps.workflows.choices import DraftStatus
+from apps.workflows.classifier import get_active_classifier
 from apps.workflows.engine import (
     Batch,
     Effect,
@@ -80,8 +81,6 @@ def knowledge_passages(ctx: TicketContext, category: Category) -> list[Passage]:
 
 def _batch(classifier: ClassifierLike | None, llm: LLMProvider | None) -> Batch:
     if classifier is None:
-        from apps.workflows.classifier import get_active_classifier
-
         classifier = get_active_classifier()
     has_knowledge = Chunk.objects.filter(visibility=Visibility.PUBLIC).exists()
     return Batch(
