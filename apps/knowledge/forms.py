@@ -65,3 +65,18 @@ class SearchForm(forms.Form):
     def search_filters(self) -> dict:
         data = self.cleaned_data
         return {key: data[key] for key in ("visibility", "source_kind", "product_area") if data.get(key)}
+
+
+class ArticlePublishForm(forms.Form):
+    """A reviewed article draft and the source it goes live in."""
+
+    source = forms.ModelChoiceField(queryset=Source.objects.none(), label="Publish into")
+    markdown = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 18, "style": "width:100%"}), label="Article (Markdown)"
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .services.articles import DRAFTS_SOURCE
+
+        super().__init__(*args, **kwargs)
+        self.fields["source"].queryset = Source.objects.exclude(name=DRAFTS_SOURCE).order_by("-visibility", "name")

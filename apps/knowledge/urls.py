@@ -12,4 +12,6 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("gaps/", views.gap_list, name="gap_list"),
     path("gaps/<int:pk>/status/", views.gap_status, name="gap_status"),
+    path("gaps/<int:pk>/article/", views.gap_article, name="gap_article"),
+    path("documents/<int:pk>/publish/", views.article_publish, name="article_publish"),
 ]

@@ -13,11 +13,17 @@ from apps.core.permissions import LEADS, role_required
 from . import selectors
 from .choices import GapStatus, IngestionStatus
 from .filters import DocumentFilter, GapFilter
-from .forms import SearchForm, UploadForm
+from .forms import ArticlePublishForm, SearchForm, UploadForm
 from .grounding import grounding_threshold, passages_for_reply
 from .ingestion import max_file_bytes
 from .models import Document, KnowledgeGap, Source
-from .services import gap_status_set, ingestion_run_create, source_get_or_create
+from .services import (
+    article_draft_publish,
+    gap_article_draft,
+    gap_status_set,
+    ingestion_run_create,
+    source_get_or_create,
+)
 
 DOCUMENTS_PER_PAGE = 50
 
@@ -151,3 +157,42 @@ def gap_status(request: HttpRequest, pk: int) -> HttpResponse:
         gap = selectors.gap_list(status=None).get(pk=pk)
         return render(request, "knowledge/gap_list.html#gap-row", {"gap": gap, "statuses": GapStatus.choices})
     return redirect("knowledge:gap_list")
+
+
+@require_POST
+@role_required(*LEADS)
+def gap_article(request: HttpRequest, pk: int) -> HttpResponse:
+    """Draft an article for a gap from the agents' replies, then open it for review."""
+    gap = get_object_or_404(KnowledgeGap, pk=pk)
+    try:
+        document = gap_article_draft(gap=gap)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("knowledge:gap_list")
+    return redirect("knowledge:article_publish", pk=document.pk)
+
+
+@role_required(*LEADS)
+def article_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    """Review and edit an article draft, then publish it into a source (customers see it only after this)."""
+    document = get_object_or_404(Document.objects.select_related("source"), pk=pk)
+    if request.method == "POST":
+        form = ArticlePublishForm(request.POST)
+        if form.is_valid():
+            try:
+                published = article_draft_publish(
+                    document=document, source=form.cleaned_data["source"], markdown=form.cleaned_data["markdown"]
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"Published “{published.title}” in {published.source.name}.")
+                return redirect("knowledge:source_detail", pk=published.source_id)
+    else:
+        form = ArticlePublishForm(initial={"markdown": f"# {document.title}\n\n{document.text}"})
+    return render(
+        request,
+        "knowledge/article_publish.html",
+        {"document": document, "form": form},
+        status=400 if form.errors else 200,
+    )

@@ -9,7 +9,9 @@ previous chunks when its new version fails.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +59,7 @@ class IngestResult:
     chunks: int = 0
     errors: list[str] = field(default_factory=list)
     document_ids: list[int] = field(default_factory=list)
+    index_seconds: float = 0.0  # bulk loads: time spent rebuilding the vector index
 
     @property
     def documents(self) -> int:
@@ -80,28 +83,45 @@ def documents_ingest(
 ) -> IngestResult:
     """Store ``documents`` in ``source``, ``batch_size`` documents per transaction.
 
-    ``on_batch`` is called with each batch's counts (for progress bars). Embedding failures
+    Batches are pipelined: while one batch is written (COPY in PostgreSQL), the next one is chunked and embedded
+    in a worker thread. ``on_batch`` is called with each batch's counts (for progress bars). Embedding failures
     (``ProviderError``) mark that batch's new or changed documents failed; nothing already stored is lost.
     ``bulk`` (initial loads): the whole ingestion runs in one transaction with the HNSW index dropped and
-    rebuilt at the end, which is many times faster than maintaining the graph row by row; searches wait for
-    the rebuild.
+    rebuilt at the end (``index_seconds`` in the result), many times faster than maintaining the graph row by
+    row; searches wait for the rebuild.
     """
     if bulk:
-        with transaction.atomic(), _hnsw_rebuilt_after():
-            return documents_ingest(
-                source=source, documents=documents, batch_size=batch_size, provider=provider, on_batch=on_batch
-            )
+        with transaction.atomic():
+            with _hnsw_rebuilt_after() as timing:
+                result = documents_ingest(
+                    source=source, documents=documents, batch_size=batch_size, provider=provider, on_batch=on_batch
+                )
+            result.index_seconds = timing["seconds"]
+            return result
     provider = provider or get_embeddings()
     total = IngestResult()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="knowledge-embed") as pool:
+        pending: _Prepared | None = None
+        for batch in _batches(documents, batch_size):
+            prepared = _classify(source, batch)
+            prepared.future = pool.submit(_chunk_and_embed, prepared.writes, provider)
+            if pending is not None:
+                _write(source, pending, provider, total, on_batch)
+            pending = prepared
+        if pending is not None:
+            _write(source, pending, provider, total, on_batch)
+    return total
+
+
+def _batches(documents: Iterable[ParsedDocument], size: int) -> Iterator[list[ParsedDocument]]:
     batch: dict[str, ParsedDocument] = {}
     for document in documents:
         batch[document.external_id] = document  # the same key twice in one batch: the later one wins
-        if len(batch) >= batch_size:
-            _flush(source, list(batch.values()), provider, total, on_batch)
+        if len(batch) >= size:
+            yield list(batch.values())
             batch = {}
     if batch:
-        _flush(source, list(batch.values()), provider, total, on_batch)
-    return total
+        yield list(batch.values())
 
 
 HNSW_BUILD_MEMORY = "512MB"
@@ -110,24 +130,21 @@ HNSW_BUILD_MEMORY = "512MB"
 @contextmanager
 def _hnsw_rebuilt_after():
     """Drop the chunk embedding HNSW index, run the block, recreate it (same definition as the model's Meta)
-    with more ``maintenance_work_mem`` so the graph is built in memory. Call inside a transaction."""
+    with more ``maintenance_work_mem`` so the graph is built in memory. Call inside a transaction; yields a
+    dict whose ``seconds`` is the rebuild time."""
     index = next(i for i in Chunk._meta.indexes if i.name == "knowledge_chunk_embedding_hnsw")
+    timing = {"seconds": 0.0}
     with connection.schema_editor(atomic=False) as editor:
         editor.remove_index(Chunk, index)
-    yield
+    yield timing
+    started = time.perf_counter()
     with connection.cursor() as cursor:
         # Deferred foreign-key checks must fire first: PostgreSQL refuses CREATE INDEX with pending trigger events.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [HNSW_BUILD_MEMORY])
     with connection.schema_editor(atomic=False) as editor:
         editor.add_index(Chunk, index)
-
-
-def _flush(source, batch, provider, total, on_batch) -> None:
-    result = _ingest_batch(source=source, batch=batch, provider=provider)
-    total.add(result)
-    if on_batch:
-        on_batch(result)
+    timing["seconds"] = time.perf_counter() - started
 
 
 def document_ingest(
@@ -137,39 +154,72 @@ def document_ingest(
     return documents_ingest(source=source, documents=[document], provider=provider)
 
 
-@transaction.atomic
-def _ingest_batch(*, source: Source, batch: list[ParsedDocument], provider: EmbeddingsProvider) -> IngestResult:
-    result = IngestResult()
-    # One ingestion per source at a time: the row lock serialises concurrent runs on the same documents.
-    source = Source.objects.select_for_update().get(pk=source.pk)
-    existing = {
-        d.external_id: d
-        for d in Document.objects.filter(source=source, external_id__in=[p.external_id for p in batch])
-    }
-    writes: list[tuple[ParsedDocument, str, Document | None]] = []
-    failures: list[tuple[ParsedDocument, Document | None, str]] = []
+@dataclass
+class _Prepared:
+    """A batch sorted into unchanged, failed and to-write documents (by the state read before embedding)."""
+
+    unchanged: list[ParsedDocument] = field(default_factory=list)
+    failures: list[tuple[ParsedDocument, str]] = field(default_factory=list)
+    writes: list[tuple[ParsedDocument, str]] = field(default_factory=list)  # (document, content hash)
+    future: Future | None = None
+
+
+def _classify(source: Source, batch: list[ParsedDocument]) -> _Prepared:
+    prepared = _Prepared()
+    known = dict(
+        Document.objects.filter(source=source, external_id__in=[p.external_id[:500] for p in batch])
+        .exclude(status=DocumentStatus.FAILED)
+        .values_list("external_id", "content_hash")
+    )
     for parsed in batch:
-        current = existing.get(parsed.external_id)
         if parsed.error:
-            failures.append((parsed, current, parsed.error))
+            prepared.failures.append((parsed, parsed.error))
             continue
         content_hash = parsed.content_hash
-        if current and current.content_hash == content_hash and current.status != DocumentStatus.FAILED:
-            result.unchanged += 1
-            result.document_ids.append(current.pk)
-            continue
-        writes.append((parsed, content_hash, current))
+        if known.get(parsed.external_id[:500]) == content_hash:
+            prepared.unchanged.append(parsed)
+        else:
+            prepared.writes.append((parsed, content_hash))
+    return prepared
 
-    drafts = [chunk_document(parsed) for parsed, _, _ in writes]
+
+def _chunk_and_embed(writes: list[tuple[ParsedDocument, str]], provider: EmbeddingsProvider):
+    """Chunks of each document to write and their pooled embeddings (runs in the worker thread, no database)."""
+    drafts = [chunk_document(parsed) for parsed, _ in writes]
     flat = [d for doc_drafts in drafts for d in doc_drafts]
-    try:
-        vectors = embed_pooled([d.title for d in flat], [d.text for d in flat], provider=provider)
-    except ApplicationError as exc:
-        failures.extend((parsed, current, f"Embedding failed: {exc.message}") for parsed, _, current in writes)
-        writes, drafts, flat = [], [], []
-        vectors = None
+    return drafts, embed_pooled([d.title for d in flat], [d.text for d in flat], provider=provider)
 
-    for parsed, current, error in failures:
+
+def _write(source, prepared: _Prepared, provider, total: IngestResult, on_batch) -> None:
+    try:
+        drafts, vectors = prepared.future.result()
+    except ApplicationError as exc:
+        prepared.failures.extend((parsed, f"Embedding failed: {exc.message}") for parsed, _ in prepared.writes)
+        prepared.writes, drafts, vectors = [], [], None
+    result = _write_batch(source=source, prepared=prepared, drafts=drafts, vectors=vectors, provider=provider)
+    total.add(result)
+    if on_batch:
+        on_batch(result)
+
+
+@transaction.atomic
+def _write_batch(*, source: Source, prepared: _Prepared, drafts, vectors, provider) -> IngestResult:
+    result = IngestResult()
+    # One ingestion per source at a time: the row lock serialises concurrent runs on the same documents, and the
+    # state is read again under it (another run may have stored one of these documents since _classify).
+    source = Source.objects.select_for_update().get(pk=source.pk)
+    keys = [
+        p.external_id[:500]
+        for p in (*prepared.unchanged, *(p for p, _ in prepared.failures), *(p for p, _ in prepared.writes))
+    ]
+    existing = {d.external_id: d for d in Document.objects.filter(source=source, external_id__in=keys)}
+    result.unchanged = len(prepared.unchanged)
+    result.document_ids.extend(
+        existing[p.external_id[:500]].pk for p in prepared.unchanged if p.external_id[:500] in existing
+    )
+
+    for parsed, error in prepared.failures:
+        current = existing.get(parsed.external_id[:500])
         result.failed += 1
         result.errors.append(f"{parsed.external_id}: {error}")
         if current is None:
@@ -188,8 +238,15 @@ def _ingest_batch(*, source: Source, batch: list[ParsedDocument], provider: Embe
         result.document_ids.append(current.pk)
 
     now = timezone.now()
-    new_documents, changed_documents = [], []
-    for (parsed, content_hash, current), doc_drafts in zip(writes, drafts, strict=True):
+    new_documents, changed_documents, kept = [], [], []
+    for (parsed, content_hash), doc_drafts in zip(prepared.writes, drafts, strict=True):
+        current = existing.get(parsed.external_id[:500])
+        if current and current.content_hash == content_hash and current.status != DocumentStatus.FAILED:
+            result.unchanged += 1  # stored meanwhile by another run with the same content
+            result.document_ids.append(current.pk)
+            kept.append(False)
+            continue
+        kept.append(True)
         flags = sorted({flag for d in doc_drafts for flag in find_instructions(f"{d.title}\n{d.text}")})[:MAX_FLAGS]
         values = {
             "title": (parsed.title or parsed.external_id)[:500],
@@ -223,7 +280,10 @@ def _ingest_batch(*, source: Source, batch: list[ParsedDocument], provider: Embe
 
     stored = {d.external_id: d for d in (*new_documents, *changed_documents)}
     rows, offset = [], 0
-    for (parsed, _, _), doc_drafts in zip(writes, drafts, strict=True):
+    for (parsed, _), doc_drafts, keep in zip(prepared.writes, drafts, kept, strict=True):
+        if not keep:
+            offset += len(doc_drafts)
+            continue
         document = stored[parsed.external_id[:500]]
         result.document_ids.append(document.pk)
         for ordinal, draft in enumerate(doc_drafts):

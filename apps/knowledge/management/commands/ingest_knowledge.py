@@ -69,6 +69,8 @@ class Command(BaseCommand):
         for error in result.errors:
             self.stderr.write(f"  failed: {error}")
         rate = f", {result.chunks / elapsed:,.0f} chunks/s" if result.chunks and elapsed > 0 else ""
+        if bulk:
+            rate += f"; vector index rebuilt in {result.index_seconds:.1f} s"
         self.stdout.write(
             f"{'Created' if created else 'Updated'} source '{src.name}' ({src.kind}, {src.visibility}): "
             f"{result.documents} documents — {result.created} new, {result.updated} changed, "
