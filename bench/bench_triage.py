@@ -200,11 +200,12 @@ def main() -> None:
     print(f"{'one ticket (ticket_triage, own transaction) p50':<52}{statistics.median(latencies):>13.1f} ms")
     print(f"{'one ticket p95':<52}{q[18]:>13.1f} ms")
     print(f"{'one ticket max':<52}{max(latencies):>13.1f} ms")
-    phases = ", ".join(f"{k} {v / bulk['total'] * 1000:.2f}" for k, v in bulk["phases_s"].items())
+    for workers, bulk, *_ in runs:
+        phases = ", ".join(f"{k} {v / bulk['total'] * 1000:.2f}" for k, v in bulk["phases_s"].items())
+        print(f"bulk ms per ticket by phase, {workers} worker(s) (summed over workers): {phases}")
     mix = Counter()
     for run in runs:
         mix.update(run[1]["by_outcome"])
-    print(f"\nbulk ms per ticket by phase (1 worker): {phases}")
     print(
         f"bulk outcomes: resolve {mix['resolve']}, draft {mix['draft']}, escalate {mix['escalate']}; "
         f"replies sent {sum(run[1]['sent'] for run in runs)}"
