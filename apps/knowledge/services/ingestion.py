@@ -184,26 +184,30 @@ def _classify(source: Source, batch: list[ParsedDocument]) -> _Prepared:
 
 
 def _chunk_and_embed(writes: list[tuple[ParsedDocument, str]], provider: EmbeddingsProvider):
-    """Chunks of each document to write and their pooled embeddings (runs in the worker thread, no database)."""
+    """Chunks of each document to write, their pooled embeddings and their instruction flags (runs in the worker
+    thread, no database)."""
     drafts = [chunk_document(parsed) for parsed, _ in writes]
     flat = [d for doc_drafts in drafts for d in doc_drafts]
-    return drafts, embed_pooled([d.title for d in flat], [d.text for d in flat], provider=provider)
+    flags = [[find_instructions(f"{d.title}\n{d.text}")[:MAX_FLAGS] for d in doc_drafts] for doc_drafts in drafts]
+    return drafts, embed_pooled([d.title for d in flat], [d.text for d in flat], provider=provider), flags
 
 
 def _write(source, prepared: _Prepared, provider, total: IngestResult, on_batch) -> None:
     try:
-        drafts, vectors = prepared.future.result()
+        drafts, vectors, flags = prepared.future.result()
     except ApplicationError as exc:
         prepared.failures.extend((parsed, f"Embedding failed: {exc.message}") for parsed, _ in prepared.writes)
-        prepared.writes, drafts, vectors = [], [], None
-    result = _write_batch(source=source, prepared=prepared, drafts=drafts, vectors=vectors, provider=provider)
+        prepared.writes, drafts, vectors, flags = [], [], None, []
+    result = _write_batch(
+        source=source, prepared=prepared, drafts=drafts, vectors=vectors, flags=flags, provider=provider
+    )
     total.add(result)
     if on_batch:
         on_batch(result)
 
 
 @transaction.atomic
-def _write_batch(*, source: Source, prepared: _Prepared, drafts, vectors, provider) -> IngestResult:
+def _write_batch(*, source: Source, prepared: _Prepared, drafts, vectors, flags, provider) -> IngestResult:
     result = IngestResult()
     # One ingestion per source at a time: the row lock serialises concurrent runs on the same documents, and the
     # state is read again under it (another run may have stored one of these documents since _classify).
@@ -239,7 +243,7 @@ def _write_batch(*, source: Source, prepared: _Prepared, drafts, vectors, provid
 
     now = timezone.now()
     new_documents, changed_documents, kept = [], [], []
-    for (parsed, content_hash), doc_drafts in zip(prepared.writes, drafts, strict=True):
+    for (parsed, content_hash), doc_drafts, chunk_flags in zip(prepared.writes, drafts, flags, strict=True):
         current = existing.get(parsed.external_id[:500])
         if current and current.content_hash == content_hash and current.status != DocumentStatus.FAILED:
             result.unchanged += 1  # stored meanwhile by another run with the same content
@@ -247,7 +251,7 @@ def _write_batch(*, source: Source, prepared: _Prepared, drafts, vectors, provid
             kept.append(False)
             continue
         kept.append(True)
-        flags = sorted({flag for d in doc_drafts for flag in find_instructions(f"{d.title}\n{d.text}")})[:MAX_FLAGS]
+        document_flags = sorted({flag for found in chunk_flags for flag in found})[:MAX_FLAGS]
         values = {
             "title": (parsed.title or parsed.external_id)[:500],
             "url": parsed.url[:1000],
@@ -255,7 +259,7 @@ def _write_batch(*, source: Source, prepared: _Prepared, drafts, vectors, provid
             "content_hash": content_hash,
             "text": parsed.text,
             "error": "",
-            "flags": flags,
+            "flags": document_flags,
             "status": DocumentStatus.READY if doc_drafts else DocumentStatus.EMPTY,
             "chunk_count": len(doc_drafts),
             "published_at": parsed.published_at,
@@ -280,13 +284,13 @@ def _write_batch(*, source: Source, prepared: _Prepared, drafts, vectors, provid
 
     stored = {d.external_id: d for d in (*new_documents, *changed_documents)}
     rows, offset = [], 0
-    for (parsed, _), doc_drafts, keep in zip(prepared.writes, drafts, kept, strict=True):
+    for (parsed, _), doc_drafts, chunk_flags, keep in zip(prepared.writes, drafts, flags, kept, strict=True):
         if not keep:
             offset += len(doc_drafts)
             continue
         document = stored[parsed.external_id[:500]]
         result.document_ids.append(document.pk)
-        for ordinal, draft in enumerate(doc_drafts):
+        for ordinal, (draft, found) in enumerate(zip(doc_drafts, chunk_flags, strict=True)):
             rows.append(
                 ChunkRow(
                     document_id=document.pk,
@@ -297,7 +301,7 @@ def _write_batch(*, source: Source, prepared: _Prepared, drafts, vectors, provid
                     visibility=source.visibility,
                     source_kind=source.kind,
                     product_area=source.product_area,
-                    flags=find_instructions(f"{draft.title}\n{draft.text}")[:MAX_FLAGS],
+                    flags=found,
                 )
             )
             offset += 1
