@@ -26,12 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from django.db import connection
+
 from apps.core.errors import ValidationError
 from apps.integrations.embeddings import get_embeddings
 
 from .choices import DocumentFormat, SourceKind, Visibility
 from .ingestion import ParsedDocument, Section
-from .models import Document, Source
+from .models import Chunk, Document, Source
 from .retrieval import METHODS, search_detailed
 from .services.ingestion import documents_ingest
 
@@ -184,6 +186,8 @@ def evaluate(
         for source, documents in zip(sources, by_area.values(), strict=True):
             chunks += documents_ingest(source=source, documents=documents, batch_size=500).chunks
         ingest_seconds = time.perf_counter() - started
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Chunk._meta.db_table}")  # statistics as autovacuum would keep them
         doc_ids = dict(Document.objects.filter(source_id__in=source_ids).values_list("id", "external_id"))
         vectors = get_embeddings().embed([q.text for q in evalset.queries])
         report: dict = {

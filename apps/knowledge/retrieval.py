@@ -11,6 +11,8 @@ selectivity, and fall back to the exact scan if the index still returns too few 
 Scores on each ``SearchHit``:
 - ``dense_score``: cosine similarity of the question and the chunk's pooled embedding, −1…1.
 - ``text_score``: ``ts_rank(search_vector, query, 1)`` (title words weigh A, body B; length-normalised), ≥ 0.
+  The query is the OR of its lexemes, minus those in more than 30% of chunks (PostgreSQL's own column
+  statistics; a BM25 IDF is about zero there), which keeps the OR query from matching most of a large table.
 - ``fused_score``: RRF ``Σ weight / (RRF_K + rank)`` over the two rankings, times the recency weight.
 - ``score``: the grounding score, 0–1 — ``dense_score`` clipped at 0 plus ``TEXT_SCORE_WEIGHT`` ×
   ``text_score / (text_score + 0.1)``, capped at 1. Ranking uses ``fused_score``; ``score`` answers "is this
@@ -19,6 +21,7 @@ Scores on each ``SearchHit``:
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Sequence
@@ -39,11 +42,14 @@ RRF_K = 5
 DENSE_WEIGHT = 1.5
 TEXT_WEIGHT = 1.0
 MIN_CANDIDATES = 50
-DEFAULT_EF_SEARCH = 200
+DEFAULT_EF_SEARCH = 400
+PGVECTOR_DEFAULT_EF_SEARCH = "40"
 MAX_EF_SEARCH = 1000
 EXACT_SEARCH_MAX_ROWS = 5_000
 RECENCY_HALF_LIFE_DAYS = 180.0
 TEXT_SCORE_WEIGHT = 0.1
+COMMON_LEXEME_SHARE = 0.3
+COMMON_LEXEME_CACHE_S = 60.0
 METHODS = ("hybrid", "dense", "fulltext")
 FILTER_KEYS = ("visibility", "source_kind", "product_area", "source_id")
 
@@ -133,6 +139,7 @@ def search_detailed(
     n = max(MIN_CANDIDATES, 4 * k)
 
     with transaction.atomic(), connection.cursor() as cursor:
+        lexemes = query_lexemes(cursor, query)
         dense: list[int] = []
         if method in ("hybrid", "dense") and has_vector:
             started = time.perf_counter()
@@ -141,11 +148,11 @@ def search_detailed(
         text: list[int] = []
         if method in ("hybrid", "fulltext"):
             started = time.perf_counter()
-            text = _text_candidates(cursor, query, where, params, n)
+            text = _text_candidates(cursor, lexemes, where, params, n)
             result.timings_ms["text"] = _ms(started)
         result.dense_candidates, result.text_candidates = len(dense), len(text)
         started = time.perf_counter()
-        rows = _candidate_rows(cursor, vector, query, list(dict.fromkeys(dense + text)))
+        rows = _candidate_rows(cursor, vector, lexemes, list(dict.fromkeys(dense + text)))
         result.timings_ms["fetch"] = _ms(started)
 
     dense_rank = {chunk_id: rank for rank, chunk_id in enumerate(dense, start=1)}
@@ -275,15 +282,18 @@ def _dense_candidates(cursor, vector: str, where: str, params: list, n: int, res
         if filtered <= EXACT_SEARCH_MAX_ROWS:
             result.strategy = "exact"
             return _exact(cursor, vector, condition, params, n)
-        total = _table_rows(cursor)
-        ef = math.ceil(2 * n * total / filtered)
+        # The count above stops at the cap; the planner's estimate gives the filter's real selectivity.
+        selectivity = min(1.0, max(filtered, _estimated_rows(cursor, where, params)) / max(1, _table_rows(cursor)))
+        # About ef × selectivity of the rows the index visits pass the filter: scale ef to keep that constant.
+        ef = math.ceil(max(DEFAULT_EF_SEARCH, n) / selectivity)
     else:
         filtered = None
         ef = DEFAULT_EF_SEARCH
     ef = max(DEFAULT_EF_SEARCH, n, min(MAX_EF_SEARCH, ef))
     result.strategy, result.ef_search = "hnsw", ef
-    cursor.execute("SELECT current_setting('hnsw.ef_search')")
-    previous = cursor.fetchone()[0]
+    # missing_ok: the setting only exists once the vector library is loaded in this session.
+    cursor.execute("SELECT current_setting('hnsw.ef_search', true)")
+    previous = cursor.fetchone()[0] or PGVECTOR_DEFAULT_EF_SEARCH
     cursor.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(ef)])
     try:
         cursor.execute(
@@ -297,6 +307,14 @@ def _dense_candidates(cursor, vector: str, where: str, params: list, n: int, res
         result.strategy = "hnsw+exact"
         return _exact(cursor, vector, condition, params, n)
     return ids
+
+
+def _estimated_rows(cursor, where: str, params: list) -> int:
+    """The planner's estimate of the chunks matching ``where`` (no rows are read)."""
+    cursor.execute(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {Chunk._meta.db_table} c WHERE {where}", params)
+    plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def _exact(cursor, vector: str, condition: str, params: list, n: int) -> list[int]:
@@ -317,23 +335,53 @@ def _table_rows(cursor) -> int:
     return estimate
 
 
-_TSQUERY = (
-    "(SELECT to_tsquery('simple', coalesce(string_agg(quote_literal(lexeme), ' | '), '')) "
-    f"FROM unnest(to_tsvector('{FTS_CONFIG}', %s)))"
-)
+_TSQUERY = "(SELECT to_tsquery('simple', coalesce(string_agg(quote_literal(l), ' | '), '')) FROM unnest(%s::text[]) l)"
+_common_cache: dict[str, tuple[float, dict[str, float]]] = {}
 
 
-def _text_candidates(cursor, query: str, where: str, params: list, n: int) -> list[int]:
+def common_lexemes(cursor) -> dict[str, float]:
+    """Lexemes found in more than ``COMMON_LEXEME_SHARE`` of chunks, with their share, from PostgreSQL's own
+    column statistics (``pg_stats.most_common_elems`` of ``search_vector``, kept by ANALYZE/autovacuum);
+    cached for ``COMMON_LEXEME_CACHE_S`` seconds. Empty before the first ANALYZE."""
+    cached = _common_cache.get(connection.alias)
+    if cached and time.monotonic() - cached[0] < COMMON_LEXEME_CACHE_S:
+        return cached[1]
+    cursor.execute(
+        "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+        "WHERE tablename = %s AND attname = 'search_vector'",
+        [Chunk._meta.db_table],
+    )
+    row = cursor.fetchone()
+    common = {}
+    if row and row[0]:
+        common = {lexeme: share for lexeme, share in zip(row[0], row[1], strict=False) if share > COMMON_LEXEME_SHARE}
+    _common_cache[connection.alias] = (time.monotonic(), common)
+    return common
+
+
+def query_lexemes(cursor, query: str) -> list[str]:
+    """The query's lexemes under the full-text configuration, without those common to most chunks (they carry
+    no information and make the OR query match a large part of the table); all of them when all are common."""
+    cursor.execute(f"SELECT lexeme FROM unnest(to_tsvector('{FTS_CONFIG}', %s))", [query])
+    lexemes = [r[0] for r in cursor.fetchall()]
+    common = common_lexemes(cursor)
+    kept = [lexeme for lexeme in lexemes if lexeme not in common]
+    return kept or lexemes
+
+
+def _text_candidates(cursor, lexemes: list[str], where: str, params: list, n: int) -> list[int]:
+    if not lexemes:
+        return []
     condition = f"AND {where}" if where else ""
     cursor.execute(
         f"SELECT c.id FROM {Chunk._meta.db_table} c, {_TSQUERY} AS q(q) "
         f"WHERE c.search_vector @@ q.q {condition} ORDER BY ts_rank(c.search_vector, q.q, 1) DESC, c.id LIMIT %s",
-        [query, *params, n],
+        [lexemes, *params, n],
     )
     return [r[0] for r in cursor.fetchall()]
 
 
-def _candidate_rows(cursor, vector: str, query: str, ids: Sequence[int]) -> list[tuple]:
+def _candidate_rows(cursor, vector: str, lexemes: list[str], ids: Sequence[int]) -> list[tuple]:
     if not ids:
         return []
     cursor.execute(
@@ -345,6 +393,6 @@ def _candidate_rows(cursor, vector: str, query: str, ids: Sequence[int]) -> list
             JOIN knowledge_source s ON s.id = d.source_id,
             {_TSQUERY} AS q(q)
             WHERE c.id = ANY(%s)""",
-        [vector, query, list(ids)],
+        [vector, lexemes, list(ids)],
     )
     return cursor.fetchall()

@@ -9,6 +9,7 @@ previous chunks when its new version fails.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -16,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from apps.core.errors import ApplicationError, ValidationError
@@ -145,6 +146,8 @@ def _hnsw_rebuilt_after():
     with connection.schema_editor(atomic=False) as editor:
         editor.add_index(Chunk, index)
     timing["seconds"] = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Chunk._meta.db_table}")  # fresh planner and lexeme statistics after a big load
 
 
 def document_ingest(
@@ -185,11 +188,15 @@ def _classify(source: Source, batch: list[ParsedDocument]) -> _Prepared:
 
 def _chunk_and_embed(writes: list[tuple[ParsedDocument, str]], provider: EmbeddingsProvider):
     """Chunks of each document to write, their pooled embeddings and their instruction flags (runs in the worker
-    thread, no database)."""
-    drafts = [chunk_document(parsed) for parsed, _ in writes]
-    flat = [d for doc_drafts in drafts for d in doc_drafts]
-    flags = [[find_instructions(f"{d.title}\n{d.text}")[:MAX_FLAGS] for d in doc_drafts] for doc_drafts in drafts]
-    return drafts, embed_pooled([d.title for d in flat], [d.text for d in flat], provider=provider), flags
+    thread; a provider that touches the database gets this thread's own connection, closed at the end)."""
+    try:
+        drafts = [chunk_document(parsed) for parsed, _ in writes]
+        flat = [d for doc_drafts in drafts for d in doc_drafts]
+        flags = [[find_instructions(f"{d.title}\n{d.text}")[:MAX_FLAGS] for d in doc_drafts] for doc_drafts in drafts]
+        return drafts, embed_pooled([d.title for d in flat], [d.text for d in flat], provider=provider), flags
+    finally:
+        if threading.current_thread() is not threading.main_thread():
+            connections.close_all()
 
 
 def _write(source, prepared: _Prepared, provider, total: IngestResult, on_batch) -> None:
