@@ -138,6 +138,8 @@ def test_filters_are_validated_and_product_area_includes_general_articles(help_c
     with pytest.raises(ValidationError):
         search("anything", method="magic")
     assert search("   ") == []
+    assert search("the of and is", method="fulltext") == []  # only stop words: no text query, no error
+    assert search("naïve 'quoted' & | ! :* café", k=2, method="fulltext") == []  # tsquery syntax is data
 
 
 def test_hybrid_fuses_both_rankings_and_reports_scores(help_center, ingest):
