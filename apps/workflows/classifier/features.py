@@ -15,7 +15,7 @@ class TextFeatures:
     (the configured provider; its ``model_name`` is remembered and checked when a saved model is loaded).
     """
 
-    def __init__(self, *, embedding_weight: float = 1.0, char_range: tuple[int, int] = (2, 5)):
+    def __init__(self, *, embedding_weight: float = 1.5, char_range: tuple[int, int] = (2, 5)):
         self.embedding_weight = embedding_weight
         self.word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, dtype=np.float32)
         self.char = TfidfVectorizer(

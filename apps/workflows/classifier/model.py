@@ -5,7 +5,7 @@ from pathlib import Path
 
 import joblib
 import numpy as np
-from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
 
 from apps.core.errors import ValidationError
 
@@ -36,7 +36,7 @@ class TicketClassifier:
 
     @property
     def model_name(self) -> str:
-        return f"tfidf-word-char+{self.features.embeddings_model}/logreg"
+        return f"tfidf-word-char+{self.features.embeddings_model}/linear-svm"
 
     @property
     def labels(self) -> list[str]:
@@ -47,7 +47,7 @@ class TicketClassifier:
         """Calibrated probabilities, shape ``(len(texts), len(self.classes))``, columns in ``self.classes`` order."""
         if not texts:
             return np.zeros((0, len(self.classes)))
-        logits = self.estimator.decision_function(self.features.transform(list(texts)))
+        logits = _logits(self.estimator, self.features.transform(list(texts)))
         return calibrated_probabilities(logits, self.temperature)
 
     def predict(self, texts: list[str], *, runner_ups: int = 3) -> list[Prediction]:
@@ -100,17 +100,17 @@ def classifier_train(
     texts: list[str],
     labels: list[str],
     oos_texts: list[str] | None = None,
-    validation_fraction: float = 0.15,
+    folds: int = 4,
     seed: int = 0,
-    C: float = 20.0,
-    refit: bool = True,
+    C: float = 0.5,
 ) -> TicketClassifier:
     """Train an in-memory classifier on ``texts`` with their ``labels`` (str, e.g. Category slugs).
 
     ``oos_texts``: examples of texts that belong to no category (optional; they train an out-of-scope class and
-    tune the out-of-scope threshold). A stratified ``validation_fraction`` of the rows (seeded) is held out to fit
-    the temperature and the out-of-scope threshold; with ``refit`` the final model is then trained on all rows.
-    Raises ``ValidationError`` for mismatched lengths, fewer than two categories, or an empty text list.
+    tune the out-of-scope threshold). Calibration is cross-fitted: ``folds`` models, each trained without one
+    stratified fold (seeded), score the rows they did not see; the temperature and the out-of-scope threshold are
+    fitted on those held-out scores, and the final model is trained on every row. ``C``: the SVM's inverse
+    regularisation. Raises ``ValidationError`` for mismatched lengths, fewer than two categories, or no texts.
     """
     texts = list(texts)
     labels = [str(x) for x in labels]
@@ -126,45 +126,79 @@ def classifier_train(
 
     started = time.perf_counter()
     all_texts = texts + oos_texts
-    all_labels = np.array(labels + [OOS_LABEL] * len(oos_texts), dtype=object)
-    fit_idx, val_idx = stratified_split(all_labels, validation_fraction, seed=seed)
+    y = np.array(labels + [OOS_LABEL] * len(oos_texts), dtype=object)
+    features = TextFeatures().fit(all_texts)
+    X = features.transform(all_texts)
+    classes = np.array(sorted(set(y.tolist())), dtype=object)
 
-    model = _fit(all_texts, all_labels, fit_idx, C=C)
-    val_texts = [all_texts[i] for i in val_idx]
-    logits = model.estimator.decision_function(model.features.transform(val_texts))
-    targets = np.searchsorted(model.classes, all_labels[val_idx])
-    known = np.isin(all_labels[val_idx], model.classes)
-    temperature = temperature_fit(logits[known], targets[known])
-    probs = calibrated_probabilities(logits, temperature)
-    model.temperature = temperature
+    # Held-out scores for every row from the fold model that did not see it (NaN rows: no usable fold model).
+    held_out = np.full((len(y), len(classes)), np.nan)
+    fold_of = stratified_folds(y, folds, seed=seed)
+    for k in range(folds):
+        train_rows, score_rows = fold_of != k, fold_of == k
+        if not score_rows.any() or len(set(y[train_rows].tolist())) < 2:
+            continue
+        estimator = _estimator(C).fit(X[train_rows], y[train_rows])
+        held_out[score_rows] = _align(_logits(estimator, X[score_rows]), estimator.classes_, classes)
+    scored = ~np.isnan(held_out).any(axis=1)
+    targets = np.searchsorted(classes, y)
+    temperature = temperature_fit(held_out[scored], targets[scored])
+
+    model = TicketClassifier(
+        features=features, estimator=_estimator(C).fit(X, y), temperature=temperature, oos_threshold=0.0, info={}
+    )
+    probs = calibrated_probabilities(held_out[scored], temperature)
     preds = model.predictions_from_probabilities(probs, runner_ups=0)
     confidence = np.array([p.confidence for p in preds])
-    is_oos = all_labels[val_idx] == OOS_LABEL
-    correct = np.array([p.category == y for p, y in zip(preds, all_labels[val_idx], strict=True)])
-    threshold = oos_threshold_fit(confidence, correct, is_oos)
-
-    if refit and len(val_idx):
-        model = _fit(all_texts, all_labels, np.arange(len(all_texts)), C=C)
-    model.temperature = temperature
-    model.oos_threshold = threshold
+    truth = y[scored]
+    is_oos = truth == OOS_LABEL
+    correct = np.array([p.category == t for p, t in zip(preds, truth, strict=True)], dtype=bool)
+    model.oos_threshold = oos_threshold_fit(confidence, correct, is_oos) if scored.any() else 0.0
     model.info = {
         "n_train": len(texts),
         "n_oos_train": len(oos_texts),
-        "n_validation": len(val_idx),
-        "validation_accuracy": float(correct[~is_oos].mean()) if (~is_oos).any() else None,
+        "folds": folds,
+        "n_calibration": int(scored.sum()),
+        "cv_accuracy": float(correct[~is_oos].mean()) if (~is_oos).any() else None,
         "temperature": temperature,
-        "oos_threshold": threshold,
+        "oos_threshold": model.oos_threshold,
         "train_s": time.perf_counter() - started,
     }
     return model
 
 
-def _fit(texts: list[str], labels: np.ndarray, idx: np.ndarray, *, C: float) -> TicketClassifier:
-    part = [texts[i] for i in idx]
-    features = TextFeatures().fit(part)
-    estimator = LogisticRegression(C=C, max_iter=300)
-    estimator.fit(features.transform(part), labels[idx])
-    return TicketClassifier(features=features, estimator=estimator, temperature=1.0, oos_threshold=0.0, info={})
+def _estimator(C: float) -> LinearSVC:
+    return LinearSVC(C=C)
+
+
+def _logits(estimator, X) -> np.ndarray:
+    """Class scores as an (n, k) array; a two-class model's single margin becomes ``[0, margin]``."""
+    scores = estimator.decision_function(X)
+    return np.c_[np.zeros_like(scores), scores] if scores.ndim == 1 else scores
+
+
+def _align(scores: np.ndarray, have: np.ndarray, want: np.ndarray) -> np.ndarray:
+    """Place ``scores`` (columns = ``have``) into columns ``want``; classes a fold model never saw score lowest."""
+    if len(have) == len(want):
+        return scores
+    out = np.empty((scores.shape[0], len(want)))
+    out[:] = scores.min(axis=1, keepdims=True) - 1.0
+    out[:, np.searchsorted(want, have)] = scores
+    return out
+
+
+def stratified_folds(labels: np.ndarray, folds: int, *, seed: int = 0) -> np.ndarray:
+    """A fold number in ``range(folds)`` per row: each label's rows shuffled (seeded) and dealt round-robin."""
+    labels = np.asarray(labels, dtype=object)
+    rng = np.random.default_rng(seed)
+    fold_of = np.zeros(len(labels), dtype=int)
+    offset = 0
+    for label in sorted(set(labels.tolist())):
+        rows = np.flatnonzero(labels == label)
+        rng.shuffle(rows)
+        fold_of[rows] = (np.arange(len(rows)) + offset) % folds
+        offset += len(rows)
+    return fold_of
 
 
 def stratified_split(labels: np.ndarray, fraction: float, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
