@@ -28,20 +28,20 @@ def calibrated_probabilities(logits: np.ndarray, temperature: float) -> np.ndarr
 
 
 def oos_threshold_fit(
-    confidence: np.ndarray,
+    score: np.ndarray,
     correct: np.ndarray,
     is_oos: np.ndarray,
     *,
     fallback_quantile: float = 0.02,
 ) -> float:
-    """The confidence below which a text is called out of scope, chosen on validation rows.
+    """The in-scope score below which a text is called out of scope, chosen on validation rows.
 
-    ``confidence``: best in-scope probability per row; ``correct``: whether that best in-scope category is right
-    (always False for out-of-scope rows); ``is_oos``: whether the row is out of scope.
+    ``score``: how far inside a known category each row is (higher = more in scope); ``correct``: whether the best
+    in-scope category is right (always False for out-of-scope rows); ``is_oos``: whether the row is out of scope.
     With out-of-scope rows present, maximises in-scope accuracy + out-of-scope recall (an in-scope row counts only
     when it is right and kept). Without them, flags the least confident ``fallback_quantile`` of in-scope rows.
     """
-    confidence = np.asarray(confidence, dtype=float)
+    confidence = np.asarray(score, dtype=float)
     correct = np.asarray(correct, dtype=bool)
     is_oos = np.asarray(is_oos, dtype=bool)
     in_scope = ~is_oos
@@ -57,3 +57,23 @@ def oos_threshold_fit(
     # Place the threshold halfway to the next lower confidence so that near-ties do not flip on new data.
     lower = confidence[confidence < best_t]
     return float((best_t + lower.max()) / 2) if lower.size else best_t
+
+
+def oos_curve(score: np.ndarray, correct: np.ndarray, is_oos: np.ndarray, points: int = 21) -> list[dict[str, float]]:
+    """For thresholds spread over the in-scope scores' range: in-scope accuracy (right and kept) and
+    out-of-scope recall on validation rows — the trade-off the out-of-scope threshold picks a point on."""
+    confidence = np.asarray(score, dtype=float)
+    correct = np.asarray(correct, dtype=bool)
+    is_oos = np.asarray(is_oos, dtype=bool)
+    thresholds = [float(t) for t in np.quantile(confidence, np.linspace(0.0, 0.5, points))]
+    rows = []
+    for t in thresholds:
+        kept = confidence >= t
+        rows.append(
+            {
+                "threshold": t,
+                "in_scope_accuracy": float((correct & kept)[~is_oos].mean()) if (~is_oos).any() else 0.0,
+                "oos_recall": float((~kept)[is_oos].mean()) if is_oos.any() else 0.0,
+            }
+        )
+    return rows

@@ -9,7 +9,7 @@ from sklearn.svm import LinearSVC
 
 from apps.core.errors import ValidationError
 
-from .calibration import calibrated_probabilities, oos_threshold_fit, temperature_fit
+from .calibration import calibrated_probabilities, oos_curve, oos_threshold_fit, temperature_fit
 from .features import TextFeatures
 from .types import OOS_LABEL, Prediction
 
@@ -43,38 +43,44 @@ class TicketClassifier:
         """The known categories (without the out-of-scope class)."""
         return [str(c) for c in self.classes[self._in_scope]]
 
-    def probabilities(self, texts: list[str]) -> np.ndarray:
-        """Calibrated probabilities, shape ``(len(texts), len(self.classes))``, columns in ``self.classes`` order."""
+    def logits(self, texts: list[str]) -> np.ndarray:
+        """Raw class scores, shape ``(len(texts), len(self.classes))``, columns in ``self.classes`` order."""
         if not texts:
             return np.zeros((0, len(self.classes)))
-        logits = _logits(self.estimator, self.features.transform(list(texts)))
-        return calibrated_probabilities(logits, self.temperature)
+        return _logits(self.estimator, self.features.transform(list(texts)))
+
+    def probabilities(self, texts: list[str]) -> np.ndarray:
+        """Calibrated probabilities, shape ``(len(texts), len(self.classes))``, columns in ``self.classes`` order."""
+        return calibrated_probabilities(self.logits(texts), self.temperature)
+
+    def in_scope_scores(self, logits: np.ndarray) -> np.ndarray:
+        """How far each text is inside a known category: the best category's raw score minus the out-of-scope
+        class's score (when trained with out-of-scope texts). Below ``oos_threshold`` means out of scope."""
+        best = logits[:, self._in_scope].max(axis=1) if len(logits) else np.zeros(0)
+        oos_column = np.flatnonzero(self.classes == OOS_LABEL)
+        return best - logits[:, oos_column[0]] if oos_column.size else best
 
     def predict(self, texts: list[str], *, runner_ups: int = 3) -> list[Prediction]:
         """Classify ``texts`` (a list of str, any length); returns one ``Prediction`` per text, in order."""
-        probs = self.probabilities(texts)
-        return self.predictions_from_probabilities(probs, runner_ups=runner_ups)
+        return self.predictions_from_logits(self.logits(texts), runner_ups=runner_ups)
 
-    def predictions_from_probabilities(self, probs: np.ndarray, *, runner_ups: int = 3) -> list[Prediction]:
-        in_scope = probs[:, self._in_scope]
+    def predictions_from_logits(self, logits: np.ndarray, *, runner_ups: int = 3) -> list[Prediction]:
+        """``Prediction`` objects from raw scores (see ``logits``)."""
+        if not len(logits):
+            return []
+        in_scope = calibrated_probabilities(logits, self.temperature)[:, self._in_scope]
+        flagged = self.in_scope_scores(logits) < self.oos_threshold
         order = np.argsort(-in_scope, axis=1)[:, : runner_ups + 1]
         labels = self.classes[self._in_scope]
-        oos_column = np.flatnonzero(self.classes == OOS_LABEL)
-        out = []
-        for i, top in enumerate(order):
-            confidence = float(in_scope[i, top[0]])
-            oos = confidence < self.oos_threshold
-            if oos_column.size and probs[i, oos_column[0]] > confidence:
-                oos = True
-            out.append(
-                Prediction(
-                    category=str(labels[top[0]]),
-                    confidence=confidence,
-                    runner_ups=[(str(labels[j]), float(in_scope[i, j])) for j in top[1:]],
-                    out_of_scope=bool(oos),
-                )
+        return [
+            Prediction(
+                category=str(labels[top[0]]),
+                confidence=float(in_scope[i, top[0]]),
+                runner_ups=[(str(labels[j]), float(in_scope[i, j])) for j in top[1:]],
+                out_of_scope=bool(flagged[i]),
             )
-        return out
+            for i, top in enumerate(order)
+        ]
 
     def save(self, path: Path) -> Path:
         """Write the model to ``path`` (joblib); parent folders are created."""
@@ -147,13 +153,12 @@ def classifier_train(
     model = TicketClassifier(
         features=features, estimator=_estimator(C).fit(X, y), temperature=temperature, oos_threshold=0.0, info={}
     )
-    probs = calibrated_probabilities(held_out[scored], temperature)
-    preds = model.predictions_from_probabilities(probs, runner_ups=0)
-    confidence = np.array([p.confidence for p in preds])
     truth = y[scored]
     is_oos = truth == OOS_LABEL
-    correct = np.array([p.category == t for p, t in zip(preds, truth, strict=True)], dtype=bool)
-    model.oos_threshold = oos_threshold_fit(confidence, correct, is_oos) if scored.any() else 0.0
+    probs = calibrated_probabilities(held_out[scored], temperature)[:, model._in_scope]
+    correct = model.classes[model._in_scope][probs.argmax(axis=1)] == truth if scored.any() else np.zeros(0, bool)
+    score = model.in_scope_scores(held_out[scored])
+    model.oos_threshold = oos_threshold_fit(score, correct, is_oos) if scored.any() else float("-inf")
     model.info = {
         "n_train": len(texts),
         "n_oos_train": len(oos_texts),
@@ -162,6 +167,7 @@ def classifier_train(
         "cv_accuracy": float(correct[~is_oos].mean()) if (~is_oos).any() else None,
         "temperature": temperature,
         "oos_threshold": model.oos_threshold,
+        "oos_curve": oos_curve(score, correct, is_oos) if is_oos.any() else [],
         "train_s": time.perf_counter() - started,
     }
     return model
