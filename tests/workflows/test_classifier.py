@@ -180,3 +180,16 @@ def test_oos_threshold_balances_in_scope_accuracy_and_oos_recall():
     # Without out-of-scope examples only the least confident tail is flagged.
     t2 = oos_threshold_fit(np.linspace(0.5, 1, 101), np.ones(101, bool), np.zeros(101, bool))
     assert 0.5 < t2 < 0.52
+
+
+def test_single_fit_mode_and_rare_categories_still_give_calibrated_predictions():
+    texts, labels = synthetic_texts(8)
+    texts.append("please send me the GDPR data export of my account")  # a category seen once: one fold only
+    labels.append("legal/gdpr")
+    for refit in (True, False):
+        model = classifier_train(texts=texts, labels=labels, refit=refit)
+        preds = model.predict(["I was charged twice on the last invoice"])
+        assert preds[0].category == "billing/double-charge"
+        assert 0.0 < model.temperature < 100.0
+        assert model.info["n_calibration"] > 0
+        assert ("legal/gdpr" in model.labels) is refit  # the one-fit model never saw the held-out fold's only row
