@@ -134,8 +134,8 @@ def classifier_train(
     started = time.perf_counter()
     all_texts = texts + oos_texts
     y = np.array(labels + [OOS_LABEL] * len(oos_texts), dtype=object)
-    features = TextFeatures().fit(all_texts)
-    X = features.transform(all_texts)
+    features = TextFeatures().fit(all_texts, y)
+    X = features.training_matrix()
     classes = np.array(sorted(set(y.tolist())), dtype=object)
 
     # Held-out scores for every row from the fold model that did not see it (NaN rows: no usable fold model).
