@@ -1,7 +1,6 @@
 """Train the ticket classifier on a public intent data set and report how it measures on the test part."""
 
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -48,7 +47,6 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         if not 0 < opts["test_fraction"] < 1:
             raise CommandError("--test-fraction must be between 0 and 1")
-        log = sys.stderr
         try:
             train, test = load_train_test(
                 opts["format"], opts["train"], opts["test"], test_fraction=opts["test_fraction"], seed=opts["seed"]
@@ -57,17 +55,16 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
         texts, labels = train.in_scope
         oos = train.oos_texts
-        print(
+        n_test_oos = sum(1 for y in test.labels if y not in set(labels))
+        self.stderr.write(
             f"training on {len(texts)} texts in {len(set(labels))} categories"
             + (f" + {len(oos)} out-of-scope" if oos else "")
-            + f"; testing on {len(test.texts)} ({sum(1 for y in test.labels if y not in set(labels))} out of scope)",
-            file=log,
-            flush=True,
+            + f"; testing on {len(test.texts)} ({n_test_oos} out of scope)"
         )
         started = time.perf_counter()
         model = classifier_train(texts=texts, labels=labels, oos_texts=oos or None)
         train_s = time.perf_counter() - started
-        print(f"trained in {train_s:.1f} s; predicting…", file=log, flush=True)
+        self.stderr.write(f"trained in {train_s:.1f} s; predicting…")
         result = classifier_measure(model, texts=test.texts, labels=test.labels, groups=test.groups)
         report = {key: result.get(key) for key in REPORT_KEYS}
         report["train_s"] = train_s
