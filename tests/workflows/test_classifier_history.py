@@ -99,6 +99,7 @@ def test_train_classifier_command_prints_figures_and_the_previous_version(capsys
     call_command("train_classifier", "--min-per-category", "3")
     out = capsys.readouterr().out
     assert "accuracy" in out and "previous: version" in out
+    assert "risk–coverage on held-out tickets" in out
     first, second = ClassifierVersion.objects.order_by("created_at")
     assert f"version {second.pk} active" in out
     assert f"previous: version {first.pk}" in out

@@ -1,4 +1,5 @@
-"""The calibrated ticket classifier (word + char n-gram TF-IDF with WordLlama embeddings, temperature-scaled).
+"""The calibrated ticket classifier: word + char n-gram TF-IDF, WordLlama embeddings and nearest-neighbour
+similarity per category, a linear SVM, temperature scaling and an out-of-scope threshold fitted on held-out scores.
 
 clf = get_active_classifier()               # None until a version is trained
 clf.predict(["text", ...])                  # list[Prediction]

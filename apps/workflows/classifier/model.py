@@ -1,4 +1,5 @@
-"""The ticket classifier: TF-IDF + embeddings features, a linear model, temperature-scaled probabilities."""
+"""The ticket classifier: TF-IDF, embeddings and neighbour features, a linear SVM, temperature-scaled probabilities,
+and an out-of-scope threshold — both fitted on cross-fitted held-out scores."""
 
 import os
 import time
@@ -15,15 +16,16 @@ from .calibration import calibrated_probabilities, oos_curve, oos_threshold_fit,
 from .features import TextFeatures
 from .types import OOS_LABEL, Prediction
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 class TicketClassifier:
     """A trained classifier. Build one with ``classifier_train``; load a saved one with ``TicketClassifier.load``.
 
     ``classes``: the estimator's class labels (may include ``OOS_LABEL`` when trained with out-of-scope texts);
-    ``temperature``: divides the logits before the softmax (fitted on held-out rows); ``oos_threshold``: best
-    in-scope probability under which a text is flagged out of scope; ``metrics``: what training measured.
+    ``temperature``: divides the raw scores before the softmax (fitted on held-out rows); ``oos_threshold``: the
+    in-scope score (see ``in_scope_scores``) under which a text is flagged out of scope; ``info``: what training
+    measured (``cv_accuracy``, ``oos_curve``, ``train_s``…).
     """
 
     def __init__(self, *, features: TextFeatures, estimator, temperature: float, oos_threshold: float, info: dict):

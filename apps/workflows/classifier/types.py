@@ -10,7 +10,8 @@ class Prediction:
     ``category``: the most likely known category (a label seen in training, e.g. a Category slug), even when
     ``out_of_scope`` is True; ``confidence``: its calibrated probability (0–1); ``runner_ups``: the next categories
     as ``(label, probability)``, most likely first; ``out_of_scope``: the model thinks the text belongs to none of
-    its categories (confidence under the threshold chosen on validation data, or the out-of-scope class won).
+    its categories (the best category's raw score, less the out-of-scope class's score when the model has one, is
+    under the threshold chosen on held-out training data).
     """
 
     category: str

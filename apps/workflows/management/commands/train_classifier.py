@@ -33,6 +33,14 @@ class Command(BaseCommand):
         for key in METRIC_KEYS:
             before = f"{old[key]:.4f}" if isinstance(old.get(key), int | float) else "—"
             self.stdout.write(f"{key:<16}{m[key]:>10.4f}{before:>12}")
+        self.stdout.write("risk–coverage on held-out tickets (answer when confidence ≥ threshold):")
+        self.stdout.write(f"{'threshold':>10}{'coverage':>10}{'answered':>10}{'wrong':>8}{'error rate':>12}")
+        for row in m.get("risk_coverage", []):
+            if row["threshold"] in (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99):
+                self.stdout.write(
+                    f"{row['threshold']:>10.2f}{row['coverage']:>10.1%}{row['answered']:>10}{row['errors']:>8}"
+                    f"{row['error_rate']:>12.1%}"
+                )
         if previous:
             when = f"{previous.created_at:%Y-%m-%d %H:%M}"
             self.stdout.write(f"previous: version {previous.pk} ({previous.model_name}, {when})")
