@@ -72,7 +72,8 @@ class IngestionCreateView(APIView):
         responses={202: s.IngestionRunSerializer, **error_responses(400, 401, 403)},
     )
     def post(self, request: Request) -> Response:
-        payload = s.IngestionCreateSerializer(data={**request.data.dict(), "files": request.FILES.getlist("files")})
+        fields = request.data.dict() if hasattr(request.data, "dict") else dict(request.data)
+        payload = s.IngestionCreateSerializer(data={**fields, "files": request.FILES.getlist("files")})
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         source = (
@@ -88,7 +89,10 @@ class IngestionCreateView(APIView):
         return Response(s.IngestionRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 
-@extend_schema(tags=TAG, summary="An ingestion run's progress and result")
+@extend_schema(
+    tags=TAG, summary="An ingestion run's progress and result", responses={200: s.IngestionRunSerializer,
+                                                                           **error_responses(401, 403, 404)}
+)
 class IngestionDetailView(generics.RetrieveAPIView):
     authentication_classes = STAFF_AUTHENTICATION
     permission_classes = [IsLead]
@@ -96,7 +100,7 @@ class IngestionDetailView(generics.RetrieveAPIView):
     queryset = IngestionRun.objects.select_related("source")
 
 
-@extend_schema(tags=TAG, summary="Knowledge sources")
+@extend_schema(tags=TAG, summary="Knowledge sources", responses={200: s.SourceSerializer(many=True), **error_responses(400, 401, 403, 404)})
 class SourceListView(generics.ListAPIView):
     authentication_classes = STAFF_AUTHENTICATION
     permission_classes = [IsStaffRole]
@@ -108,7 +112,7 @@ class SourceListView(generics.ListAPIView):
         return selectors.source_list()
 
 
-@extend_schema(tags=TAG, summary="Documents with ingestion status")
+@extend_schema(tags=TAG, summary="Documents with ingestion status", responses={200: s.DocumentSerializer(many=True), **error_responses(400, 401, 403, 404)})
 class DocumentListView(generics.ListAPIView):
     authentication_classes = STAFF_AUTHENTICATION
     permission_classes = [IsStaffRole]
@@ -120,7 +124,7 @@ class DocumentListView(generics.ListAPIView):
         return selectors.document_list()
 
 
-@extend_schema(tags=TAG, summary="Knowledge gaps, most asked first")
+@extend_schema(tags=TAG, summary="Knowledge gaps, most asked first", responses={200: s.GapSerializer(many=True), **error_responses(400, 401, 403, 404)})
 class GapListView(generics.ListAPIView):
     authentication_classes = STAFF_AUTHENTICATION
     permission_classes = [IsLead]
