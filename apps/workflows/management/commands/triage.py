@@ -20,6 +20,16 @@ from apps.workflows.services.triage import tickets_triage_bulk
 DEFAULT_LIMIT = 1000
 
 
+def _forget_inherited_connections() -> None:
+    """Pool initializer: drop (never close) any connection object inherited through fork, so the child opens its
+    own socket instead of talking over the parent's."""
+    for conn in connections.all(initialized_only=True):
+        conn.connection = None
+        conn.in_atomic_block = False
+        conn.savepoint_ids = []
+        conn.needs_rollback = False
+
+
 def _triage_chunk(ticket_ids: list[int], classifier=None) -> dict:
     """One batch in its own transaction (runs in a worker process when ``--workers`` > 1)."""
     return tickets_triage_bulk(ticket_ids=ticket_ids, classifier=classifier).counts()
@@ -97,7 +107,9 @@ class Command(BaseCommand):
             return
         connections.close_all()  # a forked child must not share the parent's socket
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=min(workers, len(chunks)), mp_context=context, initializer=_forget_inherited_connections
+        ) as pool:
             yield from pool.map(_triage_chunk, chunks)
 
     def _table(self, summary: dict) -> None:
