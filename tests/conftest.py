@@ -36,8 +36,12 @@ def shared_cases() -> Path:
 
 def _make_user(django_user_model, username: str, role: str, **extra):
     return django_user_model.objects.create_user(
-        username=username, password="pw-" + username, role=role, is_staff=role == Role.ADMIN,
-        is_superuser=role == Role.ADMIN, **extra
+        username=username,
+        password="pw-" + username,
+        role=role,
+        is_staff=role == Role.ADMIN,
+        is_superuser=role == Role.ADMIN,
+        **extra,
     )
 
 
@@ -79,8 +83,14 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"],
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
     }
 
 

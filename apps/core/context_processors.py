@@ -21,8 +21,13 @@ def navigation(request: HttpRequest) -> dict:
         if not user.has_role(*roles):
             continue
         try:
-            items.append({"url": reverse(name), "label": label, "active": request.resolver_match
-                          and request.resolver_match.view_name == name})
+            items.append(
+                {
+                    "url": reverse(name),
+                    "label": label,
+                    "active": request.resolver_match and request.resolver_match.view_name == name,
+                }
+            )
         except NoReverseMatch:  # a screen of an app that is not installed in this deployment
             continue
     return {"nav_items": items}

@@ -24,8 +24,14 @@ def queue_get_or_default(slug: str | None) -> Queue:
 
 @transaction.atomic
 def handoff_create(
-    *, ticket: Ticket, queue_slug: str | None, reason: str, priority: str | None = None, package: dict | None = None,
-    decision=None, sla_due_at=None,
+    *,
+    ticket: Ticket,
+    queue_slug: str | None,
+    reason: str,
+    priority: str | None = None,
+    package: dict | None = None,
+    decision=None,
+    sla_due_at=None,
 ) -> Handoff:
     """Escalate ``ticket`` to the queue ``queue_slug`` (general when unknown) with a handoff ``package``.
 
@@ -34,8 +40,11 @@ def handoff_create(
     queue = queue_get_or_default(queue_slug)
     handoff = Handoff.objects.select_for_update().filter(ticket=ticket, status__in=["open", "claimed"]).first()
     values = {
-        "queue": queue, "reason": reason[:500], "priority": priority or ticket.priority,
-        "package": package or {}, "sla_due_at": sla_due_at,
+        "queue": queue,
+        "reason": reason[:500],
+        "priority": priority or ticket.priority,
+        "package": package or {},
+        "sla_due_at": sla_due_at,
     }
     if decision is not None:
         values["decision"] = decision
@@ -163,8 +172,11 @@ def handoffs_create_bulk(*, items: list[dict]) -> list[Handoff]:
             fallback = fallback or [queue_get_or_default(None)]
             queue = fallback[0]
         values = {
-            "queue": queue, "reason": item["reason"][:500], "priority": item.get("priority") or ticket.priority,
-            "package": item.get("package") or {}, "sla_due_at": item.get("sla_due_at"),
+            "queue": queue,
+            "reason": item["reason"][:500],
+            "priority": item.get("priority") or ticket.priority,
+            "package": item.get("package") or {},
+            "sla_due_at": item.get("sla_due_at"),
         }
         if item.get("decision") is not None:
             values["decision"] = item["decision"]

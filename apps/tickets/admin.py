@@ -41,8 +41,18 @@ class MessageInline(admin.TabularInline):
 
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
-    list_display = ("id", "subject", "channel", "status", "priority", "category", "confidence", "queue",
-                    "organization", "created_at")
+    list_display = (
+        "id",
+        "subject",
+        "channel",
+        "status",
+        "priority",
+        "category",
+        "confidence",
+        "queue",
+        "organization",
+        "created_at",
+    )
     list_filter = ("status", "channel", "priority", "source", "organization__tier", "category", "queue")
     search_fields = ("=id", "subject", "external_id", "contact__email", "organization__name")
     date_hierarchy = "created_at"

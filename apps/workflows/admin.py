@@ -7,7 +7,15 @@ from .models import Category, ClassifierVersion, Decision, Draft
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "rollout_state", "is_sensitive", "auto_threshold", "draft_threshold", "default_queue")
+    list_display = (
+        "name",
+        "slug",
+        "rollout_state",
+        "is_sensitive",
+        "auto_threshold",
+        "draft_threshold",
+        "default_queue",
+    )
     list_filter = ("rollout_state", "is_sensitive")
     list_editable = ("rollout_state",)
     search_fields = ("name", "slug")
@@ -17,8 +25,18 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Decision)
 class DecisionAdmin(ReadOnlyAdmin):
-    list_display = ("id", "ticket", "turn", "outcome", "category", "confidence", "rollout_state", "sent", "latency_ms",
-                    "created_at")
+    list_display = (
+        "id",
+        "ticket",
+        "turn",
+        "outcome",
+        "category",
+        "confidence",
+        "rollout_state",
+        "sent",
+        "latency_ms",
+        "created_at",
+    )
     list_filter = ("outcome", "rollout_state", "sent", "category")
     search_fields = ("=ticket__id", "reason")
     date_hierarchy = "created_at"

@@ -12,14 +12,20 @@ class Category(TimeStampedModel):
     ``is_sensitive`` marks human-only topics (legal, refunds…); ``rollout_state`` gates what the AI may do.
     """
 
-    slug = models.CharField(max_length=100, unique=True, help_text="Lower-case, '/' for sub-categories: billing/refund")
+    slug = models.CharField(
+        max_length=100, unique=True, help_text="Lower-case, '/' for sub-categories: billing/refund"
+    )
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True, default="")
     reply_template = models.TextField(
         blank=True, default="", help_text="Answer the offline composer starts from ({customer_name}, {ticket_id})"
     )
     default_queue = models.ForeignKey(
-        "escalation.Queue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "escalation.Queue",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text="Where this category's escalations go unless a routing rule says otherwise",
     )
     is_sensitive = models.BooleanField(default=False, help_text="Human-only topic: always escalates")
@@ -108,7 +114,9 @@ class ClassifierVersion(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["is_active"], condition=models.Q(is_active=True), name="one_active_classifier")
+            models.UniqueConstraint(
+                fields=["is_active"], condition=models.Q(is_active=True), name="one_active_classifier"
+            )
         ]
 
     def __str__(self) -> str:

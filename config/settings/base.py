@@ -140,7 +140,8 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": "60/min", "user": "6000/min",
+        "anon": "60/min",
+        "user": "6000/min",
         # Public chat widget (per IP) and password -> token exchange; see apps/core/api/throttling.py.
         "widget_write": env("WIDGET_WRITE_RATE", default="30/min"),
         "widget_read": env("WIDGET_READ_RATE", default="120/min"),
@@ -193,7 +194,9 @@ Q_CLUSTER = {
 }
 
 # Providers (see apps/integrations/llm and apps/integrations/embeddings).
-EMBEDDINGS_PROVIDER = env("SWITCHBOARD_EMBEDDINGS", default="apps.integrations.embeddings.wordllama.WordLlamaEmbeddings")
+EMBEDDINGS_PROVIDER = env(
+    "SWITCHBOARD_EMBEDDINGS", default="apps.integrations.embeddings.wordllama.WordLlamaEmbeddings"
+)
 LLM_PROVIDER = env("SWITCHBOARD_LLM", default="apps.integrations.llm.offline.OfflineComposer")
 OPENAI_BASE_URL = env("OPENAI_BASE_URL", default="")
 OPENAI_API_KEY = env("OPENAI_API_KEY", default="")

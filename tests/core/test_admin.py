@@ -8,8 +8,11 @@ from tests.factories import DraftFactory, HandoffFactory
 
 pytestmark = pytest.mark.django_db
 
-OUR_MODELS = [m for m in admin.site._registry if m._meta.app_label in
-              {"core", "tickets", "workflows", "knowledge", "escalation", "integrations", "analytics"}]
+OUR_MODELS = [
+    m
+    for m in admin.site._registry
+    if m._meta.app_label in {"core", "tickets", "workflows", "knowledge", "escalation", "integrations", "analytics"}
+]
 
 
 @pytest.mark.parametrize("model", OUR_MODELS, ids=lambda m: m._meta.label)

@@ -90,8 +90,9 @@ class IngestionCreateView(APIView):
 
 
 @extend_schema(
-    tags=TAG, summary="An ingestion run's progress and result", responses={200: s.IngestionRunSerializer,
-                                                                           **error_responses(401, 403, 404)}
+    tags=TAG,
+    summary="An ingestion run's progress and result",
+    responses={200: s.IngestionRunSerializer, **error_responses(401, 403, 404)},
 )
 class IngestionDetailView(generics.RetrieveAPIView):
     authentication_classes = STAFF_AUTHENTICATION
@@ -100,7 +101,11 @@ class IngestionDetailView(generics.RetrieveAPIView):
     queryset = IngestionRun.objects.select_related("source")
 
 
-@extend_schema(tags=TAG, summary="Knowledge sources", responses={200: s.SourceSerializer(many=True), **error_responses(400, 401, 403, 404)})
+@extend_schema(
+    tags=TAG,
+    summary="Knowledge sources",
+    responses={200: s.SourceSerializer(many=True), **error_responses(400, 401, 403, 404)},
+)
 class SourceListView(generics.ListAPIView):
     authentication_classes = STAFF_AUTHENTICATION
     permission_classes = [IsStaffRole]
@@ -112,7 +117,11 @@ class SourceListView(generics.ListAPIView):
         return selectors.source_list()
 
 
-@extend_schema(tags=TAG, summary="Documents with ingestion status", responses={200: s.DocumentSerializer(many=True), **error_responses(400, 401, 403, 404)})
+@extend_schema(
+    tags=TAG,
+    summary="Documents with ingestion status",
+    responses={200: s.DocumentSerializer(many=True), **error_responses(400, 401, 403, 404)},
+)
 class DocumentListView(generics.ListAPIView):
     authentication_classes = STAFF_AUTHENTICATION
     permission_classes = [IsStaffRole]
@@ -124,7 +133,11 @@ class DocumentListView(generics.ListAPIView):
         return selectors.document_list()
 
 
-@extend_schema(tags=TAG, summary="Knowledge gaps, most asked first", responses={200: s.GapSerializer(many=True), **error_responses(400, 401, 403, 404)})
+@extend_schema(
+    tags=TAG,
+    summary="Knowledge gaps, most asked first",
+    responses={200: s.GapSerializer(many=True), **error_responses(400, 401, 403, 404)},
+)
 class GapListView(generics.ListAPIView):
     authentication_classes = STAFF_AUTHENTICATION
     permission_classes = [IsLead]

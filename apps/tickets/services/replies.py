@@ -23,8 +23,12 @@ def reply_send(
         raise ValidationError("A reply needs some text.")
     now = timezone.now()
     message = Message.objects.create(
-        ticket=ticket, author_kind=author_kind, author_user=author_user, body=body.strip(),
-        is_internal=is_internal, created_at=now,
+        ticket=ticket,
+        author_kind=author_kind,
+        author_user=author_user,
+        body=body.strip(),
+        is_internal=is_internal,
+        created_at=now,
     )
     fields = ["updated_at"]
     if not is_internal:

@@ -18,7 +18,9 @@ class Command(BaseCommand):
             except ModuleNotFoundError:
                 continue
             for spec in module.SCHEDULES:
-                Schedule.objects.update_or_create(name=spec["name"], defaults={k: v for k, v in spec.items() if k != "name"})
+                Schedule.objects.update_or_create(
+                    name=spec["name"], defaults={k: v for k, v in spec.items() if k != "name"}
+                )
                 count += 1
                 self.stdout.write(f"  {spec['name']}: {spec['func']}")
         self.stdout.write(self.style.SUCCESS(f"{count} schedules registered"))
