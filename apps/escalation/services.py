@@ -37,28 +37,16 @@ def handoff_create(
 
     An open handoff of the same ticket is updated instead of doubled. Sets the ticket's queue and status.
     """
-    queue = queue_get_or_default(queue_slug)
-    handoff = Handoff.objects.select_for_update().filter(ticket=ticket, status__in=["open", "claimed"]).first()
-    values = {
-        "queue": queue,
-        "reason": reason[:500],
-        "priority": priority or ticket.priority,
-        "package": package or {},
+    item = {
+        "ticket": ticket,
+        "queue_slug": queue_slug,
+        "reason": reason,
+        "priority": priority,
+        "package": package,
+        "decision": decision,
         "sla_due_at": sla_due_at,
     }
-    if decision is not None:
-        values["decision"] = decision
-    if handoff:
-        for key, value in values.items():
-            setattr(handoff, key, value)
-        handoff.save()
-    else:
-        handoff = Handoff.objects.create(ticket=ticket, **values)
-    ticket.queue = queue
-    ticket.status = TicketStatus.ESCALATED
-    ticket.priority = handoff.priority
-    ticket.save(update_fields=["queue", "status", "priority", "updated_at"])
-    return handoff
+    return handoffs_create_bulk(items=[item])[0]
 
 
 def _locked_handoff(handoff_id: int) -> Handoff:

@@ -19,41 +19,29 @@ def reply_send(
     Delivery to the channel (email, chat widget, helpdesk) reads the stored message.
     Raises ``ValidationError`` for an empty body.
     """
-    if not body or not body.strip():
-        raise ValidationError("A reply needs some text.")
-    now = timezone.now()
-    message = Message.objects.create(
-        ticket=ticket,
+    return replies_send_bulk(
+        replies=[(ticket, body)],
         author_kind=author_kind,
         author_user=author_user,
-        body=body.strip(),
+        resolve=resolve,
         is_internal=is_internal,
-        created_at=now,
-    )
-    fields = ["updated_at"]
-    if not is_internal:
-        if ticket.first_response_at is None:
-            ticket.first_response_at = now
-            fields.append("first_response_at")
-        if author_kind == AuthorKind.AI:
-            ticket.ai_turns += 1
-            fields.append("ai_turns")
-        ticket.status = TicketStatus.RESOLVED if resolve else TicketStatus.PENDING
-        fields.append("status")
-        if resolve:
-            ticket.resolved_at = now
-            fields.append("resolved_at")
-    ticket.save(update_fields=fields)
-    return message
+    )[0]
 
 
 @transaction.atomic
-def replies_send_bulk(*, replies: list[tuple[Ticket, str]], author_kind: str, resolve: bool = False) -> list[Message]:
+def replies_send_bulk(
+    *,
+    replies: list[tuple[Ticket, str]],
+    author_kind: str,
+    author_user=None,
+    resolve: bool = False,
+    is_internal: bool = False,
+) -> list[Message]:
     """``reply_send`` for many tickets at once (bulk triage): one reply per ticket, in three queries.
 
-    ``replies``: ``(ticket, body)`` pairs. Same effects as ``reply_send`` per ticket (first response time, AI turn
-    count, pending or resolved status); the ticket objects are updated in memory too. Raises ``ValidationError``
-    for an empty body or a ticket given twice, before writing anything.
+    ``replies``: ``(ticket, body)`` pairs. Per ticket: first response time, AI turn count, pending or resolved
+    status (none of these for internal notes); the ticket objects are updated in memory too. Raises
+    ``ValidationError`` for an empty body or a ticket given twice, before writing anything.
     """
     if any(not body or not body.strip() for _, body in replies):
         raise ValidationError("A reply needs some text.")
@@ -63,9 +51,22 @@ def replies_send_bulk(*, replies: list[tuple[Ticket, str]], author_kind: str, re
         return []
     now = timezone.now()
     messages = Message.objects.bulk_create(
-        [Message(ticket=t, author_kind=author_kind, body=body.strip(), created_at=now) for t, body in replies]
+        [
+            Message(
+                ticket=t,
+                author_kind=author_kind,
+                author_user=author_user,
+                body=body.strip(),
+                is_internal=is_internal,
+                created_at=now,
+            )
+            for t, body in replies
+        ]
     )
     ids = [ticket.pk for ticket, _ in replies]
+    if is_internal:
+        Ticket.objects.filter(pk__in=ids).update(updated_at=now)
+        return messages
     Ticket.objects.filter(pk__in=ids, first_response_at__isnull=True).update(first_response_at=now)
     status = TicketStatus.RESOLVED if resolve else TicketStatus.PENDING
     changes = {"status": status, "updated_at": now, **({"resolved_at": now} if resolve else {})}
