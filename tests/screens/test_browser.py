@@ -30,6 +30,8 @@ def test_agent_clears_the_queue_with_the_keyboard(live_server, page, agent_user)
     page.fill("#id_username", agent_user.username)
     page.fill("#id_password", "pw-agent1")
     page.keyboard.press("Enter")
+    page.wait_for_url("**/workflows/review/")
+    page.wait_for_load_state("load")  # deferred review_queue.js has attached its key handlers
     showing(drafts[0])
     expect(page.locator(".draft-row")).to_have_count(5)
     expect(page.locator("#edit-form")).to_be_hidden()
