@@ -15,7 +15,7 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "apps.core.admin_apps.SwitchboardAdminConfig",  # django.contrib.admin with Switchboard's admin site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "apps.escalation",
     "apps.integrations",
     "apps.analytics",
+    "apps.audit",
 ]
 
 MIDDLEWARE = [
