@@ -79,7 +79,8 @@ def role_permissions(role: str) -> list[Permission]:
     allowed = []
     for perm in perms:
         action, _, model_name = perm.codename.partition("_")
-        if model_name == perm.content_type.model and role_allows(role, perm.content_type.app_label, model_name, action):
+        app_label = perm.content_type.app_label
+        if model_name == perm.content_type.model and role_allows(role, app_label, model_name, action):
             allowed.append(perm)
     return allowed
 
