@@ -72,7 +72,7 @@ def trace(slug: str, confidence: float) -> dict:
 def add_drafts(n: int, start: int) -> None:
     """``n`` more pending drafts, in bulk."""
     queues = [
-        Queue.objects.get_or_create(slug=s, defaults={"name": s.title()})[0] for s in ("billing", "tech", "general")
+        Queue.objects.get_or_create(slug=s, defaults={"name": s.title()})[0] for s in ("billing", "tech", "support")
     ]
     cats = [
         Category.objects.get_or_create(

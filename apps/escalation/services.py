@@ -9,11 +9,11 @@ from apps.escalation.models import Handoff, Queue
 from apps.tickets.choices import TicketStatus
 from apps.tickets.models import Ticket
 
-DEFAULT_QUEUE = "general"
+DEFAULT_QUEUE = "support"
 
 
 def queue_get_or_default(slug: str | None) -> Queue:
-    """The queue with ``slug``; falls back to (and creates if needed) the ``general`` queue."""
+    """The queue with ``slug``; falls back to (and creates if needed) the ``support`` (General) queue."""
     if slug:
         queue = Queue.objects.filter(slug=slug).first()
         if queue:
@@ -33,7 +33,7 @@ def handoff_create(
     decision=None,
     sla_due_at=None,
 ) -> Handoff:
-    """Escalate ``ticket`` to the queue ``queue_slug`` (general when unknown) with a handoff ``package``.
+    """Escalate ``ticket`` to the queue ``queue_slug`` (support when unknown) with a handoff ``package``.
 
     An open handoff of the same ticket is updated instead of doubled. Sets the ticket's queue and status.
     """
@@ -135,7 +135,7 @@ def handoff_reassign(*, handoff_id: int, queue_slug: str, user) -> Handoff:
 @transaction.atomic
 def handoffs_create_bulk(*, items: list[dict]) -> list[Handoff]:
     """``handoff_create`` for many tickets in a few queries (bulk triage). Same rules: unknown queues fall back
-    to ``general``, an open or claimed handoff of a ticket is updated instead of doubled, and each ticket gets the
+    to ``support``, an open or claimed handoff of a ticket is updated instead of doubled, and each ticket gets the
     queue, the priority and the escalated status.
 
     ``items``: dicts with the keyword arguments of ``handoff_create`` (``ticket``, ``queue_slug``, ``reason``, and

@@ -129,7 +129,7 @@ DEFAULT_TRIGGER_RULES: list[dict] = [
     {
         "name": "cancel-account",
         "kind": TriggerKind.KEYWORD,
-        "queue_slug": "account-management",
+        "queue_slug": "account-admin",
         "priority": Priority.NORMAL,
         "languages": ["en", "de", "fr", "es"],
         "phrases": _CANCEL_EN
@@ -154,7 +154,7 @@ DEFAULT_TRIGGER_RULES: list[dict] = [
     {
         "name": "outage",
         "kind": TriggerKind.KEYWORD,
-        "queue_slug": "technical",
+        "queue_slug": "tech-support",
         "priority": Priority.URGENT,
         "languages": ["en", "de", "fr", "es"],
         "phrases": [

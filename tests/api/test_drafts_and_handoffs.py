@@ -124,4 +124,4 @@ def test_lists_keep_a_fixed_query_budget(agent_api, django_assert_max_num_querie
         handoffs = agent_api.get("/api/v1/handoffs/").json()["results"]
     assert (len(drafts), len(handoffs)) == (6, 6)
     assert all(d["category"] and d["ticket"]["id"] for d in drafts)
-    assert all(h["queue"] == "general" and "package" not in h for h in handoffs)
+    assert all(h["queue"] == "support" and "package" not in h for h in handoffs)

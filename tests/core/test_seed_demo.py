@@ -20,7 +20,7 @@ from apps.workflows.models import Category
 
 pytestmark = pytest.mark.django_db
 
-QUEUES = {"general", "senior", "billing", "technical", "account-management", "legal-compliance", "security"}
+QUEUES = {"support", "senior", "billing", "tech-support", "account-admin", "legal-compliance", "security", "sales"}
 REQUIRED_CATEGORIES = {
     "billing",
     "billing/double-charge",

@@ -32,4 +32,4 @@ def test_handoff_create_updates_open_handoff_instead_of_doubling():
     assert first.pk == second.pk
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.ESCALATED
-    assert second.queue.slug == "general" and ticket.priority == "high"
+    assert second.queue.slug == "support" and ticket.priority == "high"

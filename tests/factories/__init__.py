@@ -45,7 +45,7 @@ class QueueFactory(factory.django.DjangoModelFactory):
         model = Queue
         django_get_or_create = ("slug",)
 
-    slug = "general"
+    slug = "support"
     name = factory.LazyAttribute(lambda o: o.slug.title())
 
 

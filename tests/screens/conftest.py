@@ -107,7 +107,7 @@ def draft(category):
 
 def make_many_drafts(n: int) -> list:
     """``n`` pending drafts over 4 categories, 3 tiers and 2 channels (shared organizations and contacts)."""
-    queues = [QueueFactory(slug="billing", name="Billing"), QueueFactory(slug="technical", name="Technical")]
+    queues = [QueueFactory(slug="billing", name="Billing"), QueueFactory(slug="tech-support", name="Technical")]
     categories = [
         CategoryFactory(slug=f"cat-{i}", name=f"Category {i}", default_queue=queues[i % 2]) for i in range(4)
     ]

@@ -92,7 +92,7 @@ def test_reassign_moves_and_reopens(handoff, agent_user):
 
 
 def test_inbox_sorted_by_sla_due_with_package_readable(agent_client, handoff):
-    general = QueueFactory(slug="general", name="General")
+    general = QueueFactory(slug="support", name="General")
     later = HandoffFactory(queue=general, sla_due_at=timezone.now() + timedelta(hours=5))
     overdue = HandoffFactory(queue=general, sla_due_at=timezone.now() - timedelta(minutes=5))
     no_sla = HandoffFactory(queue=general, sla_due_at=None)
@@ -115,7 +115,7 @@ def test_inbox_sorted_by_sla_due_with_package_readable(agent_client, handoff):
 
 
 def test_queue_filter_and_counts(agent_client, handoff):
-    HandoffFactory(queue=QueueFactory(slug="general", name="General"))
+    HandoffFactory(queue=QueueFactory(slug="support", name="General"))
     html = agent_client.get("/escalation/handoffs/?queue=billing").content.decode()
     assert re.findall(r'id="handoff-row-(\d+)"', html) == [str(handoff.pk)]
     assert 'data-testid="open-total">2<' in html
@@ -165,7 +165,7 @@ def test_empty_or_odd_package_still_renders(agent_client):
 
 
 def test_inbox_query_count_does_not_grow_with_handoffs(agent_client, django_assert_max_num_queries):
-    general = QueueFactory(slug="general", name="General")
+    general = QueueFactory(slug="support", name="General")
     HandoffFactory.create_batch(3, queue=general, package=PACKAGE)
     with django_assert_max_num_queries(6) as small:  # session, user, queue counts, list, selected handoff, queues
         agent_client.get("/escalation/handoffs/")

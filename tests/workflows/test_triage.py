@@ -305,7 +305,7 @@ def test_classifier_error_escalates_and_sends_nothing(categories):
 
     assert decision.outcome == Outcome.ESCALATE and not decision.sent
     assert decision.reason == "classifier error: RuntimeError: model file is corrupt"
-    assert ai_messages(ticket) == [] and Handoff.objects.get(ticket=ticket).queue.slug == "general"
+    assert ai_messages(ticket) == [] and Handoff.objects.get(ticket=ticket).queue.slug == "support"
 
 
 def test_composer_error_escalates_and_sends_nothing(clf, categories):
@@ -394,7 +394,7 @@ def test_bulk_triage_matches_the_single_path_and_skips_decided_tickets(clf, cate
     texts = (CONFIDENT, CONFIDENT, MIDDLING, VAGUE_TEXT, "I want my money back")
     tickets = [make_ticket(text) for text in texts]
     already = ticket_triage(ticket_id=tickets[0].pk, classifier=clf)
-    earlier = HandoffFactory(ticket=tickets[4], queue=QueueFactory(slug="general"), reason="customer called")
+    earlier = HandoffFactory(ticket=tickets[4], queue=QueueFactory(slug="support"), reason="customer called")
 
     result = tickets_triage_bulk(ticket_ids=[t.pk for t in tickets] + [987654], classifier=clf)
 
@@ -413,8 +413,8 @@ def test_bulk_triage_matches_the_single_path_and_skips_decided_tickets(clf, cate
     assert reply.body == Decision.objects.get(ticket=tickets[1]).reply_text
     assert Draft.objects.filter(ticket=tickets[2], status=DraftStatus.PENDING).count() == 1
     handoff = Handoff.objects.get(ticket=tickets[4])  # the open handoff was updated, not doubled
-    assert handoff.pk == earlier.pk and handoff.queue.slug == "general"
-    assert handoff.reason == "already with a human: open handoff in queue general"
+    assert handoff.pk == earlier.pk and handoff.queue.slug == "support"
+    assert handoff.reason == "already with a human: open handoff in queue support"
     assert handoff.decision.ticket_id == tickets[4].pk and handoff.package["why"]["triggers"][0]["name"] == "refund"
     tickets[3].refresh_from_db()
     assert tickets[3].status == TicketStatus.ESCALATED and tickets[3].queue.slug.endswith("-team")

@@ -228,7 +228,7 @@ class HistoryGenerator:
         channel = "chat" if rng.random() < CHAT_SHARE.get(category.slug, 0.45) else "email"
         email = channel == "email"
         created = self._created(category, org)
-        agent = rng.choice(self.members.get(category.queue) or self.members["general"])
+        agent = rng.choice(self.members.get(category.queue) or self.members["support"])
         slots = self.context(org, contact, agent, number, created)
         subject, body, urgent, intent = self.customer_message(category.slug, slots, channel, language)
         external_id = f"demo-{number:05d}"
