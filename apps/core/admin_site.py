@@ -4,7 +4,9 @@ Escalation, Integrations, Analytics, then Administration) with links to the matc
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import NoReverseMatch, reverse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
 
 from .context_processors import NAVIGATION
 
@@ -35,6 +37,24 @@ class SwitchboardAdminSite(admin.AdminSite):
     index_title = "Operations console"
     site_url = "/"
     enable_nav_sidebar = True
+
+    def get_urls(self):
+        return [
+            path("tasks/<str:task_id>/", self.admin_view(self.task_progress), name="task_progress")
+        ] + super().get_urls()
+
+    def task_progress(self, request, task_id: str):
+        """A background task started by an admin action: its django-q2 page once finished (success or failure),
+        else a page that refreshes every two seconds."""
+        from django_q.models import Task
+
+        task = Task.objects.filter(id=task_id).only("id", "success").first()
+        if task is not None:
+            return redirect(
+                reverse(f"admin:django_q_{'success' if task.success else 'failure'}_change", args=[task.pk])
+            )
+        context = {**self.each_context(request), "title": "Task in progress", "task_id": task_id}
+        return TemplateResponse(request, "admin/task_progress.html", context)
 
     def screen_links(self, request) -> dict[str, list[dict]]:
         """The HTMX screens (``NAVIGATION``) the user's role may open, as index rows per section."""

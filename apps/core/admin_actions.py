@@ -1,0 +1,88 @@
+"""Admin actions that call the services (never the models directly) and report through Django messages.
+
+Long work runs as a django-q2 task (``task_start``): the message links to ``admin:task_progress``, which
+redirects to the task's django-q2 admin page once it has finished and refreshes itself until then.
+"""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
+
+from .errors import ApplicationError
+
+
+def task_start(request, *, func: str, args: tuple = (), label: str) -> str:
+    """Enqueue ``func(*args)`` (dotted path) as a django-q2 task in group ``admin``, tell the user with a link to
+    its progress, and return the task id."""
+    from django_q.tasks import async_task
+
+    task_id = async_task(func, *args, task_name=f"admin-{label}-{uuid4().hex[:8]}", group="admin")
+    url = reverse("admin:task_progress", args=[task_id])
+    messages.info(
+        request, format_html('{} started in the background: <a href="{}">follow its progress</a>.', label, url)
+    )
+    return task_id
+
+
+def report_each(request, items, call, *, done: str) -> tuple[int, int]:
+    """Call ``call(item)`` for each item; an ``ApplicationError`` becomes an error message naming the item and the
+    others still run. Sends one success message ``done`` (formatted with ``count``). Returns (ok, failed)."""
+    ok = failed = 0
+    for item in items:
+        try:
+            call(item)
+        except ApplicationError as error:
+            failed += 1
+            messages.error(request, f"{item}: {error.message}")
+        else:
+            ok += 1
+    if ok:
+        messages.success(request, done.format(count=ok))
+    return ok, failed
+
+
+@admin.action(description="Re-triage selected tickets (background task)", permissions=["change"])
+def tickets_retriage(modeladmin, request, queryset):
+    """Triage the selected tickets again through ``apps.workflows.tasks.triage_batch`` (the bulk triage service).
+    Turns that already have a Decision keep it: triage is idempotent per turn, so nothing is sent twice."""
+    ids = list(queryset.values_list("pk", flat=True))
+    task_start(
+        request, func="apps.workflows.tasks.triage_batch", args=(ids,), label=f"re-triage of {len(ids)} ticket(s)"
+    )
+
+
+def _allowed(request, perm: str) -> bool:
+    if request.user.has_perm(perm):
+        return True
+    messages.error(request, "Your role cannot run this action.")
+    return False
+
+
+@admin.action(description="Retrain the classifier on labelled history (background task)")
+def classifier_retrain(modeladmin, request, queryset):
+    if not _allowed(request, "workflows.add_classifierversion"):
+        return
+    task_start(request, func="apps.core.admin_tasks.classifier_retrain", label="classifier training")
+
+
+@admin.action(description="Activate the selected classifier version")
+def classifier_activate(modeladmin, request, queryset):
+    from apps.workflows.classifier import classifier_version_activate
+
+    if not _allowed(request, "workflows.change_classifierversion"):
+        return
+    if queryset.count() != 1:
+        messages.error(request, "Select exactly one classifier version to activate.")
+        return
+    version = queryset.get()
+    classifier_version_activate(version=version)
+    messages.success(request, f"Classifier version {version.pk} is now the active one.")
+
+
+@admin.action(description="Re-embed all knowledge with the configured model (background task)", permissions=["change"])
+def knowledge_reembed(modeladmin, request, queryset):
+    task_start(request, func="apps.core.admin_tasks.knowledge_reembed", args=(True,), label="knowledge re-embedding")
