@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count
 
+from apps.core.admin_actions import tickets_retriage
 from apps.core.admin_utils import admin_link, pretty_json
 
 from .models import Attachment, Contact, Message, Organization, Ticket
@@ -61,6 +62,7 @@ class TicketAdmin(admin.ModelAdmin):
     readonly_fields = ("decisions_link", "handoffs_link", "page_context_pretty", "metadata_pretty")
     inlines = [MessageInline]
     ordering = ("-created_at",)
+    actions = [tickets_retriage]
 
     @admin.display(description="decisions")
     def decisions_link(self, obj):
