@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from apps.core.admin_actions import classifier_activate, classifier_retrain
 from apps.core.admin_utils import ReadOnlyAdmin, admin_link, pretty_json
 
 from .models import Category, ClassifierVersion, Decision, Draft
@@ -73,6 +74,7 @@ class DraftAdmin(ReadOnlyAdmin):
 @admin.register(ClassifierVersion)
 class ClassifierVersionAdmin(ReadOnlyAdmin):
     list_display = ("id", "model_name", "is_active", "created_at")
+    actions = [classifier_retrain, classifier_activate]
     readonly_fields = ("metrics_pretty",)
     exclude = ("metrics",)
 
