@@ -3,6 +3,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 
+from apps.core.admin_actions import knowledge_reembed
 from apps.core.admin_utils import ReadOnlyAdmin, admin_link, pretty_json
 
 from .models import Chunk, Document, IngestionRun, KnowledgeGap, Source
@@ -15,6 +16,7 @@ class SourceAdmin(admin.ModelAdmin):
     list_filter = ("kind", "visibility")
     search_fields = ("name", "product_area")
     fields = ("name", "kind", "visibility", "product_area", "description")
+    actions = [knowledge_reembed]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_documents=Count("documents"))
