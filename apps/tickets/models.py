@@ -97,6 +97,8 @@ class Ticket(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    first_response_due_at = models.DateTimeField(null=True, blank=True, help_text="SLA first-response due time")
+    resolution_due_at = models.DateTimeField(null=True, blank=True, help_text="SLA resolution due time")
 
     class Meta:
         ordering = ["-created_at"]
