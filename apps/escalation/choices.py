@@ -17,3 +17,10 @@ class TriggerKind(models.TextChoices):
     INJECTION = "injection", "Suspected prompt injection"
     FRUSTRATION = "frustration", "Frustration"
     REPEAT_CONTACT = "repeat_contact", "Repeated contact"
+    # soft triggers, applied by the sweep to open tickets and handoffs
+    AI_TURNS = "ai_turns", "Soft: no resolution after N AI turns"
+    SLA_PERCENT = "sla_percent", "Soft: past X% of the SLA"
+    NO_PROGRESS = "no_progress", "Soft: same question asked again"
+
+
+SOFT_KINDS = {TriggerKind.AI_TURNS, TriggerKind.SLA_PERCENT, TriggerKind.NO_PROGRESS}
