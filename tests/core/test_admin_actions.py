@@ -1,0 +1,96 @@
+"""Admin actions call the services and report through Django messages; long ones run as django-q2 tasks (run
+synchronously in tests) whose progress link leads to the task's admin page."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from apps.knowledge.models import Chunk, Source
+from apps.workflows.models import ClassifierVersion, Decision
+from tests.factories import CategoryFactory, MessageFactory, TicketFactory
+
+from .admin_rows import instance_build
+
+pytestmark = pytest.mark.django_db
+
+
+def _run(client, model_label: str, action: str, ids) -> list[str]:
+    app_label, model_name = model_label.split(".")
+    url = reverse(f"admin:{app_label}_{model_name}_changelist")
+    response = client.post(url, {"action": action, "_selected_action": [str(i) for i in ids]}, follow=True)
+    assert response.status_code == 200
+    return [str(m) for m in get_messages(response.wsgi_request)] or [str(m) for m in response.context["messages"]]
+
+
+def _progress_link(text: str) -> str:
+    return text.split('href="', 1)[1].split('"', 1)[0]
+
+
+def test_retriage_selected_tickets_records_decisions_and_links_the_task(admin_client_):
+    tickets = [MessageFactory(body="How do I reset my password?").ticket for _ in range(3)]
+    assert not Decision.objects.filter(ticket__in=tickets).exists()
+    messages = _run(admin_client_, "tickets.ticket", "tickets_retriage", [t.pk for t in tickets])
+    assert Decision.objects.filter(ticket__in=tickets).count() == 3
+    assert any("re-triage of 3 ticket(s) started" in m for m in messages)
+    progress = admin_client_.get(_progress_link(messages[0]))
+    assert progress.status_code == 302 and "/admin/django_q/success/" in progress.url
+    assert admin_client_.get(progress.url).status_code == 200
+    _run(admin_client_, "tickets.ticket", "tickets_retriage", [t.pk for t in tickets])  # idempotent per turn
+    assert Decision.objects.filter(ticket__in=tickets).count() == 3
+
+
+def test_retriage_is_not_offered_to_roles_without_change_permission(client, django_user_model):
+    agent = django_user_model.objects.create_user(username="a-staff", password="x", role="agent", is_staff=True)
+    client.force_login(agent)
+    response = client.get(reverse("admin:tickets_ticket_changelist"))
+    assert response.status_code == 200
+    assert b"tickets_retriage" not in response.content
+
+
+def _labelled_history(per_category: int = 8) -> None:
+    phrases = {
+        "billing": ["I was charged twice for my invoice", "refund the duplicate payment on my card"],
+        "login": ["I cannot log in to my account", "password reset link does not work"],
+    }
+    for slug, texts in phrases.items():
+        category = CategoryFactory(slug=slug)
+        for i in range(per_category):
+            ticket = TicketFactory(labelled_category=category, subject=texts[i % 2])
+            MessageFactory(ticket=ticket, body=f"{texts[i % 2]} (order {i})")
+
+
+def test_retrain_then_activate_classifier_versions(admin_client_, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    _labelled_history()
+    first = instance_build(ClassifierVersion)
+    messages = _run(admin_client_, "workflows.classifierversion", "classifier_retrain", [first.pk])
+    assert any("classifier training started" in m for m in messages)
+    trained = ClassifierVersion.objects.exclude(pk=first.pk).get()
+    assert trained.is_active and trained.metrics["n_train"] > 0
+    messages = _run(admin_client_, "workflows.classifierversion", "classifier_activate", [first.pk])
+    assert messages == [f"Classifier version {first.pk} is now the active one."]
+    assert list(ClassifierVersion.objects.filter(is_active=True)) == [first]
+    messages = _run(admin_client_, "workflows.classifierversion", "classifier_activate", [first.pk, trained.pk])
+    assert messages == ["Select exactly one classifier version to activate."]
+
+
+def test_retrain_refused_for_a_lead(client, django_user_model):
+    lead = django_user_model.objects.create_user(username="l-staff", password="x", role="lead", is_staff=True)
+    client.force_login(lead)
+    version = instance_build(ClassifierVersion)
+    messages = _run(client, "workflows.classifierversion", "classifier_retrain", [version.pk])
+    assert messages == ["Your role cannot run this action."]
+    assert ClassifierVersion.objects.count() == 1
+
+
+def test_reembed_knowledge_uses_the_configured_model(admin_client_):
+    chunk = instance_build(Chunk)
+    Chunk.objects.filter(pk=chunk.pk).update(embedding_model="an-old-model")
+    source = Source.objects.get(pk=chunk.document.source_id)
+    messages = _run(admin_client_, "knowledge.source", "knowledge_reembed", [source.pk])
+    assert any("knowledge re-embedding started" in m for m in messages)
+    chunk.refresh_from_db()
+    assert chunk.embedding_model != "an-old-model"
+    assert abs(sum(x * x for x in chunk.embedding) - 1.0) < 1e-3  # a real unit vector from the provider
