@@ -8,7 +8,8 @@ from .choices import HandoffStatus, TriggerKind
 
 
 class Queue(TimeStampedModel):
-    """A human queue escalations go to (support, senior, billing, tech-support, account-admin, legal-compliance, security, sales)."""
+    """A human queue escalations go to (support, senior, billing, tech-support, account-admin, legal-compliance,
+    security, sales)."""
 
     slug = models.SlugField(max_length=100, unique=True)
     name = models.CharField(max_length=200)

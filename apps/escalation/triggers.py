@@ -11,12 +11,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from functools import lru_cache
 from itertools import product
 
 from django.db import transaction
+from django.utils import timezone
 
-from apps.escalation.choices import TriggerKind
+from apps.escalation.choices import SOFT_KINDS, TriggerKind
+from apps.escalation.frustration import VADER_THRESHOLD, frustration_assess
 from apps.escalation.models import TriggerRule
 from apps.tickets.choices import Priority
 
@@ -27,6 +30,8 @@ _KIND_RANK = {
     TriggerKind.RESTRICTED_TOPIC: 0,
     TriggerKind.INJECTION: 0,
     TriggerKind.HUMAN_REQUEST: 1,
+    TriggerKind.FRUSTRATION: 1,
+    TriggerKind.REPEAT_CONTACT: 1,
     TriggerKind.TIER: 2,
 }
 SNIPPET_CHARS = 40
@@ -238,7 +243,7 @@ DEFAULT_TRIGGER_RULES: list[dict] = [
         "kind": TriggerKind.HUMAN_REQUEST,
         "queue_slug": "",
         "priority": Priority.NORMAL,
-        "languages": ["en", "de", "fr", "es"],
+        "languages": ["en", "de", "fr", "es", "pt", "it", "nl"],
         "phrases": _HUMAN_EN
         + [
             "real human",
@@ -263,8 +268,127 @@ DEFAULT_TRIGGER_RULES: list[dict] = [
             "hablar con alguien",
             "una persona real",
             "un agente humano",
+            "real person",
+            "actual person",
+            "actual human",
+            "human being",
+            "falar com um humano",
+            "falar com uma pessoa",
+            "falar com um atendente",
+            "falar com alguém",
+            "atendente humano",
+            "pessoa real",
+            "parlare con un operatore",
+            "parlare con una persona",
+            "parlare con un umano",
+            "parlare con qualcuno",
+            "operatore umano",
+            "persona reale",
+            "met een mens",
+            "met een medewerker",
+            "een echt persoon",
+            "een echte persoon",
+            "een mens spreken",
+            "medewerker spreken",
         ],
         "next_step": "The customer asked for a person: answer personally, don't send articles.",
+    },
+    {
+        "name": "frustration",
+        "kind": TriggerKind.FRUSTRATION,
+        "queue_slug": "senior",
+        "priority": Priority.HIGH,
+        "languages": ["en"],
+        "phrases": [],
+        "params": {"threshold": -0.5},
+        "next_step": "The customer is frustrated: acknowledge it, answer personally and give a concrete time.",
+    },
+    {
+        "name": "repeat-contact",
+        "kind": TriggerKind.REPEAT_CONTACT,
+        "queue_slug": "senior",
+        "priority": Priority.HIGH,
+        "languages": [],
+        "phrases": [],
+        "params": {"days": 7, "min_tickets": 1},
+        "next_step": "Wrote about this before: read the linked tickets, then merge or answer them together.",
+    },
+    {
+        "name": "prompt-injection",
+        "kind": TriggerKind.INJECTION,
+        "queue_slug": "security",
+        "priority": Priority.HIGH,
+        "languages": ["en", "de", "fr", "es"],
+        "phrases": _combine(
+            ["ignore", "disregard", "forget", "override"],
+            ["all", "your", "the", "any", ""],
+            ["previous", "prior", "above", "earlier", ""],
+            ["instructions", "rules", "guidelines", "prompt", "policies"],
+        )
+        + [
+            "system prompt",
+            "developer mode",
+            "jailbreak*",
+            "you are now",
+            "pretend to be",
+            "pretend you are",
+            "act as if you",
+            "new instructions",
+            "reveal your prompt",
+            "print your instructions",
+            "swear at me",
+            "ignoriere alle anweisungen",
+            "ignore toutes les instructions",
+            "ignora todas las instrucciones",
+        ],
+        "next_step": "Suspected prompt injection: answer personally; don't paste the customer's text into tools.",
+    },
+    {
+        "name": "security-report",
+        "kind": TriggerKind.KEYWORD,
+        "queue_slug": "security",
+        "priority": Priority.HIGH,
+        "languages": ["en"],
+        "phrases": [
+            "vulnerabilit*",
+            "security issue",
+            "security hole",
+            "security flaw",
+            "xss",
+            "cross-site scripting",
+            "sql injection",
+            "csrf",
+            "exploit*",
+            "responsible disclosure",
+            "bug bounty",
+            "leaked api key",
+            "exposed api key",
+        ],
+        "next_step": "Security report: thank the reporter, don't confirm details, open a security incident.",
+    },
+    {
+        "name": "permission-change",
+        "kind": TriggerKind.RESTRICTED_TOPIC,
+        "queue_slug": "account-admin",
+        "priority": Priority.NORMAL,
+        "languages": ["en"],
+        "phrases": _combine(
+            ["give", "grant", "add"],
+            ["him", "her", "them", "dana", ""],
+            ["admin", "editor", "owner", "write"],
+            ["access", "rights", "permission*", "role"],
+        )
+        + [
+            "change permission*",
+            "change the permission*",
+            "change their role",
+            "make me admin",
+            "make me the owner",
+            "transfer ownership",
+            "remove access",
+            "revoke access",
+        ],
+        "next_step": "Permission change: verify the requester's authority in the admin console before changing it.",
     },
     {
         "name": "enterprise-tier",
@@ -274,6 +398,37 @@ DEFAULT_TRIGGER_RULES: list[dict] = [
         "languages": [],
         "phrases": ["enterprise"],
         "next_step": "Enterprise account: answer personally within its SLA and loop in the account manager.",
+    },
+    # soft triggers: applied by the sweep (apps.escalation.sweep) to open tickets and handoffs
+    {
+        "name": "ai-turns",
+        "kind": TriggerKind.AI_TURNS,
+        "queue_slug": "",
+        "priority": Priority.HIGH,
+        "languages": [],
+        "phrases": [],
+        "params": {"turns": 3},
+        "next_step": "The AI answered several times without resolving this: take over and solve it in one reply.",
+    },
+    {
+        "name": "sla-at-risk",
+        "kind": TriggerKind.SLA_PERCENT,
+        "queue_slug": "senior",
+        "priority": Priority.URGENT,
+        "languages": [],
+        "phrases": [],
+        "params": {"percent": 80},
+        "next_step": "The SLA is about to breach: answer now, even if only to say what happens next.",
+    },
+    {
+        "name": "no-progress",
+        "kind": TriggerKind.NO_PROGRESS,
+        "queue_slug": "",
+        "priority": Priority.HIGH,
+        "languages": [],
+        "phrases": [],
+        "params": {"similarity": 0.9},
+        "next_step": "The customer asked the same thing again: the earlier answer did not help; answer differently.",
     },
 ]
 
@@ -389,11 +544,17 @@ class _Compiled:
 
 
 class TriggerSet:
-    """The enabled rules, compiled once; reuse one set for a whole batch of tickets."""
+    """The enabled hard-trigger rules, compiled once; reuse one set for a whole batch of tickets.
 
-    def __init__(self, rules: list[TriggerRule]):
+    ``llm``: optional provider for the frustration judgement (used only when it has ``judge_frustration``).
+    """
+
+    def __init__(self, rules: list[TriggerRule], *, llm=None):
         self._rules = []
+        self.llm = llm
         for rule in rules:
+            if rule.kind in SOFT_KINDS:
+                continue  # the sweep applies those
             phrase_kind = rule.kind in _PHRASE_KINDS
             exact, prefixes = first_tokens(rule.phrases) if phrase_kind else (frozenset(), ())
             self._rules.append(
@@ -407,25 +568,31 @@ class TriggerSet:
                     first_prefixes=prefixes,
                 )
             )
+        self._guarded = any(c.rule.kind in _GUARD_KINDS for c in self._rules)
 
     @classmethod
-    def load(cls) -> TriggerSet:
+    def load(cls, *, llm=None) -> TriggerSet:
         """The enabled ``TriggerRule`` rows (one query)."""
-        return cls(list(TriggerRule.objects.filter(enabled=True).order_by("name")))
+        return cls(list(TriggerRule.objects.filter(enabled=True).order_by("name")), llm=llm)
 
     def __len__(self) -> int:
         return len(self._rules)
 
-    def check(self, *, text: str, tier: str = "") -> list[TriggerHit]:
-        """The rules that fire on ``text`` (what the customer wrote now) and ``tier``, most important first
-        (priority, then topic before human request before tier). Each rule fires at most once."""
+    def check(self, *, text: str, tier: str = "", ctx=None) -> list[TriggerHit]:
+        """The rules that fire on ``text`` (what the customer wrote now), ``tier`` and, when given, the ticket
+        context ``ctx`` (``TicketContext``: its conversation for repeated requests for a human, its ``signals``
+        for repeated contact), most important first (priority, then topic before human request before tier).
+        Each rule fires at most once. Without ``ctx`` the context-based kinds (repeat contact) don't fire."""
         text = unicodedata.normalize("NFC", text or "")
         folded = fold(text)
         tokens = set(_TOKEN.findall(folded.lower()))
+        flags = _guard_flags(text) if self._guarded else []
         hits = []
         for compiled in self._rules:
             rule = compiled.rule
             evidence = snippet = ""
+            priority = rule.priority
+            queue = rule.queue_slug
             if compiled.pattern is not None and compiled.may_match(tokens):
                 match = compiled.pattern.search(folded)
                 if match:
@@ -434,6 +601,23 @@ class TriggerSet:
                     snippet = " ".join(text[max(0, start - SNIPPET_CHARS) : end + SNIPPET_CHARS].split())
             elif compiled.tiers and tier and tier.lower() in compiled.tiers:
                 evidence = f"tier={tier}"
+            if not evidence and rule.kind in _GUARD_KINDS:
+                flag = next((f for f in flags if f.kind in _GUARD_KINDS[rule.kind]), None)
+                if flag is not None:
+                    evidence, snippet = f"{flag.name}: {flag.evidence}", flag.evidence
+                    queue = getattr(flag, "queue_slug", "") or queue
+            if rule.kind == TriggerKind.HUMAN_REQUEST and evidence and ctx is not None:
+                count = human_request_count(ctx, compiled.pattern)
+                if count >= 2:  # a second request is never answered by the AI, and it jumps the queue
+                    evidence = f"{evidence} (request #{count} in this ticket)"
+                    priority = max(priority, Priority.HIGH, key=lambda p: PRIORITY_RANK.get(p, 1))
+            elif rule.kind == TriggerKind.FRUSTRATION:
+                threshold = float((rule.params or {}).get("threshold", VADER_THRESHOLD))
+                found = frustration_assess(text, threshold=threshold, llm=self.llm)
+                if found:
+                    evidence = f"{found.cue}: {found.evidence}"
+            elif rule.kind == TriggerKind.REPEAT_CONTACT and ctx is not None:
+                evidence = repeat_contact_evidence(ctx, rule.params or {})
             if evidence:
                 hits.append(
                     TriggerHit(
@@ -441,8 +625,8 @@ class TriggerSet:
                         kind=rule.kind,
                         evidence=evidence,
                         snippet=snippet,
-                        queue=rule.queue_slug,
-                        priority=rule.priority,
+                        queue=queue,
+                        priority=priority,
                         next_step=rule.next_step,
                     )
                 )
@@ -450,9 +634,67 @@ class TriggerSet:
         return hits
 
 
-def triggers_check(*, text: str, tier: str = "") -> list[TriggerHit]:
-    """Check the enabled rules against ``text`` and ``tier`` (loads the rules; use ``TriggerSet`` in loops)."""
-    return TriggerSet.load().check(text=text, tier=tier)
+_GUARD_KINDS = {TriggerKind.INJECTION: {"injection", "security"}, TriggerKind.RESTRICTED_TOPIC: {"restricted"}}
+
+
+def _guard_flags(text: str) -> list:
+    """``apps.workflows.guard.request_flags(text)`` when the guard exists (it is optional here); errors in it
+    don't stop the phrase rules."""
+    try:
+        from apps.workflows.guard import request_flags
+    except ImportError:
+        return []
+    try:
+        return list(request_flags(text))
+    except Exception:  # noqa: BLE001 — the guard's own rules must not break the trigger check
+        return []
+
+
+def human_request_count(ctx, pattern: re.Pattern | None) -> int:
+    """How many of the ticket's customer messages (what each said new: quotes and signatures removed) ask for a
+    human, counting the current text; ``ctx.conversation`` holds the visible messages, oldest first."""
+    if pattern is None:
+        return 0
+    from apps.workflows.engine.text import text_now  # the engine package imports this module
+
+    messages = [m for m in ctx.conversation if m.get("author") == "customer"]
+    bodies = [text_now(m.get("body") or "") for m in messages[:-1]] + [ctx.text]
+    return sum(1 for body in bodies if pattern.search(fold(unicodedata.normalize("NFC", body))))
+
+
+def _family(slug: str) -> str:
+    return (slug or "").split("/")[0]
+
+
+def repeat_contact_evidence(ctx, params: dict) -> str:
+    """Evidence of repeated contact, or ``""``: other unresolved tickets of the same customer (contact by email,
+    any channel) or organization, in the same category family, opened in the last ``params["days"]`` days (7),
+    at least ``params["min_tickets"]`` (1) of them. Reads ``ctx.signals`` (``related`` tickets, ``category``)
+    filled by ``apps.escalation.customer_signals.contexts_signals_fill``; no query."""
+    signals = getattr(ctx, "signals", None) or {}
+    category = signals.get("category") or signals.get("ticket_category") or ""
+    if not category:
+        return ""
+    days = float(params.get("days", 7))
+    minimum = int(params.get("min_tickets", 1))
+    now = signals.get("now") or timezone.now()
+    since = now - timedelta(days=days)
+    same = [
+        r
+        for r in signals.get("related", [])
+        if r["created_at"] >= since and _family(r["category"]) == _family(category) and r["category"]
+    ]
+    if len(same) < minimum:
+        return ""
+    listed = ", ".join(f"#{r['id']} {r['channel']}" for r in same[:5])
+    who = "this customer" if any(r["same_contact"] for r in same) else "this organization"
+    return f"{len(same)} other open {category} ticket(s) from {who} in {days:g} days: {listed}"
+
+
+def triggers_check(*, text: str, tier: str = "", ctx=None) -> list[TriggerHit]:
+    """Check the enabled rules against ``text``, ``tier`` and ``ctx`` (loads the rules; use ``TriggerSet`` in
+    loops)."""
+    return TriggerSet.load().check(text=text, tier=tier, ctx=ctx)
 
 
 @transaction.atomic

@@ -8,9 +8,10 @@ def install(apps, schema_editor):
     from apps.escalation.triggers import DEFAULT_TRIGGER_RULES
 
     TriggerRule = apps.get_model("escalation", "TriggerRule")
+    fields = {f.name for f in TriggerRule._meta.get_fields()}  # later defaults may carry fields added later
     existing = set(TriggerRule.objects.values_list("name", flat=True))
     TriggerRule.objects.bulk_create(
-        [TriggerRule(**{k: str(v) if k in ("kind", "priority") else v for k, v in spec.items()})
+        [TriggerRule(**{k: str(v) if k in ("kind", "priority") else v for k, v in spec.items() if k in fields})
          for spec in DEFAULT_TRIGGER_RULES if spec["name"] not in existing]
     )
 
