@@ -1,0 +1,60 @@
+"""Change history (django-simple-history in the audit app): who changed a tracked object and what, viewable from
+the object's admin page; untracked fields and new columns elsewhere stay out of the history tables."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from apps.audit.registry import TRACKED, tracked_models
+from apps.escalation.models import TriggerRule
+from apps.workflows.models import Category
+from tests.factories import CategoryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_admin_change_records_who_and_what(admin_client_, admin_user):
+    category = CategoryFactory(slug="billing", auto_threshold=0.9)
+    url = reverse("admin:workflows_category_change", args=[category.pk])
+    form = admin_client_.get(url).context["adminform"].form
+    data = {k: ("" if v is None else v) for k, v in form.initial.items() if k in form.fields}
+    data.update(auto_threshold="0.95", default_queue="")
+    response = admin_client_.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    latest = category.history.first()
+    assert latest.history_type == "~" and latest.history_user == admin_user
+    delta = latest.diff_against(latest.prev_record)
+    assert [(c.field, c.old, c.new) for c in delta.changes] == [("auto_threshold", 0.9, 0.95)]
+    page = admin_client_.get(reverse("admin:workflows_category_history", args=[category.pk]))
+    assert page.status_code == 200
+    assert b"0.95" in page.content and admin_user.username.encode() in page.content
+
+
+def test_role_change_is_recorded(django_user_model):
+    user = django_user_model.objects.create_user(username="promoted", password="x", role="agent")
+    user.role = "lead"
+    user.save()
+    assert list(user.history.values_list("role", flat=True)) == ["lead", "agent"]
+    assert "password" not in {f.name for f in user.history.model._meta.fields}
+
+
+def test_trigger_rule_deletion_is_kept():
+    rule = TriggerRule.objects.create(name="audit-test-rule", phrases=["audit test"])
+    pk = rule.pk
+    rule.delete()
+    assert list(TriggerRule.history.filter(id=pk).values_list("history_type", flat=True)) == ["-", "+"]
+
+
+def test_history_tables_hold_only_the_allow_listed_fields():
+    for model in tracked_models():
+        history_fields = {f.name for f in model.history.model._meta.fields}
+        assert set(TRACKED[model._meta.label]) <= history_fields
+        extra = {f.name for f in model._meta.concrete_fields} - set(TRACKED[model._meta.label]) - {"id"}
+        assert not (extra & history_fields), model
+
+
+def test_bulk_threshold_change_through_the_model_is_recorded():
+    category = CategoryFactory(slug="login")
+    Category.objects.get(pk=category.pk).save()
+    assert category.history.count() == 2
