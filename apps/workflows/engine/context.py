@@ -36,6 +36,7 @@ class TicketContext:
     conversation: list[dict] = field(default_factory=list)
     with_human: str = ""  # why a person already has this conversation ("" when nobody has)
     ticket_queue: str = ""  # slug of the queue holding the ticket's open handoff
+    signals: dict = field(default_factory=dict)  # repeat-contact data etc. (apps.escalation.customer_signals)
 
     @property
     def ticket_id(self) -> int:

@@ -193,7 +193,8 @@ def _plan_one(batch, ctx, trace, prediction, error, share, model) -> TriagePlan:
             out_of_scope=out_of_scope,
         )
     with trace.step("triggers", rules=len(batch.triggers)) as step:
-        hits = batch.triggers.check(text=ctx.text, tier=ctx.tier)
+        ctx.signals["category"] = slug  # the category predicted now: repeat contact compares it
+        hits = batch.triggers.check(text=ctx.text, tier=ctx.tier, ctx=ctx)
         step["hits"] = [h.as_dict() for h in hits]
 
     if not ctx.classify_text:

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from apps.core.errors import ValidationError
 from apps.escalation.choices import HandoffStatus
+from apps.escalation.customer_signals import contexts_signals_fill
 from apps.escalation.models import Handoff
 from apps.escalation.services import handoff_create, handoffs_create_bulk
 from apps.escalation.triggers import TriggerSet
@@ -183,6 +184,7 @@ def _triage_locked(
         return [], skipped
     context_started = time.perf_counter()
     contexts = [context_build(t, t.visible_messages) for t in todo]
+    contexts_signals_fill(contexts)  # repeat-contact signals for the batch: one query
     plan_started = time.perf_counter()
     phases["context"] = plan_started - context_started
     plans = triage_plan(batch, contexts, context_ms=phases["context"] * 1000 / len(todo))

@@ -1,0 +1,75 @@
+"""Per-ticket signals the hard triggers need beyond the text, loaded for a whole batch of contexts in one query.
+
+``ctx.signals`` (``TicketContext.signals``) gets:
+- ``related``: the customer's other unresolved tickets opened in the last ``HORIZON_DAYS`` days — same contact
+  email (so a chat and an e-mail from one person are one customer) or same organization — as dicts
+  ``{id, channel, status, category, created_at, same_contact}``;
+- ``ticket_category``: the ticket's own category slug before this turn (``category`` is set by the pipeline to
+  the category it predicts now, and wins);
+- ``now``: when the signals were read.
+
+Data source: ``tickets.Ticket`` with ``Contact`` and ``Category``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from apps.tickets.choices import TicketStatus
+from apps.tickets.models import Ticket
+
+HORIZON_DAYS = 30  # the longest repeat-contact window a rule may use
+DONE = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+
+
+def contexts_signals_fill(contexts: Sequence, *, now=None) -> None:
+    """Fill ``ctx.signals`` of every context (see the module docstring) with one query for the batch.
+
+    ``contexts``: ``TicketContext`` objects whose ``ticket`` has ``contact`` and ``organization`` loaded.
+    """
+    if not contexts:
+        return
+    now = now or timezone.now()
+    ids = [ctx.ticket.pk for ctx in contexts]
+    emails = {(ctx.ticket.contact.email or "").lower() for ctx in contexts if ctx.ticket.contact_id} - {""}
+    orgs = {ctx.ticket.organization_id for ctx in contexts if ctx.ticket.organization_id}
+    customer = Q(email_l__in=emails) | Q(organization_id__in=orgs)
+    rows = list(
+        Ticket.objects.annotate(email_l=Lower("contact__email"))
+        .filter(Q(pk__in=ids) | (customer & Q(created_at__gte=now - timedelta(days=HORIZON_DAYS))))
+        .exclude(~Q(pk__in=ids) & Q(status__in=DONE))
+        .values("id", "channel", "status", "created_at", "email_l", "organization_id", "category__slug")
+        .order_by("-created_at")
+    )
+    own = {row["id"]: row for row in rows if row["id"] in set(ids)}
+    for ctx in contexts:
+        ticket = ctx.ticket
+        email = (ticket.contact.email or "").lower() if ticket.contact_id else ""
+        related = []
+        for row in rows:
+            if row["id"] == ticket.pk or row["status"] in DONE:
+                continue
+            same_contact = bool(email) and row["email_l"] == email
+            if same_contact or (ticket.organization_id and row["organization_id"] == ticket.organization_id):
+                related.append(
+                    {
+                        "id": row["id"],
+                        "channel": row["channel"],
+                        "status": row["status"],
+                        "category": row["category__slug"] or "",
+                        "created_at": row["created_at"],
+                        "same_contact": same_contact,
+                    }
+                )
+        signals = getattr(ctx, "signals", None)
+        if signals is None:
+            signals = {}
+            ctx.signals = signals
+        signals.update(
+            related=related, ticket_category=(own.get(ticket.pk) or {}).get("category__slug") or "", now=now
+        )
