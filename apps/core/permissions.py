@@ -26,6 +26,7 @@ def role_required(*roles: str) -> Callable:
                 raise PermissionDenied("Your role cannot open this page.")
             return view(request, *args, **kwargs)
 
+        wrapped.allowed_roles = roles  # read by the URL permission-matrix test (tests/security)
         return wrapped
 
     return decorator
