@@ -6,6 +6,10 @@ from django.utils import timezone
 from apps.core.errors import ConflictError, ValidationError
 from apps.escalation.choices import HandoffStatus
 from apps.escalation.models import Handoff, Queue
+from apps.escalation.package import conversations_load, package_complete, trigger_names
+from apps.escalation.routing import Assigner, RouteInput, Router
+from apps.escalation.sla import SLABook
+from apps.escalation.webhooks import webhooks_enqueue
 from apps.tickets.choices import TicketStatus
 from apps.tickets.models import Ticket
 
@@ -84,6 +88,7 @@ def handoff_claim(*, handoff_id: int, user) -> Handoff:
     ticket = handoff.ticket
     ticket.assignee = user
     ticket.save(update_fields=["assignee", "updated_at"])
+    _notify(handoff)
     return handoff
 
 
@@ -107,6 +112,7 @@ def handoff_resolve(*, handoff_id: int, user) -> Handoff:
     ticket.resolved_at = ticket.resolved_at or now
     ticket.assignee = ticket.assignee or user
     ticket.save(update_fields=["status", "resolved_at", "assignee", "updated_at"])
+    _notify(handoff)
     return handoff
 
 
@@ -120,71 +126,164 @@ def handoff_reassign(*, handoff_id: int, queue_slug: str, user) -> Handoff:
     if queue is None:
         raise ValidationError(f"Queue {queue_slug!r} does not exist.", extra={"queue": queue_slug})
     handoff = _locked_handoff(handoff_id)
+    agent, why = Assigner.load_for(queues=[queue]).pick(queue=queue, current_assignee_id=None, account_manager_id=None)
     handoff.queue = queue
     handoff.status = HandoffStatus.OPEN
     handoff.claimed_by = None
     handoff.claimed_at = None
-    handoff.save(update_fields=["queue", "status", "claimed_by", "claimed_at", "updated_at"])
+    handoff.assigned_to = agent
+    handoff.package = {
+        **handoff.package,
+        "routing": {
+            **(handoff.package.get("routing") or {}),
+            "queue": queue.slug,
+            "rule": f"reassigned by {user.get_username()}",
+            "assigned_to": agent.get_username() if agent else None,
+            "assignment": why,
+        },
+    }
+    handoff.save(update_fields=["queue", "status", "claimed_by", "claimed_at", "assigned_to", "package", "updated_at"])
     ticket = handoff.ticket
     ticket.queue = queue
-    ticket.assignee = None
+    ticket.assignee = agent
     ticket.save(update_fields=["queue", "assignee", "updated_at"])
+    _notify(handoff)
     return handoff
 
 
+def _notify(handoff: Handoff) -> None:
+    transaction.on_commit(lambda: webhooks_enqueue(events=[("handoff.updated", handoff.pk)]))
+
+
 @transaction.atomic
-def handoffs_create_bulk(*, items: list[dict]) -> list[Handoff]:
-    """``handoff_create`` for many tickets in a few queries (bulk triage). Same rules: unknown queues fall back
-    to ``support``, an open or claimed handoff of a ticket is updated instead of doubled, and each ticket gets the
-    queue, the priority and the escalated status.
+def handoffs_create_bulk(*, items: list[dict], now=None) -> list[Handoff]:
+    """``handoff_create`` for many tickets in a few queries (bulk triage). Unknown queues fall back to
+    ``support``, an open or claimed handoff of a ticket is updated instead of doubled.
+
+    For each item: routing rules (``RoutingRule``, first match) may change the proposed queue and priority;
+    the SLA policy for the organization's tier × the final priority gives the due times (business time of its
+    calendar, clock started when the ticket was opened; ``sla_due_at`` in the item overrides); the agent is
+    picked among online members (``Assigner``: account manager when a rule asks, the agent who already has a
+    returning conversation, else least-loaded); the package is completed (``package_complete``); the ticket
+    gets queue, priority, escalated status, assignee and due times. Subscribed webhooks are notified after commit.
 
     ``items``: dicts with the keyword arguments of ``handoff_create`` (``ticket``, ``queue_slug``, ``reason``, and
-    optionally ``priority``, ``package``, ``decision``, ``sla_due_at``), at most one per ticket. Returns the
-    handoffs in the order of ``items``. Raises ``ValidationError`` when a ticket appears twice.
+    optionally ``priority``, ``package``, ``decision``, ``sla_due_at``, ``about_to_breach``), at most one per
+    ticket. Returns the handoffs in the order of ``items``. Raises ``ValidationError`` when a ticket appears twice.
     """
     tickets = [item["ticket"] for item in items]
     if len({t.pk for t in tickets}) != len(tickets):
         raise ValidationError("handoffs_create_bulk takes at most one handoff per ticket.")
-    slugs = {item["queue_slug"] for item in items if item.get("queue_slug")}
+    if not items:
+        return []
+    now = now or timezone.now()
+    router, book = Router.load(), SLABook.load()
+    orgs = {t.pk: t.organization if t.organization_id else None for t in tickets}
+    routes = []
+    for item in items:
+        ticket, package = item["ticket"], item.get("package") or {}
+        org = orgs[ticket.pk]
+        understood = package.get("understood") if isinstance(package.get("understood"), dict) else {}
+        customer = package.get("customer") if isinstance(package.get("customer"), dict) else {}
+        data = RouteInput(
+            tier=org.tier if org else "",
+            category=understood.get("category") or "",
+            priority=item.get("priority") or ticket.priority,
+            language=customer.get("language") or ticket.language,
+            triggers=trigger_names(package),
+            about_to_breach=bool(item.get("about_to_breach")),
+        )
+        routes.append(
+            router.route(
+                data, queue_slug=item.get("queue_slug") or "", priority=item.get("priority") or ticket.priority
+            )
+        )
+    slugs = {r.queue_slug for r in routes if r.queue_slug}
     queues = {queue.slug: queue for queue in Queue.objects.filter(slug__in=slugs)}
     fallback: list[Queue] = []
     current = {
         h.ticket_id: h
         for h in Handoff.objects.select_for_update().filter(ticket__in=tickets, status__in=["open", "claimed"])
     }
-    handoffs, new = [], []
-    for item in items:
-        ticket = item["ticket"]
-        queue = queues.get(item.get("queue_slug") or "")
+    chosen_queues = []
+    for route in routes:
+        queue = queues.get(route.queue_slug)
         if queue is None:
             fallback = fallback or [queue_get_or_default(None)]
             queue = fallback[0]
+        chosen_queues.append(queue)
+    managers = [org.account_manager_id for org in orgs.values() if org and org.account_manager_id]
+    assigner = Assigner.load_for(
+        queues=set(chosen_queues), extra_user_ids=[*managers, *(t.assignee_id for t in tickets if t.assignee_id)]
+    )
+    missing_conversation = [item["ticket"] for item in items if not (item.get("package") or {}).get("conversation")]
+    conversations = conversations_load(missing_conversation) if missing_conversation else {}
+    handoffs, new = [], []
+    for item, route, queue in zip(items, routes, chosen_queues, strict=True):
+        ticket = item["ticket"]
+        org = orgs[ticket.pk]
+        existing = current.get(ticket.pk)
+        due = book.due(tier=org.tier if org else "", priority=route.priority, start=ticket.created_at)
+        handoff_due = item.get("sla_due_at") or (
+            due.first_response_due_at if ticket.first_response_at is None else due.resolution_due_at
+        )
+        if existing is not None and existing.claimed_by_id:
+            agent, why = existing.claimed_by, "claimed"
+        else:
+            agent, why = assigner.pick(
+                queue=queue,
+                current_assignee_id=ticket.assignee_id,
+                account_manager_id=org.account_manager_id if org and route.to_account_manager else None,
+            )
+        sla = {**due.as_dict(), "handoff_due_at": handoff_due.isoformat() if handoff_due else None}
+        routing = {
+            "rule": route.rule,
+            "queue": queue.slug,
+            "proposed_queue": item.get("queue_slug") or "",
+            "assigned_to": agent.get_username() if agent else None,
+            "assignment": why,
+        }
+        package = package_complete(
+            item.get("package"),
+            ticket=ticket,
+            reason=item["reason"],
+            priority=route.priority,
+            sla=sla,
+            routing=routing,
+            conversation=conversations.get(ticket.pk),
+        )
         values = {
             "queue": queue,
             "reason": item["reason"][:500],
-            "priority": item.get("priority") or ticket.priority,
-            "package": item.get("package") or {},
-            "sla_due_at": item.get("sla_due_at"),
+            "priority": route.priority,
+            "package": package,
+            "sla_due_at": handoff_due,
+            "sla_started_at": ticket.created_at,
+            "assigned_to": agent,
         }
         if item.get("decision") is not None:
             values["decision"] = item["decision"]
-        handoff = current.get(ticket.pk)
-        if handoff is None:
+        if existing is None:
             handoff = Handoff(ticket=ticket, **values)
             new.append(handoff)
         else:
+            handoff = existing
             for key, value in values.items():
                 setattr(handoff, key, value)
             handoff.save()
         handoffs.append(handoff)
-        ticket.queue, ticket.status, ticket.priority = queue, TicketStatus.ESCALATED, handoff.priority
+        ticket.queue, ticket.status, ticket.priority = queue, TicketStatus.ESCALATED, route.priority
+        ticket.assignee = agent
+        ticket.first_response_due_at = due.first_response_due_at
+        ticket.resolution_due_at = due.resolution_due_at
+        ticket.updated_at = now
     Handoff.objects.bulk_create(new)
-    groups: dict[tuple, list[int]] = {}
-    for ticket in tickets:
-        groups.setdefault((ticket.queue_id, ticket.priority), []).append(ticket.pk)
-    now = timezone.now()
-    for (queue_id, priority), ids in groups.items():  # a few (queue, priority) pairs: one UPDATE each
-        Ticket.objects.filter(pk__in=ids).update(
-            queue_id=queue_id, priority=priority, status=TicketStatus.ESCALATED, updated_at=now
-        )
+    Ticket.objects.bulk_update(
+        tickets,
+        ["queue", "status", "priority", "assignee", "first_response_due_at", "resolution_due_at", "updated_at"],
+        batch_size=500,
+    )
+    created_ids = {h.pk for h in new}
+    events = [("handoff.created" if h.pk in created_ids else "handoff.updated", h.pk) for h in handoffs]
+    transaction.on_commit(lambda: webhooks_enqueue(events=events))
     return handoffs
