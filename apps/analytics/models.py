@@ -1,1 +1,188 @@
-from django.db import models  # noqa: F401
+"""Analytics records: suggested categories from clustering, customer feedback, training examples, retrain runs,
+anomalies, the senior agents' escalation knowledge and the monthly workflow review."""
+
+from django.conf import settings
+from django.db import models
+
+from apps.core.models import TimeStampedModel
+
+from .choices import AnomalyKind, ExampleSource, FeedbackSource, ReviewState, SuggestionStatus
+
+
+class SuggestedCategory(TimeStampedModel):
+    """A cluster of uncategorised history tickets (embeddings + k-means) that a lead can name, merge and accept.
+
+    ``top_terms``: the cluster's highest TF-IDF terms; ``example_ticket_ids``: tickets nearest the centre;
+    ``ticket_ids``: every ticket in the cluster (merges add the other cluster's ids). ``run`` groups the
+    suggestions of one clustering run.
+    """
+
+    run = models.CharField(max_length=40, db_index=True)
+    name = models.CharField(max_length=200, blank=True, default="")
+    size = models.PositiveIntegerField(default=0)
+    top_terms = models.JSONField(default=list, blank=True)
+    example_ticket_ids = models.JSONField(default=list, blank=True)
+    ticket_ids = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=16, choices=SuggestionStatus.choices, default=SuggestionStatus.PROPOSED)
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged")
+    category = models.ForeignKey(
+        "workflows.Category", null=True, blank=True, on_delete=models.SET_NULL, related_name="suggestions"
+    )
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-size", "id"]
+        verbose_name_plural = "suggested categories"
+
+    def __str__(self) -> str:
+        return self.name or ", ".join(self.top_terms[:3]) or f"cluster {self.pk}"
+
+
+class EscalationNote(TimeStampedModel):
+    """What a senior agent watches for (keywords, account tiers, signals), and the trigger rules made from it."""
+
+    title = models.CharField(max_length=200)
+    keywords = models.JSONField(default=list, blank=True, help_text="Words or phrases; '*' at the end: any ending")
+    tiers = models.JSONField(default=list, blank=True, help_text="Account tiers that always go to a person")
+    signals = models.JSONField(default=list, blank=True, help_text="Signal slugs (see choices.Signal)")
+    queue_slug = models.SlugField(max_length=100, blank=True, default="")
+    note = models.TextField(blank=True, default="")
+    rule_names = models.JSONField(default=list, blank=True, help_text="TriggerRule names created from this note")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Feedback(models.Model):
+    """A customer's rating of an answer: CSAT 1–5 and/or helpful yes/no, through the API or a signed link."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="feedback")
+    decision = models.ForeignKey(
+        "workflows.Decision", null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback"
+    )
+    message = models.ForeignKey(
+        "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback"
+    )
+    csat = models.PositiveSmallIntegerField(null=True, blank=True)
+    helpful = models.BooleanField(null=True, blank=True)
+    comment = models.TextField(blank=True, default="")
+    source = models.CharField(max_length=8, choices=FeedbackSource.choices, default=FeedbackSource.API)
+    review_state = models.CharField(max_length=16, choices=ReviewState.choices, default=ReviewState.OPEN)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["helpful", "review_state"], name="feedback_helpful_review_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(csat__isnull=True) | models.Q(csat__gte=1, csat__lte=5), name="feedback_csat_1_5"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"feedback on #{self.ticket_id}: csat={self.csat} helpful={self.helpful}"
+
+
+class TrainingExample(models.Model):
+    """A labelled text for the classifier, from an agent's draft edit or a lead's category correction.
+
+    ``text``: the customer's words (subject + first message); ``category_slug``: the label; ``reply_text``: the
+    reply as sent after the edit (draft edits only); ``origin_key`` makes building idempotent.
+    """
+
+    text = models.TextField()
+    category_slug = models.CharField(max_length=100)
+    source = models.CharField(max_length=24, choices=ExampleSource.choices)
+    ticket = models.ForeignKey("tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reply_text = models.TextField(blank=True, default="")
+    edit_ratio = models.FloatField(null=True, blank=True, help_text="Share of the draft changed, 0–1")
+    origin_key = models.CharField(max_length=100, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.category_slug}"
+
+
+class RetrainRun(models.Model):
+    """One retraining: the candidate and the active model measured on the same held-out rows, and the verdict."""
+
+    candidate = models.ForeignKey(
+        "workflows.ClassifierVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    previous = models.ForeignKey(
+        "workflows.ClassifierVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    candidate_metrics = models.JSONField(default=dict, blank=True)
+    previous_metrics = models.JSONField(default=dict, blank=True)
+    n_examples = models.PositiveIntegerField(default=0, help_text="Training examples used on top of history")
+    n_holdout = models.PositiveIntegerField(default=0)
+    activated = models.BooleanField(default=False)
+    reason = models.CharField(max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"retrain {self.created_at:%Y-%m-%d %H:%M}: {'activated' if self.activated else 'kept previous'}"
+
+
+class Anomaly(models.Model):
+    """A spike of an error signature or a topic across distinct customers against its baseline.
+
+    ``window_start``/``window_end``: the window that spiked; ``customers``: distinct customers in it;
+    ``baseline``: mean distinct customers per window of the same length before it; ``p_value``: Poisson tail.
+    """
+
+    kind = models.CharField(max_length=16, choices=AnomalyKind.choices)
+    key = models.CharField(max_length=200)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    customers = models.PositiveIntegerField()
+    tickets = models.PositiveIntegerField()
+    baseline = models.FloatField()
+    p_value = models.FloatField()
+    ticket_ids = models.JSONField(default=list, blank=True)
+    alert_sent = models.BooleanField(default=False)
+    tracker_url = models.CharField(max_length=500, blank=True, default="")
+    error = models.CharField(max_length=500, blank=True, default="")
+    last_seen_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key", "window_start"], name="anomaly_kind_key_window_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key}: {self.customers} customers"
+
+
+class MonthlyReview(models.Model):
+    """The monthly report of one category: metric changes, worst unhelpful answers, new gaps, threshold hints.
+
+    ``month``: the first day of the reviewed month; ``data``: the report document (see ``reviews.py``).
+    """
+
+    category = models.ForeignKey("workflows.Category", on_delete=models.CASCADE, related_name="monthly_reviews")
+    month = models.DateField()
+    data = models.JSONField(default=dict)
+    signed_off_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-month", "category__name"]
+        constraints = [models.UniqueConstraint(fields=["category", "month"], name="monthly_review_category_month")]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.month:%Y-%m}"
