@@ -2,7 +2,16 @@ from django.contrib import admin
 
 from apps.core.admin_utils import ReadOnlyAdmin, admin_link, pretty_json
 
-from .models import Handoff, Queue
+from .models import (
+    BusinessCalendar,
+    Handoff,
+    Queue,
+    RoutingRule,
+    SLAPolicy,
+    TriggerRule,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 
 @admin.register(Queue)
@@ -29,3 +38,39 @@ class HandoffAdmin(ReadOnlyAdmin):
     @admin.display(description="handoff package")
     def package_pretty(self, obj):
         return pretty_json(obj.package)
+
+
+@admin.register(TriggerRule)
+class TriggerRuleAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "queue_slug", "priority", "enabled")
+    list_filter = ("kind", "enabled", "priority")
+    search_fields = ("name",)
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    list_display = ("name", "time_zone", "holiday_country", "holiday_subdivision")
+
+
+@admin.register(SLAPolicy)
+class SLAPolicyAdmin(admin.ModelAdmin):
+    list_display = ("name", "tier", "priority", "first_response_minutes", "resolution_minutes", "calendar", "enabled")
+    list_filter = ("tier", "priority", "enabled")
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ("order", "name", "queue_slug", "priority", "to_account_manager", "about_to_breach", "enabled")
+    list_editable = ("enabled",)
+    ordering = ("order",)
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ("name", "url", "enabled")
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("event_id", "endpoint", "status", "attempts", "response_status", "created_at")
+    list_filter = ("status", "event")

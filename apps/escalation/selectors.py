@@ -19,7 +19,7 @@ LIST_LIMIT = 200
 STATUS_FILTERS = {
     "active": "Open and claimed",
     "open": "Waiting",
-    "mine": "Claimed by me",
+    "mine": "Mine (claimed or assigned)",
     "resolved": "Resolved",
 }
 
@@ -52,7 +52,7 @@ def _status_q(status: str, user) -> Q:
     if status == "open":
         return Q(status=HandoffStatus.OPEN)
     if status == "mine":
-        return Q(status=HandoffStatus.CLAIMED, claimed_by=user)
+        return Q(status=HandoffStatus.CLAIMED, claimed_by=user) | Q(status=HandoffStatus.OPEN, assigned_to=user)
     if status == "resolved":
         return Q(status=HandoffStatus.RESOLVED)
     return Q(status__in=ACTIVE)
@@ -63,7 +63,7 @@ def handoff_list(*, filters: HandoffFilters, user) -> QuerySet[Handoff]:
     without a due time last, then oldest; resolved ones most recent first. Ticket, customer, queue and claimer
     are selected: one query for any number of rows."""
     queryset = Handoff.objects.filter(_status_q(filters.status, user)).select_related(
-        "ticket__organization", "ticket__contact", "queue", "claimed_by"
+        "ticket__organization", "ticket__contact", "queue", "claimed_by", "assigned_to"
     )
     if filters.queue:
         queryset = queryset.filter(queue__slug=filters.queue)
@@ -78,7 +78,11 @@ def handoff_queue_counts(*, user) -> list[Queue]:
         Queue.objects.annotate(
             n_open=Count("handoffs", filter=Q(handoffs__status=HandoffStatus.OPEN)),
             n_claimed=Count("handoffs", filter=Q(handoffs__status=HandoffStatus.CLAIMED)),
-            n_mine=Count("handoffs", filter=Q(handoffs__status=HandoffStatus.CLAIMED, handoffs__claimed_by=user)),
+            n_mine=Count(
+                "handoffs",
+                filter=Q(handoffs__status=HandoffStatus.CLAIMED, handoffs__claimed_by=user)
+                | Q(handoffs__status=HandoffStatus.OPEN, handoffs__assigned_to=user),
+            ),
         ).order_by("name")
     )
 
@@ -87,7 +91,7 @@ def handoff_detail(*, handoff_id: int) -> Handoff | None:
     """Handoff ``handoff_id`` with ticket, customer, queue, claimer and decision (category) selected."""
     return (
         Handoff.objects.select_related(
-            "ticket__organization", "ticket__contact", "queue", "claimed_by", "decision__category"
+            "ticket__organization", "ticket__contact", "queue", "claimed_by", "assigned_to", "decision__category"
         )
         .filter(pk=handoff_id)
         .first()

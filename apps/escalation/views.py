@@ -51,6 +51,8 @@ KNOWN_KEYS = {
     "facts",
     "priority",
     "sla_due_at",
+    "sla",
+    "routing",
     "next_step",
 }
 
@@ -86,6 +88,8 @@ def package_view(package: dict) -> dict:
             at = parse_datetime(message.get("at") or "") if isinstance(message.get("at"), str) else None
             conversation.append({"author": message.get("author", "?"), "at": at, "body": _text(message.get("body"))})
     confidence = understood.get("confidence")
+    sla = _dict(package.get("sla"))
+    routing = _dict(package.get("routing"))
     return {
         "next_step": _text(package.get("next_step")),
         "why_reason": _text(why.get("reason")),
@@ -107,6 +111,17 @@ def package_view(package: dict) -> dict:
         "page_link": http_url(_text(page.get("url"))),
         "page_title": _text(page.get("title")),
         "conversation": conversation,
+        "sla_policy": _text(sla.get("policy")),
+        "sla_calendar": _text(sla.get("calendar")),
+        "first_response_due": parse_datetime(sla["first_response_due_at"])
+        if isinstance(sla.get("first_response_due_at"), str)
+        else None,
+        "resolution_due": parse_datetime(sla["resolution_due_at"])
+        if isinstance(sla.get("resolution_due_at"), str)
+        else None,
+        "routing_rule": _text(routing.get("rule")),
+        "assigned_to": _text(routing.get("assigned_to")),
+        "assignment": _text(routing.get("assignment")),
         "other": [(k.replace("_", " "), _text(v)) for k, v in package.items() if k not in KNOWN_KEYS],
     }
 
