@@ -203,6 +203,7 @@ OPENAI_BASE_URL = env("OPENAI_BASE_URL", default="")
 OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
 OPENAI_MODEL = env("OPENAI_MODEL", default="gpt-4o-mini")
 OPENAI_TIMEOUT_S = env.float("OPENAI_TIMEOUT_S", default=20.0)
+LLM_REDACT_PII = env.bool("LLM_REDACT_PII", default=True)  # apps/core/redaction.redact() on text sent to an external LLM
 
 LOGGING = {
     "version": 1,
