@@ -93,6 +93,15 @@ def classifier_train_from_history(
         dropped_categories=dropped,
         train_s=model.info["train_s"] + probe.info["train_s"],
     )
+    from apps.workflows.calibration import holdout_store  # calibration imports this package: import late
+
+    held_predictions = probe.predict([texts[i] for i in held], runner_ups=0)
+    holdout_store(  # the calibration screen's risk–coverage per category reads these (apps.workflows.calibration)
+        path=settings.VAR_DIR / f"{relative}.holdout.npz",
+        confidence=[p.confidence for p in held_predictions],
+        predicted=[p.category for p in held_predictions],
+        label=list(label_arr[held]),
+    )
     with transaction.atomic():
         version = ClassifierVersion.objects.create(
             model_name=model.model_name, path=relative, labels=model.labels, metrics=metrics
