@@ -1,0 +1,341 @@
+"""The audit of history (rollout step 1): which categories to automate first, and why.
+
+Per category over tickets created in ``[since, until)``: volume and share, channel / tier / segment mix,
+complexity (agent replies per resolved ticket, median first-response, handle and resolution time, reopen and
+escalation rate), sensitivity, CSAT and knowledge coverage, folded into an **automation potential** score
+(0–100) with the reasons shown. Two grouped SQL queries compute the figures whatever the number of tickets
+(percentiles with ``percentile_cont``, counts with ``FILTER``, mixes with ``GROUPING SETS``); coverage
+searches the knowledge base with a few sample tickets per category.
+
+Definitions (data source ``tickets_ticket`` / ``tickets_message`` / ``tickets_organization`` /
+``escalation_handoff`` / ``workflows_category``):
+
+- *agent replies to resolve*: non-internal agent messages per resolved ticket;
+- *handle time*: first response to the last agent reply (how long agents were on the ticket), minutes;
+- *resolution time*: creation to ``resolved_at``, hours; *first response*: creation to ``first_response_at``;
+- *reopened*: a customer message after ``resolved_at``;
+- *escalated*: a handoff exists or the ticket's status is ``escalated``;
+- *sensitive*: ``Category.is_sensitive`` (human-only topic); *urgent share*: priority high or urgent.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import connection
+from django.utils import timezone
+
+from apps.escalation.models import Handoff
+from apps.tickets.models import Message, Organization, Ticket
+from apps.workflows.models import Category
+
+DEFAULT_DAYS = 90
+COVERAGE_SAMPLE = 6
+SUGGESTED_BUILD_ORDER = 8
+WEIGHTS = {"volume": 0.35, "simplicity": 0.25, "containment": 0.15, "coverage": 0.25}
+SENSITIVE_FACTOR = 0.2
+
+
+@dataclass
+class CategoryAudit:
+    """One category's audit figures. Rates and shares are fractions 0–1; ``None`` where nothing was measured."""
+
+    slug: str
+    name: str
+    tickets: int
+    share: float = 0.0
+    resolved: int = 0
+    agent_replies: float | None = None
+    first_response_minutes: float | None = None
+    handle_minutes: float | None = None
+    resolution_hours: float | None = None
+    reopen_rate: float = 0.0
+    escalation_rate: float = 0.0
+    urgent_share: float = 0.0
+    csat: float | None = None
+    sensitive: bool = False
+    channels: dict[str, int] = field(default_factory=dict)
+    tiers: dict[str, int] = field(default_factory=dict)
+    segments: dict[str, int] = field(default_factory=dict)
+    coverage: float | None = None
+    coverage_grounded: float | None = None
+    components: dict[str, float | None] = field(default_factory=dict)
+    score: float = 0.0
+    reasons: list[str] = field(default_factory=list)
+    rank: int | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class AuditReport:
+    """The ranked categories (best first), the uncategorised count, and how long each part took (ms)."""
+
+    since: datetime
+    until: datetime
+    tickets: int
+    categories: list[CategoryAudit]
+    uncategorised: int
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def build_order(self) -> list[CategoryAudit]:
+        """The suggested build order: the top categories that are not human-only."""
+        return [c for c in self.categories if not c.sensitive][:SUGGESTED_BUILD_ORDER]
+
+    def as_dict(self) -> dict:
+        return {
+            "since": self.since.isoformat(),
+            "until": self.until.isoformat(),
+            "tickets": self.tickets,
+            "uncategorised": self.uncategorised,
+            "build_order": [c.slug for c in self.build_order],
+            "categories": [c.as_dict() for c in self.categories],
+            "timings_ms": self.timings_ms,
+        }
+
+
+def _tables() -> dict[str, str]:
+    return {
+        "ticket": Ticket._meta.db_table,
+        "message": Message._meta.db_table,
+        "org": Organization._meta.db_table,
+        "handoff": Handoff._meta.db_table,
+    }
+
+
+CORE_SQL = """
+WITH t AS (
+    SELECT t.id, t.category_id, t.created_at, t.first_response_at, t.resolved_at, t.status, t.priority, t.csat
+      FROM {ticket} t
+     WHERE t.created_at >= %(since)s AND t.created_at < %(until)s
+), m AS (
+    SELECT m.ticket_id,
+           count(*) FILTER (WHERE m.author_kind = 'agent' AND NOT m.is_internal) AS agent_replies,
+           max(m.created_at) FILTER (WHERE m.author_kind = 'agent' AND NOT m.is_internal) AS last_reply,
+           max(m.created_at) FILTER (WHERE m.author_kind = 'customer') AS last_customer
+      FROM {message} m
+     WHERE m.ticket_id IN (SELECT id FROM t)
+     GROUP BY m.ticket_id
+)
+SELECT t.category_id,
+       count(*) AS tickets,
+       count(*) FILTER (WHERE t.resolved_at IS NOT NULL) AS resolved,
+       avg(coalesce(m.agent_replies, 0)) FILTER (WHERE t.resolved_at IS NOT NULL) AS agent_replies,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.first_response_at - t.created_at)) / 60,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM m.last_reply - t.first_response_at)) / 60,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.resolved_at - t.created_at)) / 3600,
+       count(*) FILTER (WHERE m.last_customer > t.resolved_at) AS reopened,
+       count(*) FILTER (WHERE t.status = 'escalated'
+                           OR EXISTS (SELECT 1 FROM {handoff} h WHERE h.ticket_id = t.id)) AS escalated,
+       count(*) FILTER (WHERE t.priority IN ('high', 'urgent')) AS urgent,
+       avg(t.csat) AS csat
+  FROM t LEFT JOIN m ON m.ticket_id = t.id
+ GROUP BY t.category_id
+"""
+
+MIX_SQL = """
+SELECT t.category_id, t.channel, o.tier, coalesce(nullif(o.segment, ''), 'unknown') AS segment,
+       GROUPING(t.channel) AS g_channel, GROUPING(o.tier) AS g_tier, count(*)
+  FROM {ticket} t LEFT JOIN {org} o ON o.id = t.organization_id
+ WHERE t.created_at >= %(since)s AND t.created_at < %(until)s
+ GROUP BY GROUPING SETS ((t.category_id, t.channel), (t.category_id, o.tier),
+                         (t.category_id, coalesce(nullif(o.segment, ''), 'unknown')))
+"""
+
+
+def audit_figures(*, since: datetime, until: datetime) -> tuple[dict[int | None, CategoryAudit], int]:
+    """The per-category figures (no coverage, no score) of tickets created in ``[since, until)``: two queries.
+
+    Returns ``({category_id or None: CategoryAudit}, total tickets)``.
+    """
+    params = {"since": since, "until": until}
+    names = {c.pk: c for c in Category.objects.only("id", "slug", "name", "is_sensitive")}
+    found: dict[int | None, CategoryAudit] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(CORE_SQL.format(**_tables()), params)
+        for row in cursor.fetchall():
+            (cat_id, n, resolved, replies, first_min, handle_min, resolve_h, reopened, escalated, urgent, csat) = row
+            category = names.get(cat_id)
+            found[cat_id] = CategoryAudit(
+                slug=category.slug if category else "",
+                name=category.name if category else "No category",
+                tickets=n,
+                resolved=resolved,
+                agent_replies=_float(replies),
+                first_response_minutes=_float(first_min),
+                handle_minutes=_float(handle_min),
+                resolution_hours=_float(resolve_h),
+                reopen_rate=reopened / resolved if resolved else 0.0,
+                escalation_rate=escalated / n,
+                urgent_share=urgent / n,
+                csat=_float(csat),
+                sensitive=bool(category and category.is_sensitive),
+            )
+        cursor.execute(MIX_SQL.format(**_tables()), params)
+        for cat_id, channel, tier, segment, g_channel, g_tier, n in cursor.fetchall():
+            item = found.get(cat_id)
+            if item is None:
+                continue
+            if not g_channel:
+                item.channels[channel] = n
+            elif not g_tier:
+                item.tiers[tier or "unknown"] = n
+            else:
+                item.segments[segment] = n
+    total = sum(c.tickets for c in found.values())
+    for item in found.values():
+        item.share = item.tickets / total if total else 0.0
+    return found, total
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def knowledge_coverage(*, since: datetime, until: datetime, sample: int = COVERAGE_SAMPLE) -> dict[int, tuple]:
+    """Per category id: ``(mean best retrieval score, share of samples at or above the grounding threshold)``.
+
+    Up to ``sample`` recent tickets per category (subject + first customer message) are searched in the public
+    knowledge base through ``apps.knowledge.selectors.search``. Returns ``{}`` when no knowledge is indexed.
+    """
+    from apps.knowledge.models import Chunk
+    from apps.knowledge.selectors import best_score, grounding_threshold, search
+
+    if sample <= 0 or not Chunk.objects.exists():
+        return {}
+    sql = """
+    SELECT category_id, text FROM (
+        SELECT t.category_id,
+               left(concat_ws(E'\\n', t.subject, (SELECT m.body FROM {message} m
+                                                  WHERE m.ticket_id = t.id AND m.author_kind = 'customer'
+                                                  ORDER BY m.created_at, m.id LIMIT 1)), 600) AS text,
+               row_number() OVER (PARTITION BY t.category_id ORDER BY t.created_at DESC, t.id DESC) AS n
+          FROM {ticket} t
+         WHERE t.created_at >= %(since)s AND t.created_at < %(until)s AND t.category_id IS NOT NULL
+    ) s WHERE n <= %(sample)s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(**_tables()), {"since": since, "until": until, "sample": sample})
+        rows = cursor.fetchall()
+    threshold = grounding_threshold()
+    scores: dict[int, list[float]] = {}
+    for cat_id, text in rows:
+        if text and text.strip():
+            hits = search(text, k=3, filters={"visibility": "public"})
+            scores.setdefault(cat_id, []).append(best_score(hits))
+    return {
+        cat_id: (sum(values) / len(values), sum(v >= threshold for v in values) / len(values))
+        for cat_id, values in scores.items()
+    }
+
+
+def automation_score(item: CategoryAudit, *, largest: int, typical_resolution_h: float | None) -> None:
+    """Fill ``item.components``, ``item.score`` (0–100) and ``item.reasons`` from its figures.
+
+    Components (0–1): *volume* √(tickets / largest category); *simplicity* from agent replies per resolved
+    ticket (1 reply = 1.0), resolution time against the typical (median) category and reopen rate;
+    *containment* 1 − escalation rate − half the urgent share; *coverage* mean best retrieval score over the
+    grounding threshold (left out, weights renormalised, when no knowledge is indexed). Human-only
+    (sensitive) categories are multiplied by 0.2.
+    """
+    volume = math.sqrt(item.tickets / largest) if largest else 0.0
+    replies_score = 1.0 / max(item.agent_replies, 1.0) if item.agent_replies is not None else 0.5
+    if item.resolution_hours is not None and typical_resolution_h:
+        speed = min(1.0, typical_resolution_h / max(item.resolution_hours, 1e-6))
+    else:
+        speed = 0.5
+    simplicity = 0.5 * replies_score + 0.25 * speed + 0.25 * (1 - item.reopen_rate)
+    containment = max(0.0, 1 - item.escalation_rate - 0.5 * item.urgent_share)
+    coverage = None
+    if item.coverage is not None:
+        from apps.knowledge.selectors import grounding_threshold
+
+        coverage = min(1.0, item.coverage / max(grounding_threshold(), 1e-6))
+    parts = {"volume": volume, "simplicity": simplicity, "containment": containment, "coverage": coverage}
+    used = {k: v for k, v in parts.items() if v is not None}
+    weight = sum(WEIGHTS[k] for k in used)
+    score = 100 * sum(WEIGHTS[k] * v for k, v in used.items()) / weight
+    if item.sensitive:
+        score *= SENSITIVE_FACTOR
+    item.components = {k: None if v is None else round(v, 3) for k, v in parts.items()}
+    item.score = round(score, 1)
+    item.reasons = _reasons(item, volume=volume, speed=speed, coverage=coverage)
+
+
+def _reasons(item: CategoryAudit, *, volume: float, speed: float, coverage: float | None) -> list[str]:
+    reasons = []
+    pct = f"{item.share * 100:.1f}%"
+    if item.sensitive:
+        reasons.append("human-only topic (sensitive): keep with people")
+    if volume >= 0.7:
+        reasons.append(f"high volume: {item.tickets} tickets ({pct})")
+    elif volume < 0.35:
+        reasons.append(f"low volume: {item.tickets} tickets ({pct})")
+    else:
+        reasons.append(f"medium volume: {item.tickets} tickets ({pct})")
+    if item.agent_replies is not None:
+        if item.agent_replies <= 1.3:
+            reasons.append(f"simple: {item.agent_replies:.1f} agent replies to resolve")
+        elif item.agent_replies >= 2:
+            reasons.append(f"back-and-forth: {item.agent_replies:.1f} agent replies to resolve")
+    if item.resolution_hours is not None and speed < 0.5:
+        reasons.append(f"slow to resolve: median {item.resolution_hours:.1f} h")
+    elif item.resolution_hours is not None and speed >= 1.0:
+        reasons.append(f"quick to resolve: median {item.resolution_hours:.1f} h")
+    if item.reopen_rate >= 0.1:
+        reasons.append(f"reopened often: {item.reopen_rate * 100:.0f}%")
+    if item.escalation_rate >= 0.2:
+        reasons.append(f"escalated often: {item.escalation_rate * 100:.0f}%")
+    elif item.escalation_rate < 0.05:
+        reasons.append(f"rarely escalated: {item.escalation_rate * 100:.0f}%")
+    if item.urgent_share >= 0.4:
+        reasons.append(f"often urgent: {item.urgent_share * 100:.0f}% high/urgent priority")
+    if coverage is None:
+        reasons.append("knowledge coverage unknown (no knowledge indexed)")
+    elif coverage >= 0.9:
+        reasons.append(f"good knowledge coverage: best match {item.coverage:.2f}")
+    elif coverage < 0.6:
+        reasons.append(f"weak knowledge coverage: best match {item.coverage:.2f}")
+    return reasons
+
+
+def audit_run(
+    *, days: int = DEFAULT_DAYS, until: datetime | None = None, coverage_sample: int = COVERAGE_SAMPLE
+) -> AuditReport:
+    """Audit tickets created in the ``days`` days up to ``until`` (default now): ranked categories, best first.
+
+    Uncategorised tickets are counted in ``uncategorised`` (cluster them with ``clustering.suggestions_build``).
+    ``coverage_sample``: tickets per category searched in the knowledge base (0 skips coverage).
+    Raises nothing for an empty history (returns an empty ranking).
+    """
+    import time
+
+    until = until or timezone.now()
+    since = until - timedelta(days=days)
+    started = time.perf_counter()
+    found, total = audit_figures(since=since, until=until)
+    timings = {"figures": (time.perf_counter() - started) * 1000}
+    started = time.perf_counter()
+    coverage = knowledge_coverage(since=since, until=until, sample=coverage_sample)
+    timings["coverage"] = (time.perf_counter() - started) * 1000
+    uncategorised = found.pop(None).tickets if None in found else 0
+    for cat_id, (mean, grounded) in coverage.items():
+        if cat_id in found:
+            found[cat_id].coverage = round(mean, 3)
+            found[cat_id].coverage_grounded = round(grounded, 3)
+    items = list(found.values())
+    largest = max((c.tickets for c in items), default=0)
+    resolution = sorted(c.resolution_hours for c in items if c.resolution_hours is not None)
+    typical = resolution[len(resolution) // 2] if resolution else None
+    for item in items:
+        automation_score(item, largest=largest, typical_resolution_h=typical)
+    items.sort(key=lambda c: (-c.score, -c.tickets, c.slug))
+    for rank, item in enumerate(items, start=1):
+        item.rank = rank
+    return AuditReport(
+        since=since, until=until, tickets=total, categories=items, uncategorised=uncategorised, timings_ms=timings
+    )
