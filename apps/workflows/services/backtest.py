@@ -1,0 +1,292 @@
+"""Backtest: replay historical tickets through a workflow version with the real pipeline, writing nothing.
+
+The last ``limit`` tickets with a human label (``Ticket.labelled_category``) are rebuilt as they arrived (subject
+and first customer message, nobody assigned) and planned by ``apps.workflows.engine.triage_plan`` — classifier,
+hard triggers, the version's tree, composer and guard — with every category in rollout ``auto``. No Decision,
+reply, draft or handoff is written.
+
+To sweep thresholds from one replay, the categories are replayed with both thresholds at 0: a ticket the engine
+escalates anyway (hard trigger, sensitive category, out of scope, tree escalation, composer or guard failure) is
+escalated at every threshold; any other ticket resolves when its confidence ≥ the auto threshold, drafts when
+≥ the draft threshold, else escalates — exactly ``band_decide``'s order.
+
+What humans did (data source: the ticket's history): a ticket is a **one-touch** ticket when it was resolved with
+a single public agent reply and never escalated — the kind the AI may resolve; any other ticket needed more of a
+human (``escalate``). A ticket routed to the category *agrees* with the humans when the AI would resolve or draft
+it, it carries the category's human label and it was one-touch; or when the AI would escalate it and it was not.
+Repeat-contact signals are not rebuilt for the past (that trigger does not fire in a backtest).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.core.cache import cache
+from django.db.models import Count, Prefetch, Q
+
+from apps.core.errors import ValidationError
+from apps.escalation.triggers import TriggerSet
+from apps.integrations.llm.offline import OfflineComposer
+from apps.tickets.choices import AuthorKind, TicketStatus
+from apps.tickets.models import Message, Ticket
+from apps.workflows.choices import Outcome, RolloutState
+from apps.workflows.classifier import get_active_classifier
+from apps.workflows.engine import Batch, context_build, triage_plan
+from apps.workflows.models import Category, ClassifierVersion
+
+DEFAULT_LIMIT = 500
+CHUNK = 100
+CACHE_SECONDS = 1800
+SWEEP = [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.99]
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class BacktestRow:
+    """One replayed ticket: its human label and outcome, what the engine predicted, and whether the outcome
+    depends on the thresholds (``fixed`` is ``""`` then, else the outcome at every threshold) with the reason."""
+
+    ticket_id: int
+    label: str
+    predicted: str
+    confidence: float
+    fixed: str
+    why: str
+    human: str  # "resolve" (one-touch) or "escalate"
+
+
+@dataclass
+class BacktestReplay:
+    """The replayed tickets of one run and where they came from; figures come from ``figures`` and ``sweep``."""
+
+    rows: list[BacktestRow]
+    limit: int
+    seconds: float
+    classifier_version: int | None
+    thresholds: dict[str, dict[str, float]] = field(default_factory=dict)  # slug -> {"auto", "draft"}
+
+    def routed(self, slug: str) -> list[BacktestRow]:
+        """Rows the classifier sent to ``slug`` (the tickets this category's workflow would decide)."""
+        return [r for r in self.rows if r.predicted == slug]
+
+    def figures(self, slug: str, *, auto: float, draft: float) -> dict:
+        """Figures for category ``slug`` at thresholds ``auto`` ≥ ``draft`` (probabilities 0–1).
+
+        Returns ``{"auto_threshold", "draft_threshold", "routed", "auto", "draft", "escalate"`` (counts),
+        ``"auto_rate", "draft_rate", "escalate_rate"`` (shares of routed), ``"auto_wrong"`` (auto-resolved tickets
+        whose human label is another category, or that needed more than one human touch), ``"auto_precision"``,
+        ``"category_agreement"`` (routed tickets whose human label is ``slug``), ``"agreement"`` (see the module
+        docstring), ``"labelled"`` (replayed tickets humans filed under ``slug``) and ``"missed"`` (those the
+        classifier sent elsewhere)}``; rates are None when nothing was routed.
+        """
+        if draft > auto:
+            raise ValidationError(f"the draft threshold {draft:.2f} is above the auto threshold {auto:.2f}")
+        rows = self.routed(slug)
+        outcomes = [_outcome(r, auto, draft) for r in rows]
+        n = len(rows)
+        counts = {k: outcomes.count(k) for k in (Outcome.RESOLVE, Outcome.DRAFT, Outcome.ESCALATE)}
+        auto_rows = [r for r, o in zip(rows, outcomes, strict=True) if o == Outcome.RESOLVE]
+        auto_wrong = sum(1 for r in auto_rows if r.label != slug or r.human != Outcome.RESOLVE)
+        agree = sum(1 for r, o in zip(rows, outcomes, strict=True) if _agrees(r, o, slug))
+        labelled = sum(1 for r in self.rows if r.label == slug)
+        share = (lambda k: k / n) if n else (lambda k: None)
+        return {
+            "auto_threshold": auto,
+            "draft_threshold": draft,
+            "routed": n,
+            "auto": counts[Outcome.RESOLVE],
+            "draft": counts[Outcome.DRAFT],
+            "escalate": counts[Outcome.ESCALATE],
+            "auto_rate": share(counts[Outcome.RESOLVE]),
+            "draft_rate": share(counts[Outcome.DRAFT]),
+            "escalate_rate": share(counts[Outcome.ESCALATE]),
+            "auto_wrong": auto_wrong,
+            "auto_precision": (1 - auto_wrong / len(auto_rows)) if auto_rows else None,
+            "category_agreement": share(sum(1 for r in rows if r.label == slug)),
+            "agreement": share(agree),
+            "labelled": labelled,
+            "missed": sum(1 for r in self.rows if r.label == slug and r.predicted != slug),
+        }
+
+    def sweep(self, slug: str, *, draft: float, thresholds: Sequence[float] = SWEEP) -> list[dict]:
+        """``figures`` for each auto threshold in ``thresholds`` with the draft threshold ``draft`` (lowered to
+        the auto threshold where it is above it)."""
+        return [self.figures(slug, auto=t, draft=min(draft, t)) for t in thresholds]
+
+    def overall(self) -> dict:
+        """Every category at its replayed version's thresholds, summed: counts, rates and agreement over all
+        replayed tickets (tickets routed to no known category count as escalations)."""
+        totals = {"tickets": len(self.rows), "auto": 0, "draft": 0, "escalate": 0, "auto_wrong": 0, "agree": 0}
+        for slug, t in self.thresholds.items():
+            f = self.figures(slug, auto=t["auto"], draft=t["draft"])
+            for key in ("auto", "draft", "escalate", "auto_wrong"):
+                totals[key] += f[key]
+            totals["agree"] += round((f["agreement"] or 0) * f["routed"])
+        unrouted = [r for r in self.rows if r.predicted not in self.thresholds]
+        totals["escalate"] += len(unrouted)
+        totals["agree"] += sum(1 for r in unrouted if r.human == Outcome.ESCALATE)
+        n = totals["tickets"] or 1
+        totals.update(
+            auto_rate=totals["auto"] / n,
+            draft_rate=totals["draft"] / n,
+            escalate_rate=totals["escalate"] / n,
+            agreement=totals["agree"] / n,
+            category_accuracy=float(np.mean([r.label == r.predicted for r in self.rows])) if self.rows else None,
+        )
+        return totals
+
+
+def _outcome(row: BacktestRow, auto: float, draft: float) -> str:
+    if row.fixed:
+        return row.fixed
+    if row.confidence >= auto:
+        return Outcome.RESOLVE
+    if row.confidence >= draft:
+        return Outcome.DRAFT
+    return Outcome.ESCALATE
+
+
+def _agrees(row: BacktestRow, outcome: str, slug: str) -> bool:
+    if outcome == Outcome.ESCALATE:
+        return row.human == Outcome.ESCALATE
+    return row.label == slug and row.human == Outcome.RESOLVE
+
+
+def history_tickets(*, limit: int) -> list[Ticket]:
+    """The last ``limit`` tickets with a human label (newest first), with contact, organization, the label, the
+    public agent reply count (``agent_replies``) and their customer messages (``customer_messages``, oldest first).
+    """
+    customer = Message.objects.filter(author_kind=AuthorKind.CUSTOMER, is_internal=False).order_by("created_at", "id")
+    return list(
+        Ticket.objects.filter(labelled_category__isnull=False)
+        .select_related("contact", "organization", "labelled_category")
+        .annotate(
+            agent_replies=Count(
+                "messages", filter=Q(messages__author_kind=AuthorKind.AGENT, messages__is_internal=False)
+            )
+        )
+        .prefetch_related(Prefetch("messages", queryset=customer, to_attr="customer_messages"))
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def human_outcome(ticket: Ticket) -> str:
+    """``"resolve"`` when ``ticket`` was resolved with one public agent reply and never escalated, else
+    ``"escalate"``; ``ticket`` needs the ``agent_replies`` annotation of ``history_tickets``."""
+    one_touch = (
+        ticket.resolved_at is not None
+        and getattr(ticket, "agent_replies", 0) == 1
+        and ticket.status != TicketStatus.ESCALATED
+    )
+    return Outcome.RESOLVE if one_touch else Outcome.ESCALATE
+
+
+def _replay_categories(overrides: dict[str, dict]) -> tuple[dict[str, Category], dict[str, dict[str, float]]]:
+    """Every category as an in-memory copy in rollout auto with thresholds 0 (see the module docstring), and the
+    thresholds each category really uses: ``overrides[slug]["thresholds"]`` or the category's own."""
+    categories, thresholds = {}, {}
+    for category in Category.objects.select_related("default_queue"):
+        own = (overrides.get(category.slug) or {}).get("thresholds") or {}
+        thresholds[category.slug] = {
+            "auto": float(own.get("auto", category.auto_threshold)),
+            "draft": float(own.get("draft", category.draft_threshold)),
+        }
+        replayed = copy.copy(category)
+        replayed.rollout_state, replayed.auto_threshold, replayed.draft_threshold = RolloutState.AUTO, 0.0, 0.0
+        categories[category.slug] = replayed
+    return categories, thresholds
+
+
+def _cache_key(limit: int, overrides: dict, classifier_id: int | None) -> str:
+    newest = Ticket.objects.filter(labelled_category__isnull=False).order_by("-created_at", "-id").values("id")[:1]
+    count = Ticket.objects.filter(labelled_category__isnull=False).count()
+    state = json.dumps(
+        {"limit": limit, "overrides": overrides, "classifier": classifier_id, "newest": list(newest), "n": count},
+        sort_keys=True,
+        default=str,
+    )
+    return "workflows:backtest:" + hashlib.sha256(state.encode()).hexdigest()[:32]
+
+
+def backtest_replay(
+    *,
+    limit: int = DEFAULT_LIMIT,
+    overrides: dict[str, dict] | None = None,
+    progress: ProgressFn | None = None,
+    use_cache: bool = True,
+    classifier=None,
+) -> BacktestReplay:
+    """Replay the last ``limit`` labelled tickets through the pipeline (see the module docstring).
+
+    ``overrides``: per category slug, the version to replay instead of the category's current settings, as
+    ``{"thresholds": {"auto", "draft"}, "tree": {...}}`` (``WorkflowVersion`` fields). ``progress(done, total)``
+    is called after each chunk of ``CHUNK`` tickets. Results are cached for ``CACHE_SECONDS`` per limit,
+    overrides, active classifier and labelled history (so threshold edits re-read them instantly).
+    ``classifier``: a model to use instead of the active one (tests). Raises ``ValidationError`` when ``limit``
+    is not positive or no classifier is trained.
+    """
+    if limit < 1:
+        raise ValidationError("limit must be at least 1 ticket")
+    overrides = overrides or {}
+    version = ClassifierVersion.objects.filter(is_active=True).values_list("id", flat=True).first()
+    model = classifier or get_active_classifier()
+    if model is None:
+        raise ValidationError("no trained classifier: run `manage.py train_classifier` first")
+    key = _cache_key(limit, overrides, version) if use_cache and classifier is None else ""
+    if key and (cached := cache.get(key)) is not None:
+        if progress:
+            progress(len(cached.rows), len(cached.rows))
+        return cached
+    started = time.perf_counter()
+    categories, thresholds = _replay_categories(overrides)
+    batch = Batch(
+        classifier=model, categories=categories, triggers=TriggerSet.load(), llm=OfflineComposer(), passages=None
+    )
+    _attach_trees(batch, overrides)
+    tickets = history_tickets(limit=limit)
+    rows: list[BacktestRow] = []
+    for start in range(0, len(tickets), CHUNK):
+        chunk = tickets[start : start + CHUNK]
+        contexts = []
+        for ticket in chunk:
+            ctx = context_build(ticket, ticket.customer_messages[:1])
+            ctx.with_human, ctx.ticket_queue = "", ""  # replayed as it arrived: nobody had it yet
+            contexts.append(ctx)
+        for ticket, plan in zip(chunk, triage_plan(batch, contexts), strict=True):
+            threshold_bound = plan.why == "auto_band" and plan.outcome == Outcome.RESOLVE
+            rows.append(
+                BacktestRow(
+                    ticket_id=ticket.pk,
+                    label=ticket.labelled_category.slug,
+                    predicted=plan.category.slug if plan.category else "",
+                    confidence=float(plan.confidence or 0.0),
+                    fixed="" if threshold_bound else plan.outcome,
+                    why=plan.why,
+                    human=human_outcome(ticket),
+                )
+            )
+        if progress:
+            progress(len(rows), len(tickets))
+    replay = BacktestReplay(
+        rows=rows,
+        limit=limit,
+        seconds=time.perf_counter() - started,
+        classifier_version=version,
+        thresholds=thresholds,
+    )
+    if key:
+        cache.set(key, replay, CACHE_SECONDS)
+    return replay
+
+
+def _attach_trees(batch: Batch, overrides: dict[str, dict]) -> None:
+    """Give the batch the trees to replay (``overrides[slug]["tree"]``) when the engine runs trees."""
+    trees = {slug: o["tree"] for slug, o in overrides.items() if o.get("tree")}
+    if trees and hasattr(batch, "trees"):
+        batch.trees.update(trees)
