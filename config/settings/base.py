@@ -212,3 +212,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"pgserver": {"level": "WARNING"}},
 }
+REPLY_LINK_HOSTS = env.list("REPLY_LINK_HOSTS", default=["tallyflow.example"])  # hosts (and subdomains) replies may link to
