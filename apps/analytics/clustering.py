@@ -29,10 +29,48 @@ from .models import SuggestedCategory
 MAX_TICKETS = 5000
 EXAMPLES = 5
 TOP_TERMS = 8
-GERMAN_STOP = (
-    "der die das und ist nicht ich wir sie es ein eine einen mit für auf zu von den dem im in bei bitte "
-    "haben hat sind wie kann können unsere unser ihre ihr sehr geehrte geehrtes team vielen dank"
-).split()
+GERMAN_STOP = {
+    "der",
+    "die",
+    "das",
+    "und",
+    "ist",
+    "nicht",
+    "ich",
+    "wir",
+    "sie",
+    "es",
+    "ein",
+    "eine",
+    "einen",
+    "mit",
+    "für",
+    "auf",
+    "zu",
+    "von",
+    "den",
+    "dem",
+    "im",
+    "in",
+    "bei",
+    "bitte",
+    "haben",
+    "hat",
+    "sind",
+    "wie",
+    "kann",
+    "können",
+    "unsere",
+    "unser",
+    "ihre",
+    "ihr",
+    "sehr",
+    "geehrte",
+    "geehrtes",
+    "team",
+    "vielen",
+    "dank",
+}
 
 
 def uncategorised_texts(*, since: datetime, until: datetime, limit: int = MAX_TICKETS) -> tuple[list[int], list[str]]:

@@ -1,16 +1,13 @@
 """Customer-side actions on a conversation (chat widget, API): asking for a person, rating the answers."""
 
 from django.db import transaction
-from django.utils import timezone
 
-from apps.core.errors import ValidationError
 from apps.escalation.models import Handoff
 from apps.escalation.services import handoff_create
 from apps.tickets.choices import AuthorKind
 from apps.tickets.models import Message, Ticket
 
 HUMAN_REQUEST_REASON = "Customer asked for a person"
-MAX_FEEDBACK_ENTRIES = 50
 CONVERSATION_MESSAGES = 30
 MESSAGE_CHARS = 4_000
 
@@ -105,37 +102,19 @@ def conversation_feedback_record(
     """Store the customer's rating on ``ticket`` and return the stored entry.
 
     ``csat``: 1–5 (sets ``Ticket.csat``; the latest rating wins). ``helpful``: thumbs up/down on an answer;
-    ``message_id``: the rated AI/agent message of this ticket. Every rating is also appended to
-    ``ticket.metadata["feedback"]`` (newest ``MAX_FEEDBACK_ENTRIES`` kept) as
-    ``{"at": ISO time, "csat", "helpful", "message_id", "comment"}``.
+    ``message_id``: the rated AI/agent message of this ticket. Every rating is an ``analytics.Feedback`` row
+    (linked to the Decision behind the answer; unhelpful ones go to the review list); the returned entry is
+    ``{"at": datetime, "csat", "helpful", "message_id", "comment"}``.
     Raises ``ValidationError`` when neither ``csat`` nor ``helpful`` is given, ``csat`` is outside 1–5, or
     ``message_id`` is not a reply in this ticket.
     """
-    if csat is None and helpful is None:
-        raise ValidationError("Send a CSAT score (1–5), a helpful flag, or both.")
-    if csat is not None and not 1 <= csat <= 5:
-        raise ValidationError("CSAT must be between 1 and 5.", extra={"csat": csat})
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    if (
-        message_id is not None
-        and not Message.objects.filter(
-            pk=message_id, ticket=ticket, is_internal=False, author_kind__in=[AuthorKind.AI, AuthorKind.AGENT]
-        ).exists()
-    ):
-        raise ValidationError("That message is not a reply in this conversation.", extra={"message_id": message_id})
-    entry = {
-        "at": timezone.now().isoformat(),
-        "csat": csat,
-        "helpful": helpful,
-        "message_id": message_id,
-        "comment": comment[:2000],
+    from apps.analytics.services.feedback import feedback_record
+
+    feedback = feedback_record(ticket=ticket, csat=csat, helpful=helpful, message_id=message_id, comment=comment)
+    return {
+        "at": feedback.created_at,
+        "csat": feedback.csat,
+        "helpful": feedback.helpful,
+        "message_id": feedback.message_id,
+        "comment": feedback.comment,
     }
-    metadata = dict(ticket.metadata or {})
-    metadata["feedback"] = [*metadata.get("feedback", []), entry][-MAX_FEEDBACK_ENTRIES:]
-    ticket.metadata = metadata
-    fields = ["metadata", "updated_at"]
-    if csat is not None:
-        ticket.csat = csat
-        fields.append("csat")
-    ticket.save(update_fields=fields)
-    return entry

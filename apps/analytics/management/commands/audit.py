@@ -32,8 +32,9 @@ class Command(BaseCommand):
             f"Audit of {report.tickets} tickets created {report.since:%Y-%m-%d} – {report.until:%Y-%m-%d} "
             f"({report.uncategorised} without a category)"
         )
-        header = f"{'#':>3} {'category':<32} {'score':>6} {'tickets':>8} {'share':>6} {'replies':>7} {'esc':>5} {'cov':>5}"
-        self.stdout.write(header)
+        self.stdout.write(
+            f"{'#':>3} {'category':<32} {'score':>6} {'tickets':>8} {'share':>6} {'replies':>7} {'esc':>5} {'cov':>5}"
+        )
         for c in report.categories:
             replies = "—" if c.agent_replies is None else f"{c.agent_replies:.1f}"
             cov = "—" if c.coverage is None else f"{c.coverage:.2f}"
@@ -43,9 +44,7 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"      {'; '.join(c.reasons)}")
         self.stdout.write("Suggested build order: " + ", ".join(c.slug for c in report.build_order))
-        self.stdout.write(
-            "Timings: " + ", ".join(f"{k} {v:.0f} ms" for k, v in report.timings_ms.items())
-        )
+        self.stdout.write("Timings: " + ", ".join(f"{k} {v:.0f} ms" for k, v in report.timings_ms.items()))
 
 
 def _dumps(data: dict) -> str:
