@@ -6,6 +6,7 @@ In order, each step idempotent (running the sweep twice at the same instant chan
 2. Open tickets without due times get them from their SLA policy (tier × priority, business calendar).
 3. ``sla_percent`` rules: an active handoff past X% of its SLA is re-routed as about to breach (the rule's queue
    and priority, then routing rules with ``about_to_breach``) and re-assigned; recorded in ``soft_triggers``.
+   An open ticket nobody answered yet (drafts waiting) past X% of its first-response SLA is escalated.
 4. ``ai_turns`` rules: a ticket the AI answered N times without resolution is escalated.
 5. ``no_progress`` rules: a ticket whose latest customer message asks what an earlier one asked (cosine of
    WordLlama embeddings ≥ ``similarity``) after an AI reply is escalated.
@@ -201,6 +202,34 @@ def _sla_percent(now: datetime, rules: list[TriggerRule], book: SLABook, result:
         result.rerouted += 1
 
 
+def _sla_percent_unescalated(now: datetime, rules: list[TriggerRule], book: SLABook, result: SweepResult) -> None:
+    """Open tickets nobody has answered yet (AI drafts waiting, nothing sent) past X% of their first-response SLA
+    are escalated as about to breach."""
+    if not rules:
+        return
+    rule = min(rules, key=lambda r: float((r.params or {}).get("percent", 80)))
+    percent = float((rule.params or {}).get("percent", 80))
+    tickets = list(
+        _unescalated_tickets()
+        .filter(first_response_at__isnull=True, first_response_due_at__isnull=False)
+        .select_related("organization", "contact", "category__default_queue")
+        .select_for_update(of=("self",), skip_locked=True)[:BATCH]
+    )
+    items = []
+    for ticket in tickets:
+        org = ticket.organization
+        hours = book.hours(book.policy(tier=org.tier if org else "", priority=ticket.priority))
+        due = ticket.first_response_due_at
+        share = sla_elapsed_share(started=ticket.created_at, due=due, now=now, hours=hours)
+        if share * 100 >= percent:
+            evidence = f"{share * 100:.0f}% of the first-response SLA elapsed (due {due.isoformat()})"
+            item = _item(ticket, rule, evidence, "")
+            item["about_to_breach"] = True
+            item["queue_slug"] = item["queue_slug"] or None
+            items.append(item)
+    _escalate(items, result, rule.name, now)
+
+
 def _unescalated_tickets():
     active = Handoff.objects.filter(ticket=OuterRef("pk"), status__in=ACTIVE)
     return Ticket.objects.filter(status__in=[TicketStatus.NEW, TicketStatus.OPEN]).exclude(Exists(active))
@@ -328,6 +357,7 @@ def soft_triggers_sweep(*, now: datetime | None = None) -> SweepResult:
     _clocks(now, book, result)
     _due_times(now, book, result)
     _sla_percent(now, [r for r in rules if r.kind == TriggerKind.SLA_PERCENT], book, result)
+    _sla_percent_unescalated(now, [r for r in rules if r.kind == TriggerKind.SLA_PERCENT], book, result)
     _ai_turns([r for r in rules if r.kind == TriggerKind.AI_TURNS], result, now)
     _no_progress([r for r in rules if r.kind == TriggerKind.NO_PROGRESS], result, now)
     return result

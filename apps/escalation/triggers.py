@@ -296,7 +296,7 @@ DEFAULT_TRIGGER_RULES: list[dict] = [
     {
         "name": "frustration",
         "kind": TriggerKind.FRUSTRATION,
-        "queue_slug": "senior",
+        "queue_slug": "",  # the category's queue: the topic decides
         "priority": Priority.HIGH,
         "languages": ["en"],
         "phrases": [],
@@ -306,7 +306,7 @@ DEFAULT_TRIGGER_RULES: list[dict] = [
     {
         "name": "repeat-contact",
         "kind": TriggerKind.REPEAT_CONTACT,
-        "queue_slug": "senior",
+        "queue_slug": "",  # the category's queue: the topic decides
         "priority": Priority.HIGH,
         "languages": [],
         "phrases": [],
@@ -316,7 +316,7 @@ DEFAULT_TRIGGER_RULES: list[dict] = [
     {
         "name": "prompt-injection",
         "kind": TriggerKind.INJECTION,
-        "queue_slug": "security",
+        "queue_slug": "",  # the topic's queue; the guard's security flags name the security queue
         "priority": Priority.HIGH,
         "languages": ["en", "de", "fr", "es"],
         "phrases": _combine(
