@@ -290,3 +290,22 @@ def _attach_trees(batch: Batch, overrides: dict[str, dict]) -> None:
     trees = {slug: o["tree"] for slug, o in overrides.items() if o.get("tree")}
     if trees and hasattr(batch, "trees"):
         batch.trees.update(trees)
+
+
+def version_overrides(*, category_slug: str, number: int | None = None) -> dict[str, dict]:
+    """The ``overrides`` argument of ``backtest_replay`` for the workflow version ``number`` of category
+    ``category_slug`` (default: its published version): ``{slug: {"thresholds", "tree", "number"}}``, or ``{}``
+    when the category has no published version (its own thresholds are replayed). Raises ``ValidationError``
+    when version ``number`` does not exist."""
+    from apps.workflows.models import WorkflowVersion
+
+    versions = WorkflowVersion.objects.filter(workflow__category__slug=category_slug)
+    if number is None:
+        version = versions.filter(status="published").order_by("-number").first()
+        if version is None:
+            return {}
+    else:
+        version = versions.filter(number=number).first()
+        if version is None:
+            raise ValidationError(f"category {category_slug!r} has no workflow version {number}")
+    return {category_slug: {"thresholds": version.thresholds or {}, "tree": version.tree, "number": version.number}}
