@@ -12,6 +12,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from email import policy
+from email.errors import HeaderParseError
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
@@ -216,11 +217,14 @@ def _raw_headers(message: EmailMessage, name: str) -> list:
     for raw_name, raw_value in message.raw_items():
         if raw_name.lower() != name.lower():
             continue
-        if isinstance(raw_value, str) and any("\udc80" <= ch <= "\udcff" for ch in raw_value):
-            repaired = decode_bytes(raw_value.encode("ascii", "surrogateescape"), None)
-            found.append(policy.default.header_factory(raw_name, re.sub(r"\r?\n[ \t]+", " ", repaired)))
-        else:
-            found.append(message.policy.header_fetch_parse(raw_name, raw_value))
+        try:
+            if isinstance(raw_value, str) and any("\udc80" <= ch <= "\udcff" for ch in raw_value):
+                repaired = decode_bytes(raw_value.encode("ascii", "surrogateescape"), None)
+                found.append(policy.default.header_factory(raw_name, re.sub(r"\r?\n[ \t]+", " ", repaired)))
+            else:
+                found.append(message.policy.header_fetch_parse(raw_name, raw_value))
+        except (IndexError, ValueError, TypeError, HeaderParseError):  # "Message-ID: <>", 'From: "x" <' (fuzzing)
+            found.append(re.sub(r"\r?\n[ \t]+", " ", str(raw_value)))  # the text as sent
     return found
 
 
@@ -249,7 +253,7 @@ def _ids(value) -> list[str]:
 
 
 def _date(message: EmailMessage) -> datetime | None:
-    value = message.get("Date")
+    value = _header(message, "Date")
     if value is None:
         return None
     try:
@@ -439,18 +443,18 @@ def email_parse(raw: bytes, *, limits: EmailLimits | None = None) -> ParsedEmail
     parsed.in_reply_to = reply_ids[0] if reply_ids else ""
     parsed.references = list(dict.fromkeys(_ids(_header(message, "References"))))
     parsed.date = _date(message)
-    auto = _header_text(message.get("Auto-Submitted")).lower()
-    precedence = _header_text(message.get("Precedence")).lower()
+    auto = _header_text(_header(message, "Auto-Submitted")).lower()
+    precedence = _header_text(_header(message, "Precedence")).lower()
     parsed.auto_submitted = bool(
         (auto and auto != "no")
         or precedence in ("bulk", "junk", "list", "auto_reply")
-        or message.get("X-Autoreply")
-        or message.get("X-Autorespond")
+        or _header_text(_header(message, "X-Autoreply"))
+        or _header_text(_header(message, "X-Autorespond"))
     )
     parsed.headers = {
         name: _header_text(_header(message, name))
         for name in ("From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "Auto-Submitted", "List-Id")
-        if message.get(name) is not None
+        if name in message  # membership does not parse the value (a malformed one may not parse)
     }
 
     leaves = list(_leaves(message))
