@@ -42,6 +42,8 @@ def _decodes(path: Path, encoding: str) -> UnicodeDecodeError | None:
             except UnicodeDecodeError as exc:
                 exc.start += offset  # make the position absolute in the file
                 return exc
+            except UnicodeError as exc:  # e.g. "UTF-16 stream does not start with BOM" (found by fuzzing)
+                return UnicodeDecodeError(encoding, chunk[:1], offset, offset + 1, str(exc))
             offset += len(chunk)
         try:
             decoder.decode(b"", final=True)
