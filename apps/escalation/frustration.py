@@ -52,6 +52,7 @@ _EXASPERATION = [
     r"(?:i'?ve|i have) (?:already )?(?:given|told|sent|explained|asked)(?: you)?[^.!?]{0,40}(?:twice|again|\w+ times)",
     r"how many (?:more )?times",
     r"(?:for|this is) the (?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) time",
+    r"(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) time (?:this|in a|today|now)",
     r"stop sending me",
     r"(?:you|this|your \w+) (?:is|are) useless",
     r"(?:how )?useless",
