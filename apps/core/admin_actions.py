@@ -86,3 +86,17 @@ def classifier_activate(modeladmin, request, queryset):
 @admin.action(description="Re-embed all knowledge with the configured model (background task)", permissions=["change"])
 def knowledge_reembed(modeladmin, request, queryset):
     task_start(request, func="apps.core.admin_tasks.knowledge_reembed", args=(True,), label="knowledge re-embedding")
+
+
+@admin.action(description="Resend the selected failed webhooks (background task)")
+def webhooks_resend(modeladmin, request, queryset):
+    """Deliver the selected failed webhook deliveries again through ``webhook_deliver`` (bounded retries)."""
+    if not _allowed(request, "escalation.change_webhookdelivery"):
+        return
+    ids = list(queryset.filter(status="failed").values_list("pk", flat=True))
+    if not ids:
+        messages.warning(request, "None of the selected deliveries failed: nothing to resend.")
+        return
+    task_start(
+        request, func="apps.core.admin_tasks.webhooks_resend", args=(ids,), label=f"resend of {len(ids)} webhook(s)"
+    )

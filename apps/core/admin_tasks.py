@@ -20,3 +20,12 @@ def knowledge_reembed(everything: bool = True) -> dict:
     from apps.knowledge.services import chunks_reembed
 
     return {"chunks": chunks_reembed(everything=everything)}
+
+
+def webhooks_resend(delivery_ids: list[int]) -> dict:
+    """Deliver each failed webhook again (``webhook_deliver``); returns the count per final status."""
+    from collections import Counter
+
+    from apps.escalation.webhooks import webhook_deliver
+
+    return dict(Counter(webhook_deliver(delivery_id=pk).status for pk in delivery_ids))

@@ -29,3 +29,57 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+class WriteOnlySecretsMixin:
+    """For models holding credentials (connection keys, webhook signing secrets): the secret fields are masked and
+    write-only in the admin — the stored value is never rendered, an empty input keeps it, and users without the
+    admin role don't get the fields at all. Set ``secret_fields``; put the mixin before ``admin.ModelAdmin``."""
+
+    secret_fields: tuple[str, ...] = ()
+
+    def _is_admin(self, request) -> bool:
+        from .choices import Role
+
+        return bool(getattr(request.user, "has_role", None) and request.user.has_role(Role.ADMIN))
+
+    def get_exclude(self, request, obj=None):
+        excluded = list(super().get_exclude(request, obj) or [])
+        if not self._is_admin(request):
+            excluded += [name for name in self.secret_fields if name not in excluded]
+        return excluded
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if self._is_admin(request):
+            return fields
+        return [f for f in fields if f not in self.secret_fields]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        from django import forms
+
+        form = super().get_form(request, obj, change=change, **kwargs)
+        for name in self.secret_fields:
+            field = form.base_fields.get(name)
+            if field is None:
+                continue
+            placeholder = "•••••••• stored — type to replace" if obj is not None else ""
+            field.widget = forms.PasswordInput(
+                render_value=False, attrs={"autocomplete": "new-password", "placeholder": placeholder}
+            )
+            field.required = obj is None and field.required
+            field.help_text = "Write-only: the stored value is never shown. Leave empty to keep it."
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            for name in self.secret_fields:
+                if name in form.cleaned_data and not form.cleaned_data[name]:
+                    stored = type(obj)._default_manager.filter(pk=obj.pk).values_list(name, flat=True).first()
+                    setattr(obj, name, stored)
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="secret")
+    def secret_mask(self, obj) -> str:
+        """For ``list_display``: whether a secret is set, never its value."""
+        return "•••••••• set" if any(getattr(obj, n, "") for n in self.secret_fields) else "— not set"
