@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from apps.core.admin_utils import ReadOnlyAdmin, admin_link, pretty_json
+from apps.core.admin_actions import webhooks_resend
+from apps.core.admin_utils import ReadOnlyAdmin, WriteOnlySecretsMixin, admin_link, pretty_json
 
 from .models import (
     BusinessCalendar,
@@ -66,11 +67,13 @@ class RoutingRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
-    list_display = ("name", "url", "enabled")
+class WebhookEndpointAdmin(WriteOnlySecretsMixin, admin.ModelAdmin):
+    list_display = ("name", "url", "enabled", "secret_mask")
+    secret_fields = ("secret",)
 
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnlyAdmin):
     list_display = ("event_id", "endpoint", "status", "attempts", "response_status", "created_at")
     list_filter = ("status", "event")
+    actions = [webhooks_resend]
