@@ -33,6 +33,8 @@ LEAD_RULES: list[tuple[str, str, str]] = [
     ("knowledge", "ingestionrun", "view"),
     ("knowledge", "*", ALL),
     ("escalation", "handoff", "view change"),
+    ("escalation", "webhookendpoint", "view"),  # endpoints hold signing secrets: admins configure them
+    ("escalation", "webhookdelivery", "view"),
     ("escalation", "*", ALL),  # queues, trigger rules, SLA policies, business calendars, routing rules
     ("tickets", "ticket", "view change"),
     ("tickets", "organization", "view change"),

@@ -94,3 +94,54 @@ def test_reembed_knowledge_uses_the_configured_model(admin_client_):
     chunk.refresh_from_db()
     assert chunk.embedding_model != "an-old-model"
     assert abs(sum(x * x for x in chunk.embedding) - 1.0) < 1e-3  # a real unit vector from the provider
+
+
+def test_resend_failed_webhooks_delivers_them(admin_client_, httpserver, settings):
+    from apps.escalation.models import WebhookDelivery, WebhookEndpoint
+
+    settings.ESCALATION_WEBHOOK_ATTEMPTS = 1
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    endpoint = WebhookEndpoint.objects.create(name="ops", url=httpserver.url_for("/hook"), secret="k3y")
+    failed = WebhookDelivery.objects.create(
+        endpoint=endpoint, event_id="evt-1", event="handoff.created", payload={"a": 1}, status="failed", attempts=4
+    )
+    delivered = WebhookDelivery.objects.create(
+        endpoint=endpoint, event_id="evt-2", event="handoff.created", payload={}, status="delivered"
+    )
+    messages = _run(admin_client_, "escalation.webhookdelivery", "webhooks_resend", [failed.pk, delivered.pk])
+    assert any("resend of 1 webhook(s) started" in m for m in messages)
+    failed.refresh_from_db()
+    assert failed.status == "delivered" and failed.attempts == 5
+    request = httpserver.log[0][0]
+    assert request.headers["X-Switchboard-Signature"].startswith("sha256=")
+    assert len(httpserver.log) == 1  # the delivered one was not sent again
+    messages = _run(admin_client_, "escalation.webhookdelivery", "webhooks_resend", [delivered.pk])
+    assert messages == ["None of the selected deliveries failed: nothing to resend."]
+
+
+def test_webhook_secret_is_write_only_and_hidden_from_non_admins(admin_client_, client, django_user_model):
+    from apps.escalation.models import WebhookEndpoint
+
+    endpoint = WebhookEndpoint.objects.create(name="ops", url="https://hooks.example/x", secret="super-secret-value")
+    url = reverse("admin:escalation_webhookendpoint_change", args=[endpoint.pk])
+    page = admin_client_.get(url)
+    assert page.status_code == 200 and b"super-secret-value" not in page.content
+    assert b'name="secret"' in page.content and b'type="password"' in page.content
+    listing = admin_client_.get(reverse("admin:escalation_webhookendpoint_changelist"))
+    assert b"super-secret-value" not in listing.content and "•••••••• set" in listing.content.decode()
+    form = page.context["adminform"].form
+    data = {k: ("" if v is None else v) for k, v in form.initial.items() if k in form.fields}
+    data.update(secret="", events="[]", name="ops renamed")
+    assert admin_client_.post(url, data).status_code == 302
+    endpoint.refresh_from_db()
+    assert endpoint.name == "ops renamed" and endpoint.secret == "super-secret-value"  # empty input keeps it
+    data.update(secret="rotated")
+    admin_client_.post(url, data)
+    endpoint.refresh_from_db()
+    assert endpoint.secret == "rotated"
+    lead = django_user_model.objects.create_user(username="l-sec", password="x", role="lead", is_staff=True)
+    client.force_login(lead)
+    page = client.get(url)
+    assert page.status_code == 200  # leads see endpoints (view only), never their secret
+    assert b"rotated" not in page.content and b'name="secret"' not in page.content
+    assert client.get(reverse("admin:escalation_webhookendpoint_add")).status_code == 403
