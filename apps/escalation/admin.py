@@ -57,6 +57,7 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
 class SLAPolicyAdmin(admin.ModelAdmin):
     list_display = ("name", "tier", "priority", "first_response_minutes", "resolution_minutes", "calendar", "enabled")
     list_filter = ("tier", "priority", "enabled")
+    list_select_related = ("calendar",)
 
 
 @admin.register(RoutingRule)
