@@ -598,7 +598,7 @@ class TriggerSet:
     ``llm``: optional provider for the frustration judgement (used only when it has ``judge_frustration``).
     """
 
-    def __init__(self, rules: list[TriggerRule], *, llm=None):
+    def __init__(self, rules: list[TriggerRule], *, llm=None, guard: bool = True):
         self._rules = []
         self.llm = llm
         for rule in rules:
@@ -617,7 +617,8 @@ class TriggerSet:
                     first_prefixes=prefixes,
                 )
             )
-        self._guarded = any(c.rule.kind in _GUARD_KINDS for c in self._rules)
+        # guard flags (apps.workflows.guard) become hits when a rule of their kind is enabled
+        self._guard_kinds = {c.rule.kind for c in self._rules if c.rule.kind in _GUARD_KINDS} if guard else set()
 
     @classmethod
     def load(cls, *, llm=None) -> TriggerSet:
@@ -635,7 +636,6 @@ class TriggerSet:
         text = unicodedata.normalize("NFC", text or "")
         folded = fold(text)
         tokens = set(_TOKEN.findall(folded.lower()))
-        flags = _guard_flags(text) if self._guarded else []
         hits = []
         for compiled in self._rules:
             rule = compiled.rule
@@ -650,11 +650,6 @@ class TriggerSet:
                     snippet = " ".join(text[max(0, start - SNIPPET_CHARS) : end + SNIPPET_CHARS].split())
             elif compiled.tiers and tier and tier.lower() in compiled.tiers:
                 evidence = f"tier={tier}"
-            if not evidence and rule.kind in _GUARD_KINDS:
-                flag = next((f for f in flags if f.kind in _GUARD_KINDS[rule.kind]), None)
-                if flag is not None:
-                    evidence, snippet = f"{flag.name}: {flag.evidence}", flag.evidence
-                    queue = getattr(flag, "queue_slug", "") or queue
             if rule.kind == TriggerKind.HUMAN_REQUEST and ctx is not None:
                 count, earlier = human_requests(ctx, compiled.pattern)
                 if not evidence and earlier:  # an earlier request still stands: the AI doesn't answer again
@@ -681,11 +676,39 @@ class TriggerSet:
                         next_step=rule.next_step,
                     )
                 )
+        if self._guard_kinds:
+            hits += self._guard_hits(text, {h.name for h in hits})
         hits.sort(key=lambda h: (-PRIORITY_RANK.get(h.priority, 1), _KIND_RANK.get(h.kind, 0), h.name))
+        return hits
+
+    def _guard_hits(self, text: str, fired: set[str]) -> list[TriggerHit]:
+        """The guard's request flags as hits named by the flag (``refund-request``, ``data-exfiltration``…), with
+        the flag's queue (empty: the topic decides) and high priority; a rule of the same name already fired wins."""
+        hits = []
+        for flag in _guard_flags(text):
+            kind = next((k for k, kinds in _GUARD_KINDS.items() if str(flag.kind) in kinds), None)
+            if kind is None or kind not in self._guard_kinds or flag.name in fired:
+                continue
+            fired.add(flag.name)
+            hits.append(
+                TriggerHit(
+                    name=flag.name,
+                    kind=kind,
+                    evidence=flag.evidence,
+                    snippet=flag.evidence,
+                    queue=getattr(flag, "queue_slug", "") or "",
+                    priority=Priority.HIGH,
+                    next_step=_GUARD_NEXT_STEP[kind],
+                )
+            )
         return hits
 
 
 _GUARD_KINDS = {TriggerKind.INJECTION: {"injection", "security"}, TriggerKind.RESTRICTED_TOPIC: {"restricted"}}
+_GUARD_NEXT_STEP = {
+    TriggerKind.INJECTION: "The message tries to steer the AI or reports a security issue: answer personally.",
+    TriggerKind.RESTRICTED_TOPIC: "Only a person may do what the customer asks: decide and answer personally.",
+}
 
 
 def _guard_flags(text: str) -> list:

@@ -6,6 +6,7 @@ import pytest
 
 from apps.core.choices import Availability
 from apps.core.models import User
+from apps.escalation.defaults import escalation_defaults_ensure
 from apps.escalation.models import Queue
 from apps.escalation.triggers import trigger_rules_ensure_defaults
 from apps.workflows.choices import RolloutState
@@ -79,7 +80,8 @@ def make_agent(username: str, availability: str, *queues: Queue) -> User:
 @pytest.fixture
 def desk(db):
     """The contract queues, agents (online / away / offline) and three categories in assist rollout."""
-    trigger_rules_ensure_defaults()
+    trigger_rules_ensure_defaults()  # transactional tests elsewhere flush what the data migrations installed
+    escalation_defaults_ensure()
     queues = {
         slug: Queue.objects.get_or_create(slug=slug, defaults={"name": name})[0] for slug, name in QUEUES.items()
     }

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.utils.dateparse import parse_datetime
 from django_q.models import Schedule
 
+from apps.escalation.defaults import escalation_defaults_ensure
 from apps.escalation.models import Handoff, WebhookDelivery, WebhookEndpoint
 from apps.escalation.services import handoff_claim, handoff_create
 from apps.escalation.webhooks import SIGNATURE_HEADER, webhook_deliver
@@ -121,6 +122,7 @@ def test_client_errors_fail_at_once_and_claims_notify(receiver, django_capture_o
 
 
 def test_the_api_returns_the_package_with_sla_and_routing(agent_client):
+    escalation_defaults_ensure()
     QueueFactory(slug="billing")
     ticket = TicketFactory(organization__tier="enterprise", contact__organization__tier="enterprise")
     handoff = escalate(ticket)
