@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import hashlib
 
-BUCKETS = 2**64
+HEX_DIGITS = 15  # 60 bits: fits a signed bigint, so SQL can compute the same bucket (see CONTROL_BUCKET_SQL)
+BUCKETS = 16**HEX_DIGITS
+# The same bucket in PostgreSQL, for reports over many tickets: ``{slug}`` and ``{ticket_id}`` are SQL expressions.
+CONTROL_BUCKET_SQL = (
+    "(('x' || left(encode(sha256(convert_to({slug} || ':' || {ticket_id}::text, 'UTF8')), 'hex'), "
+    f"{HEX_DIGITS}))::bit({HEX_DIGITS * 4})::bigint / {float(BUCKETS)!r})"
+)
 
 
 def control_bucket(*, ticket_id: int, slug: str) -> float:
-    """A uniform number in [0, 1) fixed by ``ticket_id`` and the category ``slug``."""
-    digest = hashlib.sha256(f"{slug}:{int(ticket_id)}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") / BUCKETS
+    """A uniform number in [0, 1) fixed by ``ticket_id`` and the category ``slug`` (first 60 bits of SHA-256)."""
+    digest = hashlib.sha256(f"{slug}:{int(ticket_id)}".encode()).hexdigest()
+    return int(digest[:HEX_DIGITS], 16) / BUCKETS
 
 
 def in_control_group(*, ticket_id: int, category) -> bool:
