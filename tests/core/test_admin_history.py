@@ -58,3 +58,43 @@ def test_bulk_threshold_change_through_the_model_is_recorded():
     category = CategoryFactory(slug="login")
     Category.objects.get(pk=category.pk).save()
     assert category.history.count() == 2
+
+
+def test_change_history_screen_for_leads(lead_client, admin_user, client, agent_user, django_assert_max_num_queries):
+    from apps.escalation.models import Queue
+
+    category = CategoryFactory(slug="refunds", auto_threshold=0.9)
+    category.auto_threshold = 0.97
+    category.save()
+    queue = Queue.objects.create(slug="audit-q", name="Audit queue")
+    queue.delete()
+    with django_assert_max_num_queries(40):
+        response = lead_client.get(reverse("audit:change_list"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "auto_threshold" in html and "0.97" in html and "deleted queue" in html
+    changes = response.context["changes"]
+    assert [c.action for c in changes[:3]] == ["deleted", "created", "changed"]
+    assert changes[2].fields == [("auto_threshold", 0.9, 0.97)]
+    filtered = lead_client.get(reverse("audit:change_list"), {"model": "workflows.Category"})
+    assert {c.model for c in filtered.context["changes"]} == {"workflows.Category"}
+    client.force_login(agent_user)
+    assert client.get(reverse("audit:change_list")).status_code == 403
+
+
+def test_change_history_api(lead_user, agent_user):
+    from rest_framework.test import APIClient
+
+    category = CategoryFactory(slug="api-audit", draft_threshold=0.6)
+    category.draft_threshold = 0.5
+    category.save()
+    api = APIClient()
+    api.force_authenticate(lead_user)
+    response = api.get("/api/v1/audit/changes/", {"model": "workflows.Category", "limit": 1})
+    assert response.status_code == 200
+    [change] = response.json()
+    assert change["action"] == "changed" and change["label"] == category.name
+    assert change["fields"] == [{"field": "draft_threshold", "old": 0.6, "new": 0.5}]
+    assert api.get("/api/v1/audit/changes/", {"model": "nope"}).status_code == 400
+    api.force_authenticate(agent_user)
+    assert api.get("/api/v1/audit/changes/").status_code == 403
