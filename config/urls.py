@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-APPS = ["core", "tickets", "workflows", "knowledge", "escalation", "integrations", "analytics"]
+APPS = ["core", "tickets", "workflows", "knowledge", "escalation", "integrations", "analytics", "audit"]
 
 api_v1 = [path("", include(f"apps.{app}.api.urls")) for app in APPS]
 
