@@ -622,7 +622,15 @@ class TriggerSet:
 
     @classmethod
     def load(cls, *, llm=None) -> TriggerSet:
-        """The enabled ``TriggerRule`` rows (one query)."""
+        """The enabled ``TriggerRule`` rows (one query). ``llm`` defaults to the configured provider, which is
+        asked about frustration only if it offers ``judge_frustration`` (the built-in providers don't yet)."""
+        if llm is None:
+            from apps.integrations.llm import get_llm  # lazy: the engine imports this module early
+
+            try:
+                llm = get_llm()
+            except Exception:  # noqa: BLE001 — a misconfigured provider must not stop the trigger check
+                llm = None
         return cls(list(TriggerRule.objects.filter(enabled=True).order_by("name")), llm=llm)
 
     def __len__(self) -> int:
