@@ -17,6 +17,7 @@ from apps.tickets.choices import AuthorKind
 from apps.tickets.models import Message, Ticket
 from apps.tickets.services.replies import reply_send
 from apps.workflows.choices import DraftStatus
+from apps.workflows.guard import reply_violations
 from apps.workflows.models import Category, Decision, Draft
 
 MAX_BODY_CHARS = 20_000
@@ -84,6 +85,19 @@ def _check_stale(draft: Draft, confirm_stale: bool) -> None:
         )
 
 
+def _check_restrictions(text: str) -> None:
+    """Refuse to send ``text`` when the guard finds a commitment, an outside link or a quoted internal passage."""
+    violations = reply_violations(text)
+    if violations:
+        found = "; ".join(f'{v.name}: "{v.evidence}"' for v in violations)
+        raise ValidationError(
+            "The reply was not sent: it commits the company or links outside the allowed sites, which only the "
+            f"billing, legal or account teams may do ({found}). Reword it, or reject the draft so the right team "
+            "takes over.",
+            extra={"violations": [v.as_dict() for v in violations]},
+        )
+
+
 def _mark_reviewed(draft: Draft, *, user, status: str, fields: list[str]) -> Draft:
     draft.status = status
     draft.reviewed_by = user
@@ -115,7 +129,9 @@ def draft_edit_send(*, draft_id: int, version: int, user, body: str, confirm_sta
     and what was sent goes to ``sent_body``, so the difference can be measured. Status becomes ``edited``
     (``approved`` when the text is unchanged). The message is an agent message by ``user``.
 
-    Raises ``ValidationError`` for an empty or over-long body (max 20,000 characters) and ``ConflictError`` as
+    Raises ``ValidationError`` for an empty or over-long body (max 20,000 characters), for text the guard refuses
+    (``apps.workflows.guard.reply_violations``: commitments such as "we will refund", links outside
+    ``settings.REPLY_LINK_HOSTS``; nothing is sent and the draft stays pending) and ``ConflictError`` as
     ``draft_approve``.
     """
     text = (body or "").strip()
@@ -123,6 +139,7 @@ def draft_edit_send(*, draft_id: int, version: int, user, body: str, confirm_sta
         raise ValidationError("The edited reply is empty: write the reply or approve the draft as it is.")
     if len(text) > MAX_BODY_CHARS:
         raise ValidationError(f"The edited reply is {len(text):,} characters; the limit is {MAX_BODY_CHARS:,}.")
+    _check_restrictions(text)
     draft = _locked_draft(draft_id=draft_id, version=version)
     _check_stale(draft, confirm_stale)
     unchanged = text == draft.body.strip()
