@@ -26,6 +26,7 @@ REVIEWED: dict[tuple[str, str], str] = {
     ("analytics/metrics.py", "_figures_query"): "fixed SQL around the filters below; values are %(name)s parameters",
     ("analytics/metrics.py", "_samples_query"): "fixed SQL around the filters; values are parameters",
     ("analytics/metrics.py", "_drafts_query"): "fixed SQL around the filters (_filters: clauses, values as params)",
+    ("analytics/metrics.py", "_filters"): "fixed clauses per filter; channel and tier travel as parameters",
     ("analytics/metrics.py", "bucket"): "checked against ('day', 'week') just before",
     ("analytics/anomalies.py", "rows_sql"): "one of the module's fixed row queries; values are parameters",
     ("core/embedded_db.py", "database"): "the configured database name (settings), quoted; never request data",
@@ -52,8 +53,10 @@ def _sql_calls(tree: ast.Module):
 def _assignments(func: ast.AST, name: str) -> list[ast.expr]:
     values = []
     for node in ast.walk(func):
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-            values.append(node.value)
+        if isinstance(node, ast.Assign) and any(
+            isinstance(n, ast.Name) and n.id == name for t in node.targets for n in ast.walk(t)
+        ):
+            values.append(node.value)  # for ``a, b = f()`` the whole right side must be safe
         elif isinstance(node, ast.AnnAssign | ast.AugAssign) and getattr(node.target, "id", None) == name:
             if node.value is not None:
                 values.append(node.value)
