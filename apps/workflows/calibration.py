@@ -159,7 +159,7 @@ def holdout_store(*, path: Path, confidence, predicted, label) -> Path:
     with path.open("wb") as handle:
         np.savez_compressed(
             handle,
-            confidence=np.asarray(confidence, dtype=np.float32),
+            confidence=np.asarray(confidence, dtype=np.float64),
             predicted=np.asarray(predicted, dtype=str),
             label=np.asarray(label, dtype=str),
         )
