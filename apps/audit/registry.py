@@ -15,6 +15,7 @@ from __future__ import annotations
 import simple_history
 from django.apps import apps
 from django.contrib.admin import AdminSite
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -109,18 +110,32 @@ def history_register_all() -> None:
         simple_history.register(model, app="apps.audit", excluded_fields=_excluded(model, keep))
 
 
+class AuditHistoryAdmin(SimpleHistoryAdmin):
+    """simple-history's History view (who, when, field-by-field differences), read-only: the recorded history
+    is shown, never edited, so "revert" is off and a POST to a past version is refused."""
+
+    def revert_disabled(self, request, obj=None) -> bool:
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            raise PermissionDenied("The change history is read-only.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 def admin_history_attach(site: AdminSite) -> None:
     """Give every registered admin of a tracked model simple-history's "History" view (who changed what, when, with
-    the field-by-field difference), by re-registering it with ``SimpleHistoryAdmin`` mixed in first. The
-    owning app's admin class keeps its list display, actions and permissions."""
+    the field-by-field difference), by re-registering it with ``AuditHistoryAdmin`` mixed in first. The
+    owning app's admin class keeps its list display, actions and permissions. Tracked models no app registers
+    get a plain ``AuditHistoryAdmin``."""
     for model in tracked_models():
         model_admin = site._registry.get(model)
         if model_admin is None:  # no app shows it in the admin yet: at least its history is viewable
-            site.register(model, SimpleHistoryAdmin)
+            site.register(model, AuditHistoryAdmin)
             continue
-        if isinstance(model_admin, SimpleHistoryAdmin):
+        if isinstance(model_admin, AuditHistoryAdmin):
             continue
         cls = type(model_admin)
-        mixed = type(cls.__name__, (SimpleHistoryAdmin, cls), {"__module__": cls.__module__})
+        mixed = type(cls.__name__, (AuditHistoryAdmin, cls), {"__module__": cls.__module__})
         site.unregister(model)
         site.register(model, mixed)

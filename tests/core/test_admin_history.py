@@ -98,3 +98,18 @@ def test_change_history_api(lead_user, agent_user):
     assert api.get("/api/v1/audit/changes/", {"model": "nope"}).status_code == 400
     api.force_authenticate(agent_user)
     assert api.get("/api/v1/audit/changes/").status_code == 403
+
+
+def test_history_is_read_only_in_the_admin(admin_client_):
+    category = CategoryFactory(slug="history-lock", auto_threshold=0.9)
+    category.auto_threshold = 0.99
+    category.save()
+    old = category.history.last()
+    url = reverse("admin:workflows_category_simple_history", args=[category.pk, old.history_id])
+    page = admin_client_.get(url)
+    assert page.status_code == 200 and b"Revert" not in page.content
+    form = page.context["adminform"].form
+    data = {k: ("" if v is None else v) for k, v in form.initial.items() if k in form.fields}
+    assert admin_client_.post(url, {**data, "default_queue": ""}).status_code == 403
+    category.refresh_from_db()
+    assert category.auto_threshold == 0.99
