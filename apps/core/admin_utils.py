@@ -83,3 +83,13 @@ class WriteOnlySecretsMixin:
     def secret_mask(self, obj) -> str:
         """For ``list_display``: whether a secret is set, never its value."""
         return "•••••••• set" if any(getattr(obj, n, "") for n in self.secret_fields) else "— not set"
+
+
+def on_screen(url_name: str):
+    """A ``view_on_site`` for a ModelAdmin: the "View on site" button opens the object's HTMX screen
+    (``url_name`` takes the primary key), e.g. ``view_on_site = on_screen("workflows:draft_detail")``."""
+
+    def view_on_site(self, obj) -> str:
+        return reverse(url_name, args=[obj.pk])
+
+    return view_on_site
