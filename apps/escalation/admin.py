@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from apps.core.admin_actions import webhooks_resend
-from apps.core.admin_utils import ReadOnlyAdmin, WriteOnlySecretsMixin, admin_link, pretty_json
+from apps.core.admin_utils import ReadOnlyAdmin, WriteOnlySecretsMixin, admin_link, on_screen, pretty_json
 
 from .models import (
     BusinessCalendar,
@@ -29,6 +29,7 @@ class HandoffAdmin(ReadOnlyAdmin):
     search_fields = ("=ticket__id", "reason")
     date_hierarchy = "created_at"
     list_select_related = ("ticket", "queue", "claimed_by")
+    view_on_site = on_screen("escalation:handoff_detail")
     exclude = ("package",)
     readonly_fields = ("ticket_link", "package_pretty")
 

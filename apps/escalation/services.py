@@ -168,7 +168,8 @@ def handoffs_create_bulk(*, items: list[dict], now=None) -> list[Handoff]:
     gets queue, priority, escalated status, assignee and due times. Subscribed webhooks are notified after commit.
 
     ``items``: dicts with the keyword arguments of ``handoff_create`` (``ticket``, ``queue_slug``, ``reason``, and
-    optionally ``priority``, ``package``, ``decision``, ``sla_due_at``, ``about_to_breach``), at most one per
+    optionally ``priority``, ``package``, ``decision``, ``sla_due_at``, ``about_to_breach``, ``soft_triggers``:
+    names recorded on the handoff so the sweep applies them once), at most one per
     ticket. Returns the handoffs in the order of ``items``. Raises ``ValidationError`` when a ticket appears twice.
     """
     tickets = [item["ticket"] for item in items]
@@ -261,6 +262,8 @@ def handoffs_create_bulk(*, items: list[dict], now=None) -> list[Handoff]:
             "sla_started_at": ticket.created_at,
             "assigned_to": agent,
         }
+        if item.get("soft_triggers"):
+            values["soft_triggers"] = sorted({*(existing.soft_triggers if existing else []), *item["soft_triggers"]})
         if item.get("decision") is not None:
             values["decision"] = item["decision"]
         if existing is None:

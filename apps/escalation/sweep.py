@@ -1,15 +1,18 @@
 """The every-minute sweep (django-q2 schedule ``escalation-soft-triggers-sweep``): SLA clocks and soft triggers.
 
-In order, each step idempotent (running the sweep twice at the same instant changes nothing the second time):
+In order, each step idempotent (running the sweep twice at the same instant changes nothing the second time;
+steps 3–4 handle at most ``BATCH`` tickets per run, the rest the next minute; SLA steps page through all rows):
 1. SLA clocks of active handoffs pause while their ticket waits on the customer (status ``pending``) and resume
    with the business time that was left when it replies.
 2. Open tickets without due times get them from their SLA policy (tier × priority, business calendar).
-3. ``sla_percent`` rules: an active handoff past X% of its SLA is re-routed as about to breach (the rule's queue
-   and priority, then routing rules with ``about_to_breach``) and re-assigned; recorded in ``soft_triggers``.
-   An open ticket nobody answered yet (drafts waiting) past X% of its first-response SLA is escalated.
-4. ``ai_turns`` rules: a ticket the AI answered N times without resolution is escalated.
-5. ``no_progress`` rules: a ticket whose latest customer message asks what an earlier one asked (cosine of
+3. ``ai_turns`` rules: a ticket the AI answered N times without resolution is escalated.
+4. ``no_progress`` rules: a ticket whose latest customer message asks what an earlier one asked (cosine of
    WordLlama embeddings ≥ ``similarity``) after an AI reply is escalated.
+5. ``sla_percent`` rules: an open ticket nobody answered yet (drafts waiting) past X% of its first-response SLA
+   is escalated as about to breach;
+6. and an active handoff past X% of its SLA is re-routed as about to breach (the rule's queue and priority, then
+   routing rules with ``about_to_breach``) and re-assigned. Soft triggers applied are kept in
+   ``Handoff.soft_triggers`` so none applies twice.
 
 Data source: ``Handoff``, ``Ticket`` / ``Message``, ``TriggerRule`` (soft kinds), ``SLAPolicy``, ``RoutingRule``.
 """
@@ -54,6 +57,17 @@ class SweepResult:
             "escalated": self.escalated,
             "rerouted": self.rerouted,
         }
+
+
+def _rows(queryset):
+    """Every row of ``queryset`` in primary-key pages of ``BATCH`` (keyset pagination: bounded memory per page)."""
+    last = 0
+    while True:
+        page = list(queryset.filter(pk__gt=last).order_by("pk")[:BATCH])
+        yield from page
+        if len(page) < BATCH:
+            return
+        last = page[-1].pk
 
 
 def _higher(a: str, b: str) -> str:
@@ -103,6 +117,12 @@ def _clocks(now: datetime, book: SLABook, result: SweepResult) -> None:
 
 
 def _due_times(now: datetime, book: SLABook, result: SweepResult) -> None:
+    while _due_times_batch(now, book, result) == BATCH:
+        pass
+
+
+def _due_times_batch(now: datetime, book: SLABook, result: SweepResult) -> int:
+    """Due times for up to ``BATCH`` open tickets that have none; returns how many tickets it looked at."""
     tickets = list(
         Ticket.objects.select_for_update(of=("self",), skip_locked=True)
         .filter(
@@ -125,6 +145,7 @@ def _due_times(now: datetime, book: SLABook, result: SweepResult) -> None:
         changed.append(ticket)
     Ticket.objects.bulk_update(changed, ["first_response_due_at", "resolution_due_at"])
     result.due_set += len(changed)
+    return len(tickets) if len(changed) == len(tickets) else 0  # tickets without a policy would come back
 
 
 def _sla_percent(now: datetime, rules: list[TriggerRule], book: SLABook, result: SweepResult) -> None:
@@ -132,14 +153,14 @@ def _sla_percent(now: datetime, rules: list[TriggerRule], book: SLABook, result:
         return
     rule = min(rules, key=lambda r: float((r.params or {}).get("percent", 80)))
     percent = float((rule.params or {}).get("percent", 80))
-    candidates = list(
+    candidates = (
         Handoff.objects.select_for_update(of=("self",))
         .filter(status__in=ACTIVE, sla_due_at__isnull=False, sla_paused_at__isnull=True, sla_started_at__isnull=False)
         .exclude(soft_triggers__contains=[rule.name])
-        .select_related("ticket__organization", "queue")[:BATCH]
+        .select_related("ticket__organization", "queue")
     )
     due_now = []
-    for handoff in candidates:
+    for handoff in _rows(candidates):
         org = handoff.ticket.organization
         hours = book.hours(book.policy(tier=org.tier if org else "", priority=handoff.priority))
         share = sla_elapsed_share(started=handoff.sla_started_at, due=handoff.sla_due_at, now=now, hours=hours)
@@ -209,14 +230,14 @@ def _sla_percent_unescalated(now: datetime, rules: list[TriggerRule], book: SLAB
         return
     rule = min(rules, key=lambda r: float((r.params or {}).get("percent", 80)))
     percent = float((rule.params or {}).get("percent", 80))
-    tickets = list(
+    candidates = (
         _unescalated_tickets()
         .filter(first_response_at__isnull=True, first_response_due_at__isnull=False)
         .select_related("organization", "contact", "category__default_queue")
-        .select_for_update(of=("self",), skip_locked=True)[:BATCH]
+        .select_for_update(of=("self",), skip_locked=True)
     )
     items = []
-    for ticket in tickets:
+    for ticket in _rows(candidates):
         org = ticket.organization
         hours = book.hours(book.policy(tier=org.tier if org else "", priority=ticket.priority))
         due = ticket.first_response_due_at
@@ -256,6 +277,7 @@ def _item(ticket: Ticket, rule: TriggerRule, evidence: str, text: str) -> dict:
     }
     return {
         "ticket": ticket,
+        "soft_triggers": [rule.name],
         "queue_slug": rule.queue_slug or default_queue or None,
         "reason": f"soft trigger: {rule.name} ({evidence})",
         "priority": _higher(ticket.priority, rule.priority),
@@ -356,8 +378,8 @@ def soft_triggers_sweep(*, now: datetime | None = None) -> SweepResult:
     book = SLABook.load()
     _clocks(now, book, result)
     _due_times(now, book, result)
-    _sla_percent(now, [r for r in rules if r.kind == TriggerKind.SLA_PERCENT], book, result)
-    _sla_percent_unescalated(now, [r for r in rules if r.kind == TriggerKind.SLA_PERCENT], book, result)
     _ai_turns([r for r in rules if r.kind == TriggerKind.AI_TURNS], result, now)
     _no_progress([r for r in rules if r.kind == TriggerKind.NO_PROGRESS], result, now)
+    _sla_percent_unescalated(now, [r for r in rules if r.kind == TriggerKind.SLA_PERCENT], book, result)
+    _sla_percent(now, [r for r in rules if r.kind == TriggerKind.SLA_PERCENT], book, result)
     return result
