@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from apps.core.admin_actions import classifier_activate, classifier_retrain
-from apps.core.admin_utils import ReadOnlyAdmin, admin_link, pretty_json
+from apps.core.admin_utils import ReadOnlyAdmin, admin_link, on_screen, pretty_json
 
 from .models import Category, ClassifierVersion, Decision, Draft
 
@@ -69,6 +69,7 @@ class DraftAdmin(ReadOnlyAdmin):
     search_fields = ("=ticket__id", "body")
     date_hierarchy = "created_at"
     list_select_related = ("ticket", "reviewed_by")
+    view_on_site = on_screen("workflows:draft_detail")
 
 
 @admin.register(ClassifierVersion)
