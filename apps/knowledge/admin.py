@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from apps.core.admin_actions import knowledge_reembed
-from apps.core.admin_utils import ReadOnlyAdmin, admin_link, pretty_json
+from apps.core.admin_utils import ReadOnlyAdmin, admin_link, on_screen, pretty_json
 
 from .models import Chunk, Document, IngestionRun, KnowledgeGap, Source
 from .services import source_update
@@ -17,6 +17,7 @@ class SourceAdmin(admin.ModelAdmin):
     search_fields = ("name", "product_area")
     fields = ("name", "kind", "visibility", "product_area", "description")
     actions = [knowledge_reembed]
+    view_on_site = on_screen("knowledge:source_detail")
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_documents=Count("documents"))
@@ -44,6 +45,7 @@ class DocumentAdmin(ReadOnlyAdmin):
     list_filter = ("status", "format", "source")
     search_fields = ("title", "external_id", "url")
     list_select_related = ("source",)
+    view_on_site = on_screen("knowledge:document_detail")
     exclude = ("flags",)
     readonly_fields = ("flags_pretty",)
 
