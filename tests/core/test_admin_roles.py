@@ -157,3 +157,16 @@ def test_index_is_grouped_by_product_step_with_screen_links(admin_client_):
     assert "Switchboard administration" in html
     for url_name in ("workflows:review_queue", "escalation:handoff_list", "knowledge:source_list"):
         assert f'href="{reverse(url_name)}"' in html
+
+
+def test_admin_objects_link_to_their_screens(admin_client_):
+    from tests.factories import DraftFactory, HandoffFactory
+
+    draft, handoff = DraftFactory(), HandoffFactory()
+    for model, obj, url_name in (
+        ("workflows_draft", draft, "workflows:draft_detail"),
+        ("escalation_handoff", handoff, "escalation:handoff_detail"),
+    ):
+        page = admin_client_.get(reverse(f"admin:{model}_change", args=[obj.pk]))
+        assert f'href="{reverse(url_name, args=[obj.pk])}"' in page.content.decode()
+        assert admin_client_.get(reverse(url_name, args=[obj.pk])).status_code == 200
