@@ -53,7 +53,9 @@ def webhooks_enqueue(*, events: list[tuple[str, int]]) -> list[WebhookDelivery]:
         return []
     handoffs = {
         h.pk: h
-        for h in Handoff.objects.select_related("ticket", "queue", "claimed_by").filter(pk__in={i for _, i in events})
+        for h in Handoff.objects.select_related("ticket", "queue", "claimed_by", "assigned_to").filter(
+            pk__in={i for _, i in events}
+        )
     }
     created = []
     for event, handoff_id in events:

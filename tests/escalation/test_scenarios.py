@@ -331,3 +331,26 @@ def test_no_progress_the_same_question_again(clf, desk):
     assert (handoff.queue.slug, handoff.priority) == ("support", "high")
     assert trigger(handoff, "no-progress")["evidence"].startswith("asked again (similarity")
     assert handoff.sla_due_at == MONDAY + timedelta(hours=4)
+
+
+def test_a_second_sweep_at_the_same_instant_changes_nothing(clf, desk):
+    for i in range(6):
+        ticket = ticket_with("how do I add a teammate", at=MONDAY - timedelta(hours=i))
+        ticket.ai_turns = 3 if i % 2 else 0
+        ticket.save()
+    triage(ticket_with("I want a refund for invoice INV-5540", at=MONDAY - timedelta(hours=3)), clf)
+    later = MONDAY + timedelta(hours=3, minutes=30)
+    first = soft_triggers_sweep(now=later)
+    assert first.escalated and first.due_set
+
+    def snapshot():
+        handoffs = Handoff.objects.order_by("pk").values_list("pk", "queue_id", "priority", "sla_due_at", "package")
+        tickets = (
+            type(ticket).objects.order_by("pk").values_list("pk", "status", "assignee_id", "first_response_due_at")
+        )
+        return list(handoffs), list(tickets)
+
+    before = snapshot()
+    second = soft_triggers_sweep(now=later)
+    assert second.as_dict() == {"paused": 0, "resumed": 0, "due_set": 0, "escalated": {}, "rerouted": 0}
+    assert snapshot() == before

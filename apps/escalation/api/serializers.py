@@ -15,6 +15,9 @@ class HandoffSerializer(serializers.ModelSerializer):
     ticket = HandoffTicketSerializer(read_only=True)
     queue = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     claimed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    assigned_to = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Agent picked by routing (online only)"
+    )
 
     class Meta:
         model = Handoff
@@ -30,6 +33,8 @@ class HandoffSerializer(serializers.ModelSerializer):
             "claimed_at",
             "resolved_at",
             "sla_due_at",
+            "sla_paused_at",
+            "assigned_to",
             "created_at",
             "updated_at",
         ]
@@ -40,7 +45,7 @@ class HandoffDetailSerializer(HandoffSerializer):
     package = serializers.JSONField(
         read_only=True,
         help_text="conversation, customer, channel, page, understood, tried, why, facts, priority, sla_due_at, "
-        "next_step",
+        "sla (policy, calendar, targets, due times), routing (rule, queue, assigned_to, assignment), next_step",
     )
 
     class Meta(HandoffSerializer.Meta):

@@ -44,7 +44,7 @@ class HandoffViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = HandoffFilter
 
     def get_queryset(self) -> QuerySet[Handoff]:
-        queryset = Handoff.objects.select_related("ticket", "queue", "claimed_by")
+        queryset = Handoff.objects.select_related("ticket", "queue", "claimed_by", "assigned_to")
         return queryset if self.action == "retrieve" else queryset.defer("package")
 
     def get_serializer_class(self):
@@ -53,7 +53,7 @@ class HandoffViewSet(viewsets.ReadOnlyModelViewSet):
     def _done(self, handoff: Handoff) -> Response:
         return Response(
             HandoffDetailSerializer(
-                Handoff.objects.select_related("ticket", "queue", "claimed_by").get(pk=handoff.pk)
+                Handoff.objects.select_related("ticket", "queue", "claimed_by", "assigned_to").get(pk=handoff.pk)
             ).data
         )
 
