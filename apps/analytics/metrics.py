@@ -261,11 +261,18 @@ def _drafts_query(filters: str) -> str:
 
 
 def category_metrics(
-    *, since: datetime, until: datetime, channel: str = "", tier: str = "", slugs: list[str] | None = None
+    *,
+    since: datetime,
+    until: datetime,
+    channel: str = "",
+    tier: str = "",
+    slugs: list[str] | None = None,
+    with_baseline: bool = True,
 ) -> list[CategoryMetrics]:
     """Metrics of every category (or those in ``slugs``) for tickets created in ``[since, until)``, against
     each category's baseline window ``[start - (until - since), start)``; ``channel`` / ``tier`` narrow the
-    tickets. Four queries whatever the number of categories. Most tickets first."""
+    tickets. Four queries whatever the number of categories. Most tickets first. ``with_baseline=False``:
+    the whole period counts as current and no baseline is read (monthly reviews)."""
     categories = list(Category.objects.all() if slugs is None else Category.objects.filter(slug__in=slugs))
     if not categories:
         return []
@@ -273,7 +280,7 @@ def category_metrics(
     starts = rollout_starts(categories)
     windows, current_since = {}, {}
     for c in categories:
-        start, _ = starts[c.pk]
+        start, _ = starts[c.pk] if with_baseline else (None, "none")
         # baseline: the same length before the rollout; current: the period, from the rollout on
         windows[c.pk] = (start - length, start) if start else (since, since)  # empty without a rollout
         current_since[c.pk] = max(since, start) if start else since
@@ -333,7 +340,7 @@ def category_metrics(
     for c in categories:
         current = figures.get((c.pk, "current", None), Figures())
         baseline = figures.get((c.pk, "baseline", None), Figures())
-        start, source = starts[c.pk]
+        start, source = starts[c.pk] if with_baseline else (None, "none")
         item = CategoryMetrics(
             slug=c.slug,
             name=c.name,

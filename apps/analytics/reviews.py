@@ -1,0 +1,226 @@
+"""The monthly workflow review: per category, a report a lead reads and signs off (page and CSV).
+
+``MonthlyReview.data`` holds:
+
+- ``metrics``: the month's figures and the previous month's (``metrics.Figures.as_dict``) and ``changes``
+  (``{"metric", "current", "previous", "difference", "p_value", "significant"}``);
+- ``unhelpful``: the worst rated answers of the month (helpful = no or CSAT ≤ 2), lowest CSAT first, with the
+  Decision id, outcome, reply excerpt and comment;
+- ``gaps``: knowledge gaps first seen in the month whose example tickets are in the category;
+- ``thresholds``: the backtest's suggestion (``apps.workflows.services.backtest``): the lowest auto threshold
+  whose replayed auto-resolutions are at least ``TARGET_PRECISION`` right, next to the current one; or
+  ``{"error": ...}`` when the backtest cannot run (no classifier, module missing).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from datetime import UTC, date, datetime
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.core.errors import ConflictError, ValidationError
+from apps.workflows.models import Category
+
+from .metrics import Figures, category_metrics, proportion_test
+from .models import Feedback, MonthlyReview
+
+logger = logging.getLogger(__name__)
+TARGET_PRECISION = 0.95
+MIN_AUTO_ROWS = 5
+WORST = 10
+BACKTEST_LIMIT = 500
+CHANGE_METRICS = (
+    ("ai_resolution_rate", "ai_resolved", "tickets"),
+    ("escalation_rate", "escalated", "tickets"),
+    ("draft_approval_rate", "drafts_approved", "drafts_reviewed"),
+)
+PLAIN_METRICS = ("edit_size", "csat_ai", "csat_human", "first_response_minutes", "resolution_hours", "tickets")
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """``[first day 00:00 UTC, first day of next month)`` of ``month``."""
+    start = datetime(month.year, month.month, 1, tzinfo=UTC)
+    end = datetime(month.year + (month.month == 12), month.month % 12 + 1, 1, tzinfo=UTC)
+    return start, end
+
+
+def previous_month(today: date | None = None) -> date:
+    """The first day of the month before ``today`` (default: today, UTC)."""
+    today = today or timezone.now().date()
+    return date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
+
+
+def _figures(since: datetime, until: datetime) -> dict[str, Figures]:
+    """The month's figures of every category (no baseline needed: both months use the current group)."""
+    return {m.slug: m.current for m in category_metrics(since=since, until=until, with_baseline=False)}
+
+
+def _changes(current: Figures, previous: Figures) -> list[dict]:
+    rows = []
+    for metric, count, total in CHANGE_METRICS:
+        cur, prev = getattr(current, metric), getattr(previous, metric)
+        p = proportion_test(
+            getattr(current, count), getattr(current, total), getattr(previous, count), getattr(previous, total)
+        )
+        rows.append(_change(metric, cur, prev, p))
+    for metric in PLAIN_METRICS:
+        rows.append(_change(metric, getattr(current, metric), getattr(previous, metric), None))
+    return rows
+
+
+def _change(metric: str, cur, prev, p) -> dict:
+    return {
+        "metric": metric,
+        "current": cur,
+        "previous": prev,
+        "difference": None if cur is None or prev is None else cur - prev,
+        "p_value": p,
+        "significant": p is not None and p < 0.05,
+    }
+
+
+def _unhelpful(category: Category, since: datetime, until: datetime) -> list[dict]:
+    rows = (
+        Feedback.objects.filter(ticket__category=category, created_at__gte=since, created_at__lt=until)
+        .filter(Q(helpful=False) | Q(csat__lte=2))
+        .select_related("decision", "message")
+        .order_by("csat", "-created_at")[:WORST]
+    )
+    return [
+        {
+            "feedback_id": f.pk,
+            "ticket_id": f.ticket_id,
+            "decision_id": f.decision_id,
+            "outcome": f.decision.outcome if f.decision else "",
+            "csat": f.csat,
+            "helpful": f.helpful,
+            "comment": f.comment[:300],
+            "reply": (f.message.body if f.message else (f.decision.reply_text if f.decision else ""))[:300],
+            "at": f.created_at.isoformat(),
+        }
+        for f in rows
+    ]
+
+
+def _gaps(category: Category, since: datetime, until: datetime) -> list[dict]:
+    from apps.knowledge.models import KnowledgeGap
+
+    gaps = (
+        KnowledgeGap.objects.filter(created_at__gte=since, created_at__lt=until, example_tickets__category=category)
+        .distinct()
+        .order_by("-count")[:WORST]
+    )
+    return [{"id": g.pk, "question": g.question[:300], "count": g.count, "best_score": g.best_score} for g in gaps]
+
+
+def threshold_suggestions(*, limit: int = BACKTEST_LIMIT) -> dict[str, dict]:
+    """Per category slug, from one backtest replay: ``{"current_auto", "suggested_auto", "auto_precision",
+    "auto_rate", "routed"}`` — the lowest swept auto threshold with precision ≥ ``TARGET_PRECISION`` over at least
+    ``MIN_AUTO_ROWS`` auto-resolutions (``None`` when none qualifies). ``{"_error": message}`` when the backtest
+    is unavailable."""
+    try:
+        from apps.workflows.services.backtest import SWEEP, backtest_replay
+    except ImportError as exc:
+        return {"_error": f"backtest unavailable: {exc}"}
+    try:
+        replay = backtest_replay(limit=limit)
+    except Exception as exc:  # no classifier, engine change: the review still goes out without suggestions
+        logger.warning("backtest for the monthly review failed: %s", exc)
+        return {"_error": f"backtest failed: {exc}"}
+    out = {}
+    for category in Category.objects.all():
+        sweep = replay.sweep(category.slug, draft=category.draft_threshold, thresholds=SWEEP)
+        good = [
+            f
+            for f in sweep
+            if f["auto"] >= MIN_AUTO_ROWS
+            and f["auto_precision"] is not None
+            and f["auto_precision"] >= TARGET_PRECISION
+        ]
+        best = min(good, key=lambda f: f["auto_threshold"]) if good else None
+        out[category.slug] = {
+            "current_auto": category.auto_threshold,
+            "suggested_auto": best["auto_threshold"] if best else None,
+            "auto_precision": best["auto_precision"] if best else None,
+            "auto_rate": best["auto_rate"] if best else None,
+            "routed": sweep[0]["routed"] if sweep else 0,
+        }
+    return out
+
+
+def monthly_reviews_build(*, month: date | None = None, backtest: bool = True) -> list[MonthlyReview]:
+    """Build (or rebuild, unless signed off) the review of every category for ``month`` (default: last month).
+
+    Signed-off reviews are left unchanged. Returns the reviews written.
+    """
+    month = (month or previous_month()).replace(day=1)
+    since, until = month_bounds(month)
+    prev_since, _ = month_bounds(previous_month(month))
+    current, previous = _figures(since, until), _figures(prev_since, since)
+    thresholds = threshold_suggestions() if backtest else {"_error": "backtest skipped"}
+    written = []
+    for category in Category.objects.all():
+        cur, prev = current.get(category.slug, Figures()), previous.get(category.slug, Figures())
+        data = {
+            "month": month.isoformat(),
+            "metrics": {"current": cur.as_dict(), "previous": prev.as_dict()},
+            "changes": _changes(cur, prev),
+            "unhelpful": _unhelpful(category, since, until),
+            "gaps": _gaps(category, since, until),
+            "thresholds": thresholds.get(category.slug) or {"error": thresholds.get("_error", "not replayed")},
+        }
+        with transaction.atomic():
+            review, made = MonthlyReview.objects.select_for_update().get_or_create(
+                category=category, month=month, defaults={"data": data}
+            )
+            if not made and review.signed_off_at is None:
+                review.data = data
+                review.save(update_fields=["data"])
+        written.append(review)
+    return written
+
+
+@transaction.atomic
+def monthly_review_sign_off(*, review_id: int, user) -> MonthlyReview:
+    """A lead signs the review off. Raises ``ValidationError`` for an unknown id, ``ConflictError`` when signed."""
+    review = MonthlyReview.objects.select_for_update().filter(pk=review_id).first()
+    if review is None:
+        raise ValidationError(f"No monthly review {review_id}.")
+    if review.signed_off_at is not None:
+        raise ConflictError(f"Signed off already by {review.signed_off_by} on {review.signed_off_at:%Y-%m-%d}.")
+    review.signed_off_by = user
+    review.signed_off_at = timezone.now()
+    review.save(update_fields=["signed_off_by", "signed_off_at"])
+    return review
+
+
+def monthly_review_csv(review: MonthlyReview) -> str:
+    """The review as CSV rows ``section,item,current,previous,difference,p_value,significant,detail``."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["section", "item", "current", "previous", "difference", "p_value", "significant", "detail"])
+    data = review.data
+    for c in data.get("changes", []):
+        writer.writerow(
+            ["metric", c["metric"], c["current"], c["previous"], c["difference"], c["p_value"], c["significant"], ""]
+        )
+    for u in data.get("unhelpful", []):
+        detail = f"ticket #{u['ticket_id']} decision {u['decision_id']}: {u['comment'] or u['reply']}"
+        writer.writerow(["unhelpful", u["feedback_id"], u["csat"], "", "", "", "", detail])
+    for g in data.get("gaps", []):
+        writer.writerow(["gap", g["id"], g["count"], "", "", "", "", g["question"]])
+    t = data.get("thresholds", {})
+    if "error" in t:
+        writer.writerow(["threshold", "auto", "", "", "", "", "", t["error"]])
+    else:
+        diff = None if t.get("suggested_auto") is None else t["suggested_auto"] - t["current_auto"]
+        detail = f"precision {t.get('auto_precision')}, auto rate {t.get('auto_rate')}, routed {t.get('routed')}"
+        writer.writerow(["threshold", "auto", t.get("suggested_auto"), t.get("current_auto"), diff, "", "", detail])
+    signed = f"{review.signed_off_by} {review.signed_off_at:%Y-%m-%d %H:%M}" if review.signed_off_at else "not signed"
+    writer.writerow(["sign_off", "", "", "", "", "", "", signed])
+    return out.getvalue()

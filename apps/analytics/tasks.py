@@ -1,0 +1,25 @@
+"""Background tasks of the analytics app (django-q2): thin wrappers that call one service."""
+
+from .anomalies import anomalies_scan
+from .reviews import monthly_reviews_build
+from .services.training import classifier_retrain, training_examples_build
+
+
+def anomalies_scan_task() -> int:
+    """Scan for spikes; returns the number of new anomalies (each alerted once)."""
+    return len(anomalies_scan())
+
+
+def training_examples_task() -> dict:
+    """Build training examples from new draft edits and category corrections."""
+    return training_examples_build()
+
+
+def retrain_task() -> bool:
+    """Retrain the classifier; returns whether the candidate was activated."""
+    return classifier_retrain().activated
+
+
+def monthly_reviews_task() -> int:
+    """Build last month's review of every category; returns the number written."""
+    return len(monthly_reviews_build())
