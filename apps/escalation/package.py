@@ -53,6 +53,20 @@ def conversations_load(tickets: Sequence) -> dict[int, list[dict]]:
     return {k: v[-CONVERSATION_MESSAGES:] for k, v in out.items()}
 
 
+def customer_of(ticket) -> dict:
+    """The customer block of a package from the ticket's contact and organization (when the caller gave none)."""
+    contact = ticket.contact if ticket.contact_id else None
+    org = ticket.organization if ticket.organization_id else None
+    return {
+        "name": contact.name if contact else "",
+        "email": contact.email if contact else "",
+        "language": (contact.language if contact else "") or ticket.language,
+        "organization": org.name if org else "",
+        "tier": org.tier if org else "",
+        "plan": org.plan if org else "",
+    }
+
+
 def package_complete(
     package: dict | None, *, ticket, reason: str, priority: str, sla: dict, routing: dict, conversation=None
 ) -> dict:
@@ -69,6 +83,8 @@ def package_complete(
         done["conversation"] = conversation
     if not done["channel"]:
         done["channel"] = ticket.channel
+    if not done["customer"]:
+        done["customer"] = customer_of(ticket)
     if not done["why"].get("reason"):
         done["why"]["reason"] = reason
     done["priority"] = priority

@@ -2,6 +2,7 @@
 (routing, SLA, assignment), sorted by SLA due time with live countdowns, the package beside the list, and
 claim / reassign / resolve."""
 
+import os
 import re
 
 import pytest
@@ -72,6 +73,8 @@ def test_agent_works_the_inbox_in_sla_order(live_server, page, agent_user, djang
     expect(page.get_by_test_id("assigned-to")).to_contain_text(agent_user.username)
     expect(page.get_by_test_id("next-step")).to_contain_text("Check the charge in billing.")
 
+    if os.environ.get("SCREENSHOT_DIR"):  # for looking at the screen by hand
+        page.screenshot(path=f"{os.environ['SCREENSHOT_DIR']}/handoff_inbox.png", full_page=True)
     page.click("#claim-btn")
     expect(page.get_by_test_id("handoff-status")).to_contain_text("Claimed")
     page.select_option("#reassign-queue", "senior")
