@@ -4,6 +4,8 @@ from datetime import timedelta
 
 from rest_framework import serializers
 
+from apps.tickets.choices import Channel, Tier
+
 MAX_DAYS = 366
 
 
@@ -76,3 +78,14 @@ class MetricsSerializer(serializers.Serializer):
     totals = TotalsSerializer()
     categories = CategoryMetricsSerializer(many=True)
     days = DaySerializer(many=True)
+
+
+class AuditQuerySerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=MAX_DAYS, required=False, help_text="Default 90")
+    coverage_sample = serializers.IntegerField(min_value=0, max_value=50, required=False)
+
+
+class CategoryMetricsQuerySerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=MAX_DAYS, required=False, help_text="Default 30")
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    tier = serializers.ChoiceField(choices=Tier.choices, required=False)

@@ -3,17 +3,26 @@
 from datetime import timedelta
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.analytics.audit import COVERAGE_SAMPLE, audit_run
+from apps.analytics.audit import DEFAULT_DAYS as AUDIT_DAYS
+from apps.analytics.metrics import category_metrics, period_bounds
 from apps.analytics.selectors import OUTCOMES, decisions_by_category_outcome, period_rates, tickets_per_day
 from apps.core.api.authentication import STAFF_AUTHENTICATION
 from apps.core.api.errors import error_responses
 from apps.core.permissions import IsLead
 
-from .serializers import MetricsQuerySerializer, MetricsSerializer
+from .serializers import (
+    AuditQuerySerializer,
+    CategoryMetricsQuerySerializer,
+    MetricsQuerySerializer,
+    MetricsSerializer,
+)
 
 DEFAULT_DAYS = 30
 
@@ -77,3 +86,50 @@ class MetricsView(APIView):
         ]
         body = {"since": since, "until": until, "totals": totals, "categories": categories, "days": days}
         return Response(MetricsSerializer(body).data)
+
+
+class AuditView(APIView):
+    """The audit of history: categories ranked by automation potential, best first, with reasons."""
+
+    authentication_classes = STAFF_AUTHENTICATION
+    permission_classes = [IsLead]
+
+    @extend_schema(
+        tags=["metrics"],
+        operation_id="audit_retrieve",
+        summary="Audit of history (ranked categories)",
+        parameters=[AuditQuerySerializer],
+        responses={200: OpenApiTypes.OBJECT, **error_responses(400, 401, 403)},
+    )
+    def get(self, request: Request) -> Response:
+        query = AuditQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        report = audit_run(
+            days=query.validated_data.get("days", AUDIT_DAYS),
+            coverage_sample=query.validated_data.get("coverage_sample", COVERAGE_SAMPLE),
+        )
+        return Response(report.as_dict())
+
+
+class CategoryMetricsView(APIView):
+    """Per-category metrics for the last N days against each category's rollout baseline, with significance."""
+
+    authentication_classes = STAFF_AUTHENTICATION
+    permission_classes = [IsLead]
+
+    @extend_schema(
+        tags=["metrics"],
+        operation_id="category_metrics_list",
+        summary="Category metrics vs baseline",
+        parameters=[CategoryMetricsQuerySerializer],
+        responses={200: OpenApiTypes.OBJECT, **error_responses(400, 401, 403)},
+    )
+    def get(self, request: Request) -> Response:
+        query = CategoryMetricsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        since, until = period_bounds(params.get("days", DEFAULT_DAYS), now=timezone.now())
+        rows = category_metrics(
+            since=since, until=until, channel=params.get("channel", ""), tier=params.get("tier", "")
+        )
+        return Response({"since": since, "until": until, "categories": [r.as_dict() for r in rows]})

@@ -77,4 +77,4 @@ def feedback_review_done(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, "Marked as reviewed.")
     except ApplicationError as exc:
         messages.error(request, str(exc))
-    return redirect("analytics:feedback_review")
+    return redirect("analytics:unhelpful_list")
