@@ -95,3 +95,25 @@ def test_f11_deadline_is_monday_morning(shared_cases):
     due = business_add(start=parse_datetime(extra["received_at"]), minutes=60, hours=hours)
     assert due.isoformat() == "2025-06-16T07:30:00+00:00"  # the case's note: Mon 16 Jun 09:30 Berlin
     assert due > parse_datetime(extra["now"])
+
+
+def test_f13_returning_chat_skips_the_offline_agent(shared_cases, django_user_model):
+    from apps.escalation.models import Queue
+    from apps.escalation.services import handoff_create
+    from tests.factories import MessageFactory, TicketFactory
+
+    case = load(shared_cases)["F13"]
+    queue = Queue.objects.create(slug=case["expected"]["queue"], name="Technical")
+    users = {}
+    for username, state in case["input"]["extra"]["agents"].items():
+        availability = "online" if state.startswith("online") else "offline"
+        users[username] = django_user_model.objects.create_user(username=username, availability=availability)
+        queue.members.add(users[username])
+    ticket = TicketFactory(channel=case["input"]["channel"], assignee=users["agent_maria"])  # the previous agent
+    MessageFactory(ticket=ticket, body=case["input"]["body"])
+
+    handoff = handoff_create(ticket=ticket, queue_slug=queue.slug, reason="returning chat")
+
+    assert handoff.assigned_to.username in {"agent_li", "agent_omar"}
+    ticket.refresh_from_db()
+    assert ticket.assignee == handoff.assigned_to
