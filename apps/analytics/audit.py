@@ -10,7 +10,8 @@ searches the knowledge base with a few sample tickets per category.
 Definitions (data source ``tickets_ticket`` / ``tickets_message`` / ``tickets_organization`` /
 ``escalation_handoff`` / ``workflows_category``):
 
-- *agent replies to resolve*: non-internal agent messages per resolved ticket;
+- *agent replies to resolve*: non-internal agent messages per resolved ticket (per answered ticket when history
+  has no resolution times, e.g. an import without ``resolved_at``);
 - *handle time*: first response to the last agent reply (how long agents were on the ticket), minutes;
 - *resolution time*: creation to ``resolved_at``, hours; *first response*: creation to ``first_response_at``;
 - *reopened*: a customer message after ``resolved_at``;
@@ -124,7 +125,8 @@ WITH t AS (
 SELECT t.category_id,
        count(*) AS tickets,
        count(*) FILTER (WHERE t.resolved_at IS NOT NULL) AS resolved,
-       avg(coalesce(m.agent_replies, 0)) FILTER (WHERE t.resolved_at IS NOT NULL) AS agent_replies,
+       coalesce(avg(coalesce(m.agent_replies, 0)) FILTER (WHERE t.resolved_at IS NOT NULL),
+                avg(m.agent_replies) FILTER (WHERE m.agent_replies > 0)) AS agent_replies,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.first_response_at - t.created_at)) / 60,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM m.last_reply - t.first_response_at)) / 60,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.resolved_at - t.created_at)) / 3600,

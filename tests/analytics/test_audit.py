@@ -1,0 +1,109 @@
+"""The audit: figures per category in a fixed number of queries, ranking, reasons, --json, the dataset slice."""
+
+import csv
+import json
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from apps.analytics.audit import audit_figures, audit_run
+from apps.tickets.choices import AuthorKind
+from tests.factories import MessageFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_figures_per_category_in_three_queries(audit_history, django_assert_num_queries):
+    now = timezone.now()
+    with django_assert_num_queries(3):  # categories, core aggregates, mixes
+        found, total = audit_figures(since=now - timedelta(days=90), until=now)
+    assert total == 62
+    reset = found[audit_history["reset"].pk]
+    dispute = found[audit_history["dispute"].pk]
+    assert (reset.tickets, reset.resolved, reset.agent_replies) == (30, 30, 1.0)
+    assert reset.channels == {"chat": 30} and reset.escalation_rate == 0
+    assert reset.resolution_hours == pytest.approx(2.0) and reset.first_response_minutes == pytest.approx(60)
+    assert dispute.agent_replies == 3.0 and dispute.escalation_rate == pytest.approx(4 / 12)
+    assert dispute.handle_minutes == pytest.approx(120)  # first reply to last reply
+    assert dispute.tiers == {"enterprise": 12} and dispute.segments == {"enterprise": 12}
+    assert dispute.urgent_share == 1.0
+    assert reset.share == pytest.approx(30 / 62)
+
+
+def test_ranking_puts_the_simple_frequent_category_first_and_sensitive_last(audit_history):
+    report = audit_run(days=90, coverage_sample=0)
+    ranked = [c.slug for c in report.categories]
+    assert ranked == ["password-reset", "billing-dispute", "legal"]
+    assert [c.rank for c in report.categories] == [1, 2, 3]
+    assert [c.slug for c in report.build_order] == ["password-reset", "billing-dispute"]  # legal is human-only
+    best, dispute, legal = report.categories
+    assert any(r.startswith("high volume") for r in best.reasons)
+    assert any(r.startswith("simple: 1.0 agent replies") for r in best.reasons)
+    assert any(r.startswith("back-and-forth: 3.0") for r in dispute.reasons)
+    assert any(r.startswith("escalated often: 33%") for r in dispute.reasons)
+    assert legal.reasons[0].startswith("human-only topic")
+    assert legal.score < dispute.score < best.score
+    assert best.components["coverage"] is None  # no knowledge indexed: left out, not counted as zero
+
+
+def test_reopened_tickets_count_against_simplicity(audit_history):
+    reset = audit_history["reset"]
+    ticket = reset.tickets.order_by("id").first()
+    MessageFactory(ticket=ticket, author_kind=AuthorKind.CUSTOMER, created_at=ticket.resolved_at + timedelta(hours=1))
+    report = audit_run(days=90, coverage_sample=0)
+    item = next(c for c in report.categories if c.slug == "password-reset")
+    assert item.reopen_rate == pytest.approx(1 / 30)
+
+
+def test_audit_command_json_shape(audit_history):
+    out = StringIO()
+    call_command("audit", "--json", "--coverage-sample", "0", "--days", "90", stdout=out)
+    data = json.loads(out.getvalue())
+    assert data["tickets"] == 62 and data["uncategorised"] == 0
+    assert [c["slug"] for c in data["categories"]] == ["password-reset", "billing-dispute", "legal"]
+    first = data["categories"][0]
+    assert {"slug", "name", "score", "reasons", "tickets", "share", "channels", "tiers", "components"} <= set(first)
+    assert isinstance(first["score"], float) and first["reasons"]
+    assert data["build_order"] == ["password-reset", "billing-dispute"]
+
+
+def test_audit_command_table(audit_history):
+    out = StringIO()
+    call_command("audit", "--coverage-sample", "0", stdout=out)
+    text = out.getvalue()
+    assert "Suggested build order: password-reset, billing-dispute" in text
+    assert text.index("password-reset") < text.index("billing-dispute") < text.index(" legal ")
+
+
+def test_empty_history_gives_an_empty_ranking():
+    report = audit_run(days=30, coverage_sample=0)
+    assert report.categories == [] and report.tickets == 0
+
+
+@pytest.mark.dataset
+def test_audit_of_a_helpdesk_tickets_slice(shared_data, tmp_path):
+    """120 rows of tickets_en_de.csv imported with queue as category: every queue ranked, shares add up."""
+    from apps.tickets.services.imports import tickets_import
+
+    source = shared_data / "helpdesk_tickets" / "tickets_en_de.csv"
+    with source.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))[:121]
+    path = tmp_path / "slice.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    queues = {r[4] for r in rows[1:]}
+    tickets_import(path=path, format="helpdesk-tickets")
+
+    report = audit_run(days=90, coverage_sample=0)
+    assert report.tickets == 120
+    assert {c.name for c in report.categories} == queues
+    assert sum(c.share for c in report.categories) == pytest.approx(1.0)
+    scores = [c.score for c in report.categories]
+    assert scores == sorted(scores, reverse=True)
+    assert all(c.agent_replies == 1.0 and c.channels == {"email": c.tickets} for c in report.categories)
+    # with one reply everywhere, volume and urgency decide: the top category is at least as large as the median
+    sizes = sorted(c.tickets for c in report.categories)
+    assert report.categories[0].tickets >= sizes[len(sizes) // 2]
