@@ -9,14 +9,16 @@ from apps.tickets.choices import AuthorKind
 from tests.factories import CategoryFactory, HandoffFactory, MessageFactory, OrganizationFactory, TicketFactory
 
 
-def make_ticket(category, *, days_ago: float, replies: int, resolve_hours: float | None, channel="email", org=None,
-                **extra):
+def make_ticket(
+    category, *, days_ago: float, replies: int, resolve_hours: float | None, channel="email", org=None, **extra
+):
     """A historical ticket: one customer message, ``replies`` agent replies an hour apart, resolved after
     ``resolve_hours`` (None: open)."""
     created = timezone.now() - timedelta(days=days_ago)
     kwargs = {"organization": org, "contact__organization": org} if org else {}
-    ticket = TicketFactory(category=category, labelled_category=category, created_at=created, channel=channel,
-                           **kwargs, **extra)
+    ticket = TicketFactory(
+        category=category, labelled_category=category, created_at=created, channel=channel, **kwargs, **extra
+    )
     MessageFactory(ticket=ticket, author_kind=AuthorKind.CUSTOMER, created_at=created)
     for i in range(replies):
         MessageFactory(ticket=ticket, author_kind=AuthorKind.AGENT, created_at=created + timedelta(hours=i + 1))
