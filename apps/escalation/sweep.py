@@ -1,7 +1,8 @@
 """The every-minute sweep (django-q2 schedule ``escalation-soft-triggers-sweep``): SLA clocks and soft triggers.
 
 In order, each step idempotent (running the sweep twice at the same instant changes nothing the second time;
-steps 3–4 handle at most ``BATCH`` tickets per run, the rest the next minute; SLA steps page through all rows):
+the no-progress step embeds at most ``BATCH`` tickets per run, the rest the next minute; the others page through
+all rows):
 1. SLA clocks of active handoffs pause while their ticket waits on the customer (status ``pending``) and resume
    with the business time that was left when it replies.
 2. Open tickets without due times get them from their SLA policy (tier × priority, business calendar).
@@ -311,13 +312,13 @@ def _ai_turns(rules: list[TriggerRule], result: SweepResult, now: datetime) -> N
         return
     rule = min(rules, key=lambda r: int((r.params or {}).get("turns", 3)))
     turns = int((rule.params or {}).get("turns", 3))
-    tickets = list(
+    tickets = (
         _unescalated_tickets()
         .filter(ai_turns__gte=turns)
         .select_related("organization", "contact", "category__default_queue")
-        .select_for_update(of=("self",), skip_locked=True)[:BATCH]
+        .select_for_update(of=("self",), skip_locked=True)
     )
-    items = [_item(t, rule, f"{t.ai_turns} AI replies without resolution", "") for t in tickets]
+    items = [_item(t, rule, f"{t.ai_turns} AI replies without resolution", "") for t in _rows(tickets)]
     _escalate(items, result, rule.name, now)
 
 
