@@ -641,7 +641,7 @@ class TriggerSet:
         context ``ctx`` (``TicketContext``: its conversation for repeated requests for a human, its ``signals``
         for repeated contact), most important first (priority, then topic before human request before tier).
         Each rule fires at most once. Without ``ctx`` the context-based kinds (repeat contact) don't fire."""
-        text = unicodedata.normalize("NFC", text or "")
+        text = without_disclaimers(unicodedata.normalize("NFC", text or ""))
         folded = fold(text)
         tokens = set(_TOKEN.findall(folded.lower()))
         hits = []
@@ -710,6 +710,33 @@ class TriggerSet:
                 )
             )
         return hits
+
+
+_DISCLAIMER_CUES = re.compile(
+    r"confidential|privileged|intended (?:solely )?(?:only )?for the (?:use of the )?(?:addressee|recipient)|"
+    r"(?:received|got) (?:this|it|this (?:e-?mail|message)) in error|not the intended recipient|"
+    r"notify the sender|delete (?:it|this (?:e-?mail|message))|unauthori[sz]ed (?:use|disclosure)|"
+    r"vertraulich|irrtümlich|destinataire|confidentiel|confidencial|destinatario",
+    re.IGNORECASE,
+)
+_DISCLAIMER_HEAD = re.compile(
+    r"^\W*(?:disclaimer|confidentiality notice|legal notice|privileged (?:and|&) confidential|haftungsausschluss|"
+    r"avis de confidentialité|aviso legal)\b",
+    re.IGNORECASE,
+)
+
+
+def without_disclaimers(text: str) -> str:
+    """``text`` without a trailing e-mail disclaimer: from the first paragraph (not the first one) that starts
+    like one ("Disclaimer:", "CONFIDENTIALITY NOTICE") or carries two different disclaimer cues (confidential,
+    intended recipient, received in error…) to the end. Legal words in a disclaimer must not fire the legal rule."""
+    paragraphs = re.split(r"(\n\s*\n)", text)
+    for index in range(2, len(paragraphs), 2):
+        paragraph = paragraphs[index]
+        cues = {m.group(0).lower() for m in _DISCLAIMER_CUES.finditer(paragraph)}
+        if _DISCLAIMER_HEAD.search(paragraph) or len(cues) >= 2:
+            return "".join(paragraphs[:index]).rstrip()
+    return text
 
 
 _GUARD_KINDS = {TriggerKind.INJECTION: {"injection", "security"}, TriggerKind.RESTRICTED_TOPIC: {"restricted"}}

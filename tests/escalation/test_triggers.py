@@ -182,3 +182,22 @@ def test_an_llm_that_can_judge_decides_borderline_text():
     assert not frustration_assess(text, llm=object())  # a provider without the method is not asked
     assert frustration_assess("Please resend invoice 12.", llm=Judge()).cue == ""  # calm text: not asked either
     assert Judge.calls == [text]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Can you resend invoice 12?\n\nThis email is confidential and may contain legally privileged information. "
+        "If you have received it in error please notify the sender.",
+        "Can you resend invoice 12?\n\nDISCLAIMER: legal notice, lawyers, court — nothing here is new text.",
+        "Können Sie Rechnung 12 senden?\n\nDiese E-Mail ist vertraulich. Wenn Sie sie irrtümlich erhalten haben, "
+        "informieren Sie uns; Anwalt.",
+    ],
+)
+def test_disclaimers_fire_nothing(rules, text):
+    assert fired(rules, text) == []
+
+
+def test_a_legal_question_in_the_first_paragraph_still_fires(rules):
+    text = "Is it legal to keep 10% of tips?\n\nThis email is confidential and privileged."
+    assert fired(rules, text) == [("legal", "legal")]
