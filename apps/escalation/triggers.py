@@ -771,7 +771,7 @@ def human_requests(ctx, pattern: re.Pattern | None) -> tuple[int, str]:
     earlier = ""
     count = 0
     for message in messages[:-1]:
-        body = text_now(message.get("body") or "")
+        body = without_disclaimers(text_now(message.get("body") or ""))
         match = pattern.search(fold(unicodedata.normalize("NFC", body)))
         if match:
             count += 1
