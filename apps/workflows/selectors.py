@@ -308,3 +308,63 @@ def review_queue_next(*, after: Draft, filters: ReviewFilters, now: datetime | N
 def category_choices() -> list[tuple[str, str]]:
     """``(slug, name)`` of every category, by name (one query)."""
     return list(Category.objects.order_by("name").values_list("slug", "name"))
+
+
+# --- Workflow studio (apps/workflows/views/workflows.py) ---------------------------------------------------------
+
+
+@dataclass
+class CategoryFigures:
+    """One category's figures over the last ``days`` days: ``tickets`` (currently in the category, created in the
+    period), ``decisions`` and how many resolved by the AI / drafted / escalated (Decisions created in the period)."""
+
+    tickets: int = 0
+    decisions: int = 0
+    resolved: int = 0
+    drafted: int = 0
+    escalated: int = 0
+
+    def _share(self, n: int) -> float | None:
+        return n / self.decisions if self.decisions else None
+
+    @property
+    def resolution_rate(self) -> float | None:
+        return self._share(self.resolved)
+
+    @property
+    def escalation_rate(self) -> float | None:
+        return self._share(self.escalated)
+
+
+def category_figures(*, days: int = 30, now: datetime | None = None) -> dict[int, CategoryFigures]:
+    """``{category id: CategoryFigures}`` for the last ``days`` days, in two grouped queries (tickets by current
+    category; Decisions by category and outcome). Data source: ``tickets.Ticket``, ``workflows.Decision``."""
+    from apps.tickets.models import Ticket
+    from apps.workflows.choices import Outcome
+    from apps.workflows.models import Decision
+
+    since = (now or timezone.now()) - timedelta(days=days)
+    figures: dict[int, CategoryFigures] = {}
+    tickets = (
+        Ticket.objects.filter(created_at__gte=since, category__isnull=False)
+        .values("category_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in tickets:
+        figures.setdefault(row["category_id"], CategoryFigures()).tickets = row["n"]
+    decisions = (
+        Decision.objects.filter(created_at__gte=since, category__isnull=False)
+        .values("category_id")
+        .annotate(
+            n=Count("id"),
+            resolved=Count("id", filter=Q(outcome=Outcome.RESOLVE)),
+            drafted=Count("id", filter=Q(outcome=Outcome.DRAFT)),
+            escalated=Count("id", filter=Q(outcome=Outcome.ESCALATE)),
+        )
+        .order_by()
+    )
+    for row in decisions:
+        f = figures.setdefault(row["category_id"], CategoryFigures())
+        f.decisions, f.resolved, f.drafted, f.escalated = row["n"], row["resolved"], row["drafted"], row["escalated"]
+    return figures
