@@ -9,6 +9,7 @@ NAVIGATION = [
     ("workflows:review_queue", "Review queue", (Role.ADMIN, Role.LEAD, Role.AGENT)),
     ("escalation:handoff_list", "Handoffs", (Role.ADMIN, Role.LEAD, Role.AGENT)),
     ("knowledge:source_list", "Knowledge", (Role.ADMIN, Role.LEAD)),
+    ("workflows:workflow_list", "Workflows", (Role.ADMIN, Role.LEAD)),
     ("audit:change_list", "Change history", (Role.ADMIN, Role.LEAD)),
 ]
 
