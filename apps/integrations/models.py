@@ -8,6 +8,8 @@ codes (``usd``), and ``created`` is when the object was created at the vendor.
 
 from django.db import models
 
+from apps.core.models import TimeStampedModel
+
 
 class BillingCustomer(models.Model):
     """A paying customer account at the billing vendor (Stripe ``customer``), linked to an Organization."""
@@ -174,3 +176,106 @@ class BillingRefund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.id} {self.amount} {self.currency} ({self.status})"
+
+
+class Connection(TimeStampedModel):
+    """One configured external system (billing, CRM, tracker, chat, helpdesk) or a local demo backend.
+
+    Credentials come from the environment (``credentials_env``: credential name → environment variable name) or are
+    stored encrypted at rest (``credentials_encrypted``: a Fernet token, key from ``FIELD_ENCRYPTION_KEY`` /
+    ``SWITCHBOARD_SECRET_KEY``; see ``apps.integrations.connections``). They are never shown back in full.
+    ``allowed_fields`` (dotted paths) are the only looked-up fields the AI, prompts, logs, handoff packages and the
+    API may see; ``allowed_categories`` (category slugs) limit which workflows may use the connection (empty: all).
+    """
+
+    class Kind(models.TextChoices):
+        STRIPE = "stripe", "Stripe"
+        HUBSPOT = "hubspot", "HubSpot"
+        SALESFORCE = "salesforce", "Salesforce"
+        JIRA = "jira", "Jira"
+        LINEAR = "linear", "Linear"
+        SLACK = "slack", "Slack"
+        ZENDESK = "zendesk", "Zendesk"
+        FRESHDESK = "freshdesk", "Freshdesk"
+        INTERCOM = "intercom", "Intercom"
+        LOCAL = "local", "Local demo backend"
+
+    class Service(models.TextChoices):
+        BILLING = "billing", "Billing"
+        CRM = "crm", "CRM"
+        TRACKER = "tracker", "Issue tracker"
+        ALERTS = "alerts", "Chat alerts"
+        HELPDESK = "helpdesk", "Helpdesk"
+
+    SERVICE_OF_KIND = {
+        "stripe": "billing",
+        "hubspot": "crm",
+        "salesforce": "crm",
+        "jira": "tracker",
+        "linear": "tracker",
+        "slack": "alerts",
+        "zendesk": "helpdesk",
+        "freshdesk": "helpdesk",
+        "intercom": "helpdesk",
+    }
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, db_index=True)
+    service = models.CharField(
+        max_length=16, choices=Service.choices, db_index=True, help_text="What it is used for (set from the kind)"
+    )
+    name = models.CharField(max_length=100, unique=True)
+    enabled = models.BooleanField(default=True)
+    credentials_encrypted = models.TextField(blank=True, default="", help_text="Fernet token of a JSON object")
+    credentials_env = models.JSONField(
+        default=dict, blank=True, help_text='Credential name → environment variable, e.g. {"api_key": "STRIPE_KEY"}'
+    )
+    base_url = models.CharField(max_length=300, blank=True, default="", help_text="Stand-in or self-hosted address")
+    options = models.JSONField(default=dict, blank=True, help_text="Per-kind settings: timeout, retries, project …")
+    allowed_fields = models.JSONField(default=list, blank=True, help_text="Dotted paths the AI may read")
+    allowed_categories = models.JSONField(
+        default=list, blank=True, help_text="Category slugs that may use it (empty: every category)"
+    )
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["service", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind})"
+
+    def save(self, *args, **kwargs):
+        if self.kind in self.SERVICE_OF_KIND:
+            self.service = self.SERVICE_OF_KIND[self.kind]
+        super().save(*args, **kwargs)
+
+    @property
+    def healthy(self) -> bool | None:
+        """None before the first call; else whether the latest call succeeded."""
+        if not self.last_success_at and not self.last_error_at:
+            return None
+        if not self.last_error_at:
+            return True
+        return bool(self.last_success_at and self.last_success_at > self.last_error_at)
+
+    def allows_category(self, slug: str) -> bool:
+        return not self.allowed_categories or not slug or slug in self.allowed_categories
+
+
+class CallLog(models.Model):
+    """One call to an external system: what, how long, and whether it worked (error text is allow-list safe)."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="calls")
+    operation = models.CharField(max_length=100)
+    duration_ms = models.FloatField()
+    ok = models.BooleanField()
+    error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["connection", "-created_at"], name="calllog_connection_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.connection_id} {self.operation} {'ok' if self.ok else 'failed'}"

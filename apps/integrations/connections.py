@@ -1,0 +1,184 @@
+"""Connections: credentials (encrypted at rest or read from the environment), health and the call log.
+
+Encryption uses ``cryptography``'s Fernet (AES-128-CBC + HMAC-SHA256). The key comes from the environment:
+``FIELD_ENCRYPTION_KEY`` (one or more comma-separated Fernet keys, the first encrypts, all decrypt: key rotation),
+else ``SWITCHBOARD_SECRET_KEY`` (any string, stretched with SHA-256), else Django's ``SECRET_KEY`` (itself from
+``DJANGO_SECRET_KEY``). Credentials are shown only masked (``credentials_masked``) and are write-only in forms and
+the API.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.errors import ProviderError, ValidationError
+
+MASK = "••••"
+
+
+def _fernet() -> MultiFernet:
+    keys = [k.strip() for k in os.environ.get("FIELD_ENCRYPTION_KEY", "").split(",") if k.strip()]
+    if not keys:
+        secret = os.environ.get("SWITCHBOARD_SECRET_KEY") or settings.SECRET_KEY
+        keys = [base64.urlsafe_b64encode(hashlib.sha256(f"switchboard-fields:{secret}".encode()).digest()).decode()]
+    try:
+        return MultiFernet([Fernet(k) for k in keys])
+    except (ValueError, TypeError) as exc:
+        raise ValidationError("FIELD_ENCRYPTION_KEY must hold Fernet keys (Fernet.generate_key()).") from exc
+
+
+def credentials_encrypt(values: dict[str, str]) -> str:
+    """Fernet token (str) of the JSON of ``values``; '' for an empty dict."""
+    if not values:
+        return ""
+    return _fernet().encrypt(json.dumps(values, sort_keys=True).encode()).decode()
+
+
+def credentials_decrypt(token: str) -> dict[str, str]:
+    """The credential dict of a token from ``credentials_encrypt``.
+
+    Raises ``ValidationError`` when the token was made with another key (the key in the environment changed).
+    """
+    if not token:
+        return {}
+    try:
+        return json.loads(_fernet().decrypt(token.encode()))
+    except InvalidToken as exc:
+        raise ValidationError("Stored credentials cannot be decrypted with the current encryption key.") from exc
+
+
+def mask(value: str) -> str:
+    """'sk_test_abcdef1234' → 'sk_t••••1234'; short values are fully masked."""
+    if not value:
+        return ""
+    if len(value) < 12:
+        return MASK
+    return f"{value[:4]}{MASK}{value[-4:]}"
+
+
+def connection_credentials(connection) -> dict[str, str]:
+    """Credentials of a connection: the decrypted stored values, overridden by ``credentials_env`` variables."""
+    values = credentials_decrypt(connection.credentials_encrypted)
+    for name, variable in (connection.credentials_env or {}).items():
+        if os.environ.get(variable):
+            values[name] = os.environ[variable]
+    return values
+
+
+def credentials_masked(connection) -> dict[str, str]:
+    """Credential name → masked value (or ``env:NAME`` for environment credentials); never the full secret."""
+    try:
+        stored = credentials_decrypt(connection.credentials_encrypted)
+    except ValidationError:
+        stored = {"(unreadable)": ""}
+    shown = {name: mask(value) for name, value in stored.items()}
+    for name, variable in (connection.credentials_env or {}).items():
+        shown[name] = f"env:{variable}" + ("" if os.environ.get(variable) else " (not set)")
+    return shown
+
+
+def connection_set_credentials(*, connection, values: dict[str, str], replace: bool = False) -> None:
+    """Store credentials encrypted. Blank values keep the stored one (write-only forms), unless ``replace``.
+
+    ``values``: credential name → secret. Saves only ``credentials_encrypted``.
+    """
+    current = {} if replace else credentials_decrypt(connection.credentials_encrypted)
+    for name, value in values.items():
+        if value:
+            current[name] = value
+    connection.credentials_encrypted = credentials_encrypt(current)
+    if connection.pk:
+        connection.save(update_fields=["credentials_encrypted", "updated_at"])
+
+
+def connection_record_call(*, connection, operation: str, duration_ms: float, ok: bool, error: str = "") -> None:
+    """Write one CallLog row and update the connection's health (last success / last error)."""
+    from .models import CallLog, Connection
+
+    now = timezone.now()
+    error = (error or "")[:2000]
+    with transaction.atomic():
+        CallLog.objects.create(
+            connection=connection, operation=operation[:100], duration_ms=round(duration_ms, 2), ok=ok, error=error
+        )
+        if ok:
+            Connection.objects.filter(pk=connection.pk).update(last_success_at=now)
+            connection.last_success_at = now
+        else:
+            Connection.objects.filter(pk=connection.pk).update(last_error_at=now, last_error=error)
+            connection.last_error_at, connection.last_error = now, error
+
+
+@dataclass
+class CallOutcome:
+    """Filled in by ``recorded_call``: duration in milliseconds and the error, if any."""
+
+    ms: float = 0.0
+    ok: bool = False
+    error: str = ""
+
+
+@contextmanager
+def recorded_call(connection, operation: str) -> Iterator[CallOutcome]:
+    """Time a vendor call and record it in the CallLog and the connection's health.
+
+    Exceptions propagate after recording; vendor errors should be raised as ``ProviderError``.
+    """
+    outcome = CallOutcome()
+    started = time.perf_counter()
+    try:
+        yield outcome
+    except Exception as exc:
+        outcome.ms = (time.perf_counter() - started) * 1000
+        outcome.error = f"{type(exc).__name__}: {exc}"[:2000]
+        if connection is not None and connection.pk:
+            connection_record_call(
+                connection=connection, operation=operation, duration_ms=outcome.ms, ok=False, error=outcome.error
+            )
+        raise
+    outcome.ms = (time.perf_counter() - started) * 1000
+    outcome.ok = True
+    if connection is not None and connection.pk:
+        connection_record_call(connection=connection, operation=operation, duration_ms=outcome.ms, ok=True)
+
+
+def connection_for(*, service: str, category_slug: str = ""):
+    """The enabled connection used for ``service`` (billing, crm, tracker, alerts, helpdesk), or None.
+
+    Vendor connections win over ``local`` ones; among equals the oldest. Connections whose ``allowed_categories``
+    exclude ``category_slug`` are skipped. Data source: the Connection table.
+    """
+    from .models import Connection
+
+    rows = Connection.objects.filter(enabled=True, service=service).order_by("created_at", "pk")
+    candidates = [c for c in rows if c.allows_category(category_slug)]
+    candidates.sort(key=lambda c: c.kind == Connection.Kind.LOCAL)
+    return candidates[0] if candidates else None
+
+
+__all__ = [
+    "MASK",
+    "CallOutcome",
+    "ProviderError",
+    "connection_credentials",
+    "connection_for",
+    "connection_record_call",
+    "connection_set_credentials",
+    "credentials_decrypt",
+    "credentials_encrypt",
+    "credentials_masked",
+    "mask",
+    "recorded_call",
+]

@@ -1,0 +1,68 @@
+"""Connections: credentials encrypted at rest, masked when shown, env credentials, health and the call log."""
+
+import pytest
+from cryptography.fernet import Fernet
+
+from apps.core.errors import ValidationError
+from apps.integrations.connections import (
+    connection_credentials,
+    connection_for,
+    connection_set_credentials,
+    credentials_masked,
+    recorded_call,
+)
+from apps.integrations.models import CallLog, Connection
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "sk_test_51NotARealKeyButLongEnough"
+
+
+def test_credentials_are_encrypted_at_rest_and_masked(monkeypatch):
+    monkeypatch.setenv("FIELD_ENCRYPTION_KEY", Fernet.generate_key().decode())
+    conn = Connection.objects.create(kind="stripe", name="Stripe live")
+    connection_set_credentials(connection=conn, values={"api_key": SECRET})
+    conn.refresh_from_db()
+    assert conn.service == "billing"
+    assert SECRET not in conn.credentials_encrypted and conn.credentials_encrypted
+    assert connection_credentials(conn) == {"api_key": SECRET}
+    shown = credentials_masked(conn)["api_key"]
+    assert SECRET not in shown and shown.startswith("sk_t") and shown.endswith("ough")
+    # a blank value in a write-only form keeps the stored secret
+    connection_set_credentials(connection=conn, values={"api_key": ""})
+    assert connection_credentials(conn) == {"api_key": SECRET}
+    # another key cannot read it: a clear error, nothing lost
+    monkeypatch.setenv("FIELD_ENCRYPTION_KEY", Fernet.generate_key().decode())
+    with pytest.raises(ValidationError, match="cannot be decrypted"):
+        connection_credentials(conn)
+
+
+def test_environment_credentials_win_and_show_only_the_variable(monkeypatch):
+    monkeypatch.setenv("SB_TEST_HUBSPOT_TOKEN", "pat-na1-0000-secret")
+    env = {"token": "SB_TEST_HUBSPOT_TOKEN"}
+    conn = Connection.objects.create(kind="hubspot", name="HubSpot", credentials_env=env)
+    assert connection_credentials(conn) == {"token": "pat-na1-0000-secret"}
+    assert credentials_masked(conn) == {"token": "env:SB_TEST_HUBSPOT_TOKEN"}
+
+
+def test_recorded_call_updates_health_and_log():
+    conn = Connection.objects.create(kind="local", service="billing", name="Demo billing")
+    assert conn.healthy is None
+    with recorded_call(conn, "charges.list"):
+        pass
+    with pytest.raises(RuntimeError), recorded_call(conn, "charges.list"):
+        raise RuntimeError("boom")
+    conn.refresh_from_db()
+    assert conn.healthy is False and "boom" in conn.last_error
+    assert list(CallLog.objects.filter(connection=conn).order_by("pk").values_list("ok", flat=True)) == [True, False]
+
+
+def test_connection_for_prefers_vendor_and_respects_categories():
+    local = Connection.objects.create(kind="local", service="billing", name="Demo billing")
+    stripe = Connection.objects.create(kind="stripe", name="Stripe", allowed_categories=["billing"])
+    assert connection_for(service="billing", category_slug="billing") == stripe
+    assert connection_for(service="billing", category_slug="bug-report") == local
+    stripe.enabled = False
+    stripe.save()
+    assert connection_for(service="billing", category_slug="billing") == local
+    assert connection_for(service="crm") is None
