@@ -24,6 +24,12 @@ class Organization(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="managed_organizations",
     )
+    # Filled by the CRM sync (apps/integrations/crm): account status, contract dates and recent activity.
+    account_status = models.CharField(max_length=32, blank=True, default="", help_text="CRM: active, trial, churned …")
+    contract_start = models.DateField(null=True, blank=True)
+    contract_end = models.DateField(null=True, blank=True)
+    crm_data = models.JSONField(default=dict, blank=True, help_text="CRM: owner, recent activity, source ids")
+    crm_synced_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
