@@ -39,6 +39,9 @@ class MessageInline(admin.TabularInline):
     can_delete = False
     show_change_link = True
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author_user")  # no query per message
+
 
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
