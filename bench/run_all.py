@@ -31,6 +31,7 @@ QUICK: dict[str, list[str]] = {
     "bench_review_queue.py": ["--drafts", "200", "--actions", "10"],
     "bench_classifier.py": ["--repeat", "1"],
     "bench_backtest.py": ["--limits", "100", "500", "--repeat", "1"],
+    "bench_admin.py": ["--rows", "2000", "--repeat", "3"],
 }
 
 

@@ -120,6 +120,38 @@ def _vary(row: models.Model, base: models.Model, groups: list[tuple[str, ...]], 
             raise errors[0]
 
 
+def _relation_only(model: type[models.Model], group: tuple[str, ...]) -> bool:
+    fields = [model._meta.get_field(name) for name in group]
+    return all(isinstance(f, models.ForeignKey) and not f.null for f in fields)
+
+
+def _copies(model: type[models.Model], base: models.Model, n: int, depth: int = 0) -> list[models.Model]:
+    """Save ``n`` bulk copies of ``base`` with each unique group varied; a unique group made only of non-null
+    relations (a one-to-one such as Draft.decision) gets a fresh copy of the related row per copy."""
+    if depth > 4:
+        raise RecursionError(model._meta.label)
+    groups = _unique_groups(model)
+    parents: dict[str, list[models.Model]] = {}
+    for group in groups:
+        if _relation_only(model, group):
+            field = model._meta.get_field(group[0])
+            parents[field.attname] = _copies(field.related_model, getattr(base, field.name), n, depth + 1)
+    plain = [g for g in groups if not _relation_only(model, g)]
+    pk = model._meta.pk
+    rows = []
+    for i in range(n):
+        row = copy.copy(base)
+        row._state = copy.copy(base._state)
+        row._state.adding = True
+        setattr(row, pk.attname, None if isinstance(pk, models.AutoField) else f"{base.pk}-c{depth}-{i}")
+        for attname, made in parents.items():
+            setattr(row, attname, made[i].pk)
+        _vary(row, base, plain, i)
+        rows.append(row)
+    model._default_manager.bulk_create(rows, batch_size=500)
+    return rows
+
+
 def rows_ensure(model: type[models.Model], total: int) -> int:
     """Bring ``model`` to at least ``total`` rows by bulk copies of its first row (building one if the table is
     empty), with unique fields varied. Returns the row count reached (fewer when rows cannot be copied)."""
@@ -130,19 +162,37 @@ def rows_ensure(model: type[models.Model], total: int) -> int:
     except (IntegrityError, TypeError, RecursionError, ValueError):
         return manager.count()
     missing = total - manager.count()
-    groups = _unique_groups(model)
-    pk = model._meta.pk
-    copies = []
-    try:
-        for i in range(max(missing, 0)):
-            row = copy.copy(base)
-            row._state = copy.copy(base._state)
-            row._state.adding = True
-            setattr(row, pk.attname, None if isinstance(pk, models.AutoField) else f"{base.pk}-c{i}")
-            _vary(row, base, groups, i)
-            copies.append(row)
-        with transaction.atomic():
-            manager.bulk_create(copies, batch_size=500)
-    except (IntegrityError, ValueError, TypeError):
-        pass
+    if missing > 0:
+        try:
+            with transaction.atomic():
+                _copies(model, base, missing)
+        except (IntegrityError, ValueError, TypeError, RecursionError):
+            pass
     return manager.count()
+
+
+def busiest(model: type[models.Model]) -> models.Model | None:
+    """The row of ``model`` with the most rows pointing at it through one relation (a ticket with the most
+    messages…): the change page with the biggest inlines and related lists."""
+    from django.db.models import Count
+
+    manager = model._default_manager
+    best, best_count = manager.order_by("pk").first(), 0
+    for relation in model._meta.related_objects:
+        if not relation.one_to_many or relation.related_model._meta.proxy:
+            continue
+        name = relation.get_accessor_name()
+        if not name or name.endswith("+"):
+            continue
+        related = relation.related_model._default_manager
+        row = (
+            related.values(relation.field.attname)
+            .exclude(**{f"{relation.field.attname}__isnull": True})
+            .annotate(n=Count("pk"))
+            .order_by("-n")
+            .first()
+        )
+        if row and row["n"] > best_count:
+            best_count = row["n"]
+            best = manager.filter(pk=row[relation.field.attname]).first() or best
+    return best
