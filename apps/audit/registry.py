@@ -18,6 +18,7 @@ from django.contrib.admin import AdminSite
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import HistoricalRecords
 
 # "app_label.ModelName" -> fields recorded in its history (the primary key is always recorded).
 TRACKED: dict[str, tuple[str, ...]] = {
@@ -89,6 +90,21 @@ TRACKED: dict[str, tuple[str, ...]] = {
 }
 
 
+class TrackedFieldsHistory(HistoricalRecords):
+    """simple-history's records, skipping saves limited to untracked fields (``save(update_fields=["last_login"])``
+    at every sign-in, health timestamps…): history holds only changes someone can act on."""
+
+    def post_save(self, instance, created, using=None, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if not created and update_fields is not None:
+            tracked = {f.name for f in self.fields_included(instance)} | {
+                f.attname for f in self.fields_included(instance)
+            }
+            if not tracked & set(update_fields):
+                return
+        super().post_save(instance, created, using=using, **kwargs)
+
+
 def tracked_models() -> list[type[models.Model]]:
     """The models in ``TRACKED`` (all must be installed: each has a history table in this app's migrations)."""
     return [apps.get_model(label) for label in TRACKED]
@@ -107,7 +123,9 @@ def history_register_all() -> None:
         model = apps.get_model(label)
         if hasattr(model._meta, "simple_history_manager_attribute"):
             continue
-        simple_history.register(model, app="apps.audit", excluded_fields=_excluded(model, keep))
+        simple_history.register(
+            model, app="apps.audit", records_class=TrackedFieldsHistory, excluded_fields=_excluded(model, keep)
+        )
 
 
 class AuditHistoryAdmin(SimpleHistoryAdmin):

@@ -113,3 +113,15 @@ def test_history_is_read_only_in_the_admin(admin_client_):
     assert admin_client_.post(url, {**data, "default_queue": ""}).status_code == 403
     category.refresh_from_db()
     assert category.auto_threshold == 0.99
+
+
+def test_saves_of_untracked_fields_leave_no_history(client, django_user_model):
+    user = django_user_model.objects.create_user(username="quiet", password="pw-quiet-123", role="agent")
+    assert user.history.count() == 1
+    assert client.login(username="quiet", password="pw-quiet-123")  # updates last_login only
+    user.availability = "online"
+    user.save(update_fields=["availability"])
+    assert user.history.count() == 1
+    user.email = "quiet@example.com"
+    user.save(update_fields=["email"])
+    assert user.history.count() == 2
