@@ -326,8 +326,8 @@ def exact_date(out: CaseOutcome, sentence: str) -> str | None:
     if found:
         return found
     return _reply_pattern(
-        r"\b(will|should) (disappear|drop off|be released|vanish|clear)\b[^.?!]{0,40}\b(on|by) (\w+day|\d{1,2}(st|nd|rd|th)?"
-        r"|tomorrow|[A-Z][a-z]+ \d{1,2})\b",
+        r"\b(will|should) (disappear|drop off|be released|vanish|clear)\b[^.?!]{0,40}\b(on|by) "
+        r"(\w+day|\d{1,2}(st|nd|rd|th)?|tomorrow|[A-Z][a-z]+ \d{1,2})\b",
         "gives an exact date",
     )(out, sentence)
 
@@ -462,7 +462,8 @@ def reply_twice(out: CaseOutcome, _: str) -> str | None:
     inbound_per_ticket = Counter(m.ticket_id for m, _ in out.world.inbound if m is not None)
     for ticket_id, count in per_ticket.items():
         if count > max(1, len({m.pk for m, _ in out.world.inbound if m and m.ticket_id == ticket_id})):
-            return f"{count} messages sent on ticket #{ticket_id} for {inbound_per_ticket[ticket_id]} delivered message(s)"
+            delivered = inbound_per_ticket[ticket_id]
+            return f"{count} messages sent on ticket #{ticket_id} for {delivered} delivered message(s)"
     pending = Counter(d.ticket_id for d in out.drafts if d.status == "pending")
     if any(n > 1 for n in pending.values()):
         return f"more than one pending draft for one message: {dict(pending)}"
@@ -536,9 +537,9 @@ def quoted_trigger(out: CaseOutcome, sentence: str) -> str | None:
                 evidence
                 and not evidence.startswith("tier=")
                 and evidence.lower() not in (body + " " + (out.ticket.subject if out.ticket else "")).lower()
+                and trigger.get("kind") in (TriggerKind.KEYWORD, TriggerKind.RESTRICTED_TOPIC)
             ):
-                if trigger.get("kind") in (TriggerKind.KEYWORD, TriggerKind.RESTRICTED_TOPIC):
-                    return f"trigger {trigger.get('name')} fired on quoted text: {evidence!r}"
+                return f"trigger {trigger.get('name')} fired on quoted text: {evidence!r}"
             for word in _quoted_terms(sentence):
                 if word.lower() in str(trigger.get("evidence", "")).lower():
                     return f"trigger {trigger.get('name')} fired on {word!r} from the quoted text"
