@@ -73,6 +73,17 @@ TRACKED: dict[str, tuple[str, ...]] = {
         "calendar",
         "enabled",
     ),
+    "integrations.Connection": (  # never the encrypted credentials; a credential change is a row with its reason
+        "kind",
+        "service",
+        "name",
+        "enabled",
+        "credentials_env",
+        "base_url",
+        "options",
+        "allowed_fields",
+        "allowed_categories",
+    ),
     "escalation.RoutingRule": (
         "order",
         "name",

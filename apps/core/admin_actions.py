@@ -100,3 +100,30 @@ def webhooks_resend(modeladmin, request, queryset):
     task_start(
         request, func="apps.core.admin_tasks.webhooks_resend", args=(ids,), label=f"resend of {len(ids)} webhook(s)"
     )
+
+
+@admin.action(description="Test the selected connections")
+def connections_test(modeladmin, request, queryset):
+    """Check each selected connection through the integrations' own test (``connection_test``: one cheap call to
+    the vendor, recorded in the call log and the connection's health)."""
+    from apps.integrations import connections as service
+
+    if not _allowed(request, "integrations.change_connection"):
+        return
+    test = getattr(service, "connection_test", None)
+    if test is None:
+        messages.error(request, "Connection tests are not available in this version.")
+        return
+
+    def run(connection):
+        result = test(connection=connection)
+        ok = getattr(result, "ok", result)
+        if not ok:
+            error = getattr(result, "error", "") or "the test call failed"
+            raise _Failed(f"failed — {error}")
+
+    report_each(request, queryset, run, done="{count} connection(s) answered.")
+
+
+class _Failed(ApplicationError):
+    """A connection test that ran and failed (reported as an error message naming the connection)."""
