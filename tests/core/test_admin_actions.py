@@ -145,3 +145,84 @@ def test_webhook_secret_is_write_only_and_hidden_from_non_admins(admin_client_, 
     assert page.status_code == 200  # leads see endpoints (view only), never their secret
     assert b"rotated" not in page.content and b'name="secret"' not in page.content
     assert client.get(reverse("admin:escalation_webhookendpoint_add")).status_code == 403
+
+
+def _connection_post(client, url, **changes):
+    page = client.get(url)
+    form = page.context["adminform"].form
+    data = {k: ("" if v is None else v) for k, v in form.initial.items() if k in form.fields}
+    for name in ("credentials_env", "options", "allowed_fields", "allowed_categories"):
+        if name in form.fields:
+            data[name] = (
+                form.fields[name].prepare_value(form.initial.get(name))
+                if form.initial.get(name)
+                else ("{}" if name in ("credentials_env", "options") else "[]")
+            )
+    data.update(changes)
+    return client.post(url, data)
+
+
+def test_connection_credentials_are_write_only_and_masked(admin_client_, client, django_user_model):
+    from apps.integrations.connections import connection_credentials
+    from apps.integrations.models import Connection
+
+    add = reverse("admin:integrations_connection_add")
+    response = _connection_post(
+        admin_client_,
+        add,
+        name="Stripe live",
+        kind="stripe",
+        enabled="on",
+        credentials="api_key=sk_live_abcdefghijkl9876\nwebhook_secret=whsec_0123456789",
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    connection = Connection.objects.get(name="Stripe live")
+    assert connection_credentials(connection) == {
+        "api_key": "sk_live_abcdefghijkl9876",
+        "webhook_secret": "whsec_0123456789",
+    }
+    assert "sk_live" not in connection.credentials_encrypted  # encrypted at rest
+    url = reverse("admin:integrations_connection_change", args=[connection.pk])
+    page = admin_client_.get(url).content.decode()
+    assert "sk_live_abcdefghijkl9876" not in page and connection.credentials_encrypted not in page
+    assert "sk_l••••9876" in page  # masked for admins
+    response = _connection_post(admin_client_, url, name="Stripe live", kind="stripe", credentials="api_key=\n")
+    assert response.status_code == 302
+    assert connection_credentials(connection)["api_key"] == "sk_live_abcdefghijkl9876"  # blank keeps it
+    _connection_post(
+        admin_client_, url, name="Stripe live", kind="stripe", credentials="api_key=sk_rotated_000011112222"
+    )
+    connection.refresh_from_db()
+    assert connection_credentials(connection)["api_key"] == "sk_rotated_000011112222"
+    assert connection.history.first().history_change_reason == "credentials changed: api_key"
+    assert "sk_" not in str(connection.history.first().__dict__)
+
+    lead = django_user_model.objects.create_user(username="l-conn", password="x", role="lead", is_staff=True)
+    client.force_login(lead)
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "sk_rota" not in html and "••••" not in html and 'name="credentials"' not in html
+    assert client.get(add).status_code == 403
+
+
+def test_connection_test_action_reports_each_outcome(admin_client_, monkeypatch):
+    from types import SimpleNamespace
+
+    from apps.integrations import connections as service
+    from apps.integrations.models import Connection
+
+    good = Connection.objects.create(name="crm", kind="hubspot")
+    bad = Connection.objects.create(name="tracker", kind="jira")
+    monkeypatch.delattr(service, "connection_test", raising=False)
+    messages = _run(admin_client_, "integrations.connection", "connections_test", [good.pk])
+    assert messages == ["Connection tests are not available in this version."]
+
+    def connection_test(*, connection):
+        return SimpleNamespace(ok=connection.name == "crm", error="HTTP 401 from the tracker")
+
+    monkeypatch.setattr(service, "connection_test", connection_test, raising=False)
+    messages = _run(admin_client_, "integrations.connection", "connections_test", [good.pk, bad.pk])
+    assert sorted(messages) == sorted(
+        ["tracker (jira): failed — HTTP 401 from the tracker", "1 connection(s) answered."]
+    )
