@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
 
 from apps.core.admin_actions import tickets_retriage
 from apps.core.admin_utils import admin_link, pretty_json
@@ -31,9 +32,22 @@ class ContactAdmin(admin.ModelAdmin):
     autocomplete_fields = ("organization",)
 
 
+class LatestMessagesFormSet(BaseInlineFormSet):
+    """The ticket's latest ``MessageInline.max_shown`` messages, newest first (a long thread stays one page)."""
+
+    def get_queryset(self):
+        if not hasattr(self, "_queryset"):
+            self._queryset = super().get_queryset().order_by("-created_at", "-id")[: MessageInline.max_shown]
+        return self._queryset
+
+
 class MessageInline(admin.TabularInline):
     model = Message
+    formset = LatestMessagesFormSet
+    max_shown = 100
+    verbose_name_plural = "messages (latest 100, newest first; all of them under Messages)"
     extra = 0
+    max_num = 0
     fields = ("created_at", "author_kind", "author_user", "is_internal", "body")
     readonly_fields = fields
     can_delete = False
