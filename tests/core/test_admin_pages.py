@@ -135,3 +135,17 @@ def test_relations_to_large_tables_never_render_every_row(admin_user, rf):
                 offenders.append(f"{model._meta.label}.{name} -> {field.queryset.model._meta.label}")
     assert checked >= 5  # ticket, contact, organization, message fields at least
     assert offenders == []
+
+
+@pytest.mark.django_db
+def test_a_long_ticket_thread_shows_its_latest_messages(admin_client_, django_assert_max_num_queries):
+    from tests.factories import TicketFactory
+
+    ticket = TicketFactory()
+    MessageFactory.create_batch(130, ticket=ticket)
+    newest = MessageFactory(ticket=ticket, body="the newest message")
+    with django_assert_max_num_queries(BUDGET["change"]):
+        response = admin_client_.get(_url(type(ticket), "change", ticket.pk))
+    formset = response.context["inline_admin_formsets"][0].formset
+    assert len(formset.forms) == 100
+    assert formset.forms[0].instance == newest
