@@ -127,3 +127,34 @@ def connections_test(modeladmin, request, queryset):
 
 class _Failed(ApplicationError):
     """A connection test that ran and failed (reported as an error message naming the connection)."""
+
+
+def _rollout(request, queryset, *, step: str) -> None:
+    from apps.workflows.services.rollout import ORDER, category_rollout_set
+
+    def move(category):
+        if step == "off":
+            target = "off"
+        else:
+            index = ORDER.index(category.rollout_state)
+            if index + 1 >= len(ORDER):
+                raise _Failed("already in auto (full rollout)")
+            target = str(ORDER[index + 1])
+        category_rollout_set(category=category, state=target, user=request.user)
+
+    report_each(
+        request,
+        queryset,
+        move,
+        done="{count} categor(y/ies) " + ("stopped (off)." if step == "off" else "moved one step forward."),
+    )
+
+
+@admin.action(description="Roll out one step forward (off → shadow → assist → auto)", permissions=["change"])
+def categories_rollout_forward(modeladmin, request, queryset):
+    _rollout(request, queryset, step="forward")
+
+
+@admin.action(description="Stop the AI: rollout off (humans only)", permissions=["change"])
+def categories_rollout_off(modeladmin, request, queryset):
+    _rollout(request, queryset, step="off")
