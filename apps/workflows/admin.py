@@ -1,6 +1,11 @@
 from django.contrib import admin
 
-from apps.core.admin_actions import classifier_activate, classifier_retrain
+from apps.core.admin_actions import (
+    categories_rollout_forward,
+    categories_rollout_off,
+    classifier_activate,
+    classifier_retrain,
+)
 from apps.core.admin_utils import ReadOnlyAdmin, admin_link, on_screen, pretty_json
 
 from .models import Category, ClassifierVersion, Decision, Draft
@@ -18,10 +23,15 @@ class CategoryAdmin(admin.ModelAdmin):
         "default_queue",
     )
     list_filter = ("rollout_state", "is_sensitive")
-    list_editable = ("rollout_state",)
     search_fields = ("name", "slug")
     list_select_related = ("default_queue",)
     autocomplete_fields = ("default_queue",)
+    # Rollout changes go through category_rollout_set (one step forward at a time, start of the comparison period).
+    actions = [categories_rollout_forward, categories_rollout_off]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "rollout_state"] if obj is not None else readonly
 
 
 @admin.register(Decision)
