@@ -226,3 +226,26 @@ def test_connection_test_action_reports_each_outcome(admin_client_, monkeypatch)
     assert sorted(messages) == sorted(
         ["tracker (jira): failed — HTTP 401 from the tracker", "1 connection(s) answered."]
     )
+
+
+def test_rollout_moves_through_the_service_one_step_at_a_time(admin_client_, admin_user):
+    category = CategoryFactory(slug="rollout-admin")
+    assert category.rollout_state == "off"
+    messages = _run(admin_client_, "workflows.category", "categories_rollout_forward", [category.pk])
+    category.refresh_from_db()
+    assert category.rollout_state == "shadow" and messages == ["1 categor(y/ies) moved one step forward."]
+    assert category.history.first().history_user == admin_user
+    if hasattr(category, "rollout_started_at"):
+        assert category.rollout_started_at is not None
+    for _ in range(3):
+        messages = _run(admin_client_, "workflows.category", "categories_rollout_forward", [category.pk])
+    category.refresh_from_db()
+    assert category.rollout_state == "auto"
+    assert messages == [f"{category}: already in auto (full rollout)"]
+    _run(admin_client_, "workflows.category", "categories_rollout_off", [category.pk])
+    category.refresh_from_db()
+    assert category.rollout_state == "off"
+    page = admin_client_.get(reverse("admin:workflows_category_change", args=[category.pk]))
+    assert b'name="rollout_state"' not in page.content  # not editable around the service
+    listing = admin_client_.get(reverse("admin:workflows_category_changelist"))
+    assert b'name="form-0-rollout_state"' not in listing.content
