@@ -53,6 +53,7 @@ def tickets_retriage(modeladmin, request, queryset):
     task_start(
         request, func="apps.workflows.tasks.triage_batch", args=(ids,), label=f"re-triage of {len(ids)} ticket(s)"
     )
+    messages.info(request, "Tickets whose current turn already has a Decision keep it: a turn is never decided twice.")
 
 
 def _allowed(request, perm: str) -> bool:
