@@ -23,9 +23,14 @@ _NEGATION = words(
     r"not|no|never|don't|do not|doesn't|does not|didn't|can't|cannot|won't|without|nicht|kein\w*|nie|no|nunca|ne|pas"
     r"|jamais|sans|sin"
 )
+_SELF = words(
+    r"is it possible to|(i|we) (want|wanted|would like|'d like|need|needed|try|tried|am trying|are trying|plan) to"
+    r"|(can|could|may) (i|we)|ich (mochte|will|muss)|(quiero|queremos|necesito|puedo)|(je veux|je voudrais|puis-je)"
+)
 # searched in the same sentence just before a match: a how-to question anywhere before it, a negation within
-# the two words before it
+# the two words before it (and, for permission changes, the customer doing it themselves)
 _NOT_A_REQUEST = re.compile(f"(?:{_HOW_TO.pattern}).*$|(?:{_NEGATION.pattern})\\s+(?:\\S+\\s+){{0,2}}$", re.IGNORECASE)
+_SELF_SERVICE = re.compile(f"(?:{_NOT_A_REQUEST.pattern})|(?:{_SELF.pattern}).*$", re.IGNORECASE)
 
 _ASK_EN = (
     r"(i|we) (want|need|would like|'d like|demand|expect|request|am requesting|are requesting|deserve)"
@@ -38,6 +43,8 @@ RESTRICTED_RULES = [
         FlagKind.RESTRICTED,
         any_of(
             rf"(?:{_ASK_EN}) (a |an |my |our |the |full |partial |immediate )*(refund|reimbursement|credit note)",
+            r"(want|like|need|wish|expect) to (get|have|receive|request|ask for|claim) (a |an |my |our |the |full |"
+            r"partial )*(refund|reimbursement|money back)",
             r"refund (me|us|my|our|the (difference|charge|payment|money|fee|amount)|it|this|that)",
             r"reimburse (me|us)",
             r"(my|our|the) money back",
@@ -76,7 +83,7 @@ RESTRICTED_RULES = [
             r"(droits?|acces) (d'administrateur|d'editeur|admin)",
         ),
         "account-admin",
-        _NOT_A_REQUEST,
+        _SELF_SERVICE,
     ),
     Rule(
         "legal-question",
