@@ -44,6 +44,7 @@ def outcome(
         message=SimpleNamespace(body=body if stored is None else stored),
         contact=SimpleNamespace(email="c@x.example"),
         organization=SimpleNamespace(pk=1, tier="pro"),
+        records_before={},
         inbound=[],
         other_tickets=[],
         agents={},

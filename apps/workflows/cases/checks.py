@@ -22,6 +22,7 @@ from apps.tickets.choices import AuthorKind, TicketStatus
 from apps.workflows.guard import FlagKind, reply_violations
 
 from .outcome import CaseOutcome
+from .records import record_model
 from .world import _when
 
 Check = Callable[[CaseOutcome, str], "str | None"]
@@ -742,24 +743,14 @@ def jira_once(out: CaseOutcome, _: str) -> str | None:
 
 
 def _count_rows(kind: str, out: CaseOutcome, *, at_most: int) -> str | None:
-    """Rows the connectors app stored for tracker issues or alerts (``apps.integrations.trackers`` /
-    ``apps.integrations.alerts`` models); ``Unchecked`` while those don't exist."""
-    from django.apps import apps as django_apps
-
-    wanted = {"trackers": ("trackerissue", "trackerlink", "issue"), "alerts": ("alert", "alertpost", "alertsent")}[
-        kind
-    ]
-    models = [
-        m for m in django_apps.get_models() if m._meta.model_name in wanted and m._meta.app_label == "integrations"
-    ]
-    if not models:
+    """Rows the case's run added for tracker issues or alerts (``records.record_model``); ``Unchecked`` while the
+    model does not exist."""
+    model = record_model(kind)
+    if model is None:
         raise Unchecked(f"no {kind} model yet (apps.integrations.{kind})")
-    model = next(
-        (m for m in models if m._meta.model_name in ("trackerissue", "alertpost", "alert", "issue")), models[0]
-    )
-    count = model.objects.count()
-    if count > at_most:
-        return f"{count} {model._meta.verbose_name_plural} (at most {at_most})"
+    added = model.objects.count() - (out.world.records_before.get(kind) or 0)
+    if added > at_most:
+        return f"{added} {model._meta.verbose_name_plural} (at most {at_most})"
     return None
 
 

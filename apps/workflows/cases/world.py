@@ -35,6 +35,7 @@ from apps.tickets.models import Contact, Message, Organization, Ticket
 from apps.tickets.services.intake import message_receive, ticket_receive
 
 from .loader import Case
+from .records import record_counts
 
 SUPPORT_ADDRESS = "support@tallyflow.example"
 _SIZE = re.compile(r"(\d+)\s*x\s*(\w+),\s*([\d.]+)\s*MB total\s*\(limit\s*([\d.]+)\s*MB\)", re.IGNORECASE)
@@ -69,6 +70,7 @@ class CaseWorld:
     agents: dict[str, object] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     now: datetime | None = None
+    records_before: dict = field(default_factory=dict)  # tracker issues / alerts before the case's message
 
 
 def _when(value: str | None) -> datetime | None:
@@ -572,6 +574,7 @@ def case_world_build(case: Case) -> CaseWorld:
     _similar(case, world)
     _existing_ticket(case, world)
     world.tickets_before = Ticket.objects.count()
+    world.records_before = record_counts()
     world.max_message_id = Message.objects.aggregate(m=Max("id"))["m"] or 0
     if case.channel == Channel.EMAIL:
         _email_case(case, world, when)
