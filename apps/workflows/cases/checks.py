@@ -406,7 +406,7 @@ def tagged_praise(out: CaseOutcome, _: str) -> str | None:
 
 def reply_in_english(out: CaseOutcome, _: str) -> str | None:
     """A reply must be in the customer's language (lingua, restricted to en/de/es/fr/it/pt/nl)."""
-    want = _language(out.world.expected_body or out.world.body)
+    want = _language(_expected_body(out))
     if not out.customer_texts:
         return None
     for text in out.customer_texts:
