@@ -91,7 +91,8 @@ class TicketAdmin(admin.ModelAdmin):
 
     @admin.display(description="handoffs")
     def handoffs_link(self, obj):
-        return ", ".join(str(admin_link(h)) for h in obj.handoffs.all()) or "—"
+        latest = list(obj.handoffs.select_related("queue").order_by("-created_at", "-id")[:10])  # one query
+        return ", ".join(str(admin_link(h)) for h in latest) or "—"
 
     @admin.display(description="page context")
     def page_context_pretty(self, obj):
