@@ -124,7 +124,7 @@ def load(n_tickets: int) -> None:
                 "created_at": "%s::timestamptz",
                 "updated_at": "%s::timestamptz",
             },
-            "generate_series(1, 20000) AS g(i)",
+            "generate_series(1::bigint, 20000) AS g(i)",
             [now, now],
         )
         c.execute(f"SELECT min(id) FROM {Organization._meta.db_table}")
@@ -140,7 +140,7 @@ def load(n_tickets: int) -> None:
                 "created_at": "%s::timestamptz",
                 "updated_at": "%s::timestamptz",
             },
-            "generate_series(1, 100000) AS g(i)",
+            "generate_series(1::bigint, 100000) AS g(i)",
             [now, now],
         )
         c.execute(f"SELECT min(id) FROM {Contact._meta.db_table}")
@@ -168,11 +168,11 @@ def load(n_tickets: int) -> None:
                 "created_at": "%s::timestamptz - make_interval(secs => (i * 7.776)::float8)",
                 "updated_at": "%s::timestamptz",
                 "first_response_at": "%s::timestamptz - make_interval(secs => (i * 7.776)::float8) "
-                "+ make_interval(mins => 5 + (i * 31) %% 600)",
+                "+ make_interval(mins => (5 + (i * 31) %% 600)::int)",
                 "resolved_at": "CASE WHEN i %% 10 <> 0 THEN %s::timestamptz "
-                "- make_interval(secs => (i * 7.776)::float8) + make_interval(hours => 1 + (i * 17) %% 96) END",
+                "- make_interval(secs => (i * 7.776)::float8) + make_interval(hours => (1 + (i * 17) %% 96)::int) END",
             },
-            f"generate_series(1, {n_tickets}) AS g(i)",
+            f"generate_series(1::bigint, {n_tickets}) AS g(i)",
             [cat_ids, now, now, now, now],
         )
         c.execute(f"SELECT min(id), max(id) FROM {Ticket._meta.db_table}")
@@ -191,9 +191,9 @@ def load(n_tickets: int) -> None:
                 "is_internal": "false",
                 # the ticket's created_at (same formula as above: ticket ids follow the series) + 0/1/2 hours
                 "created_at": "%s::timestamptz - make_interval(secs => (((i - 1) / 3 + 1) * 7.776)::float8) "
-                "+ make_interval(hours => (i - 1) %% 3)",
+                "+ make_interval(hours => ((i - 1) %% 3)::int)",
             },
-            f"generate_series(1, {3 * (t1 - t0 + 1)}) AS g(i)",
+            f"generate_series(1::bigint, {3 * (t1 - t0 + 1)}) AS g(i)",
             [now],
         )
         messages_s = time.perf_counter() - started

@@ -25,21 +25,30 @@ Every figure comes from a few grouped queries over all categories at once (``tic
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from difflib import SequenceMatcher
 
 from django.db import connection
 from django.db.models import Min
 from scipy.stats import chi2_contingency, mannwhitneyu
 
-from apps.escalation.models import Handoff
 from apps.tickets.models import Organization, Ticket
 from apps.workflows.models import Category, Decision, Draft
 
-from .control import CONTROL_BUCKET_SQL
+from .rollup import (
+    ARRAYS,
+    FIRST_RESPONSE_EDGES,
+    RESOLUTION_EDGES,
+    SCALARS,
+    StatsRow,
+    csat_mean,
+    csat_sample,
+    hist_median,
+    hist_sample,
+    stats_grouped,
+)
 
 ALPHA = 0.05
-SAMPLE_PER_GROUP = 2000
 EDIT_SAMPLE = 300
 
 
@@ -182,82 +191,80 @@ def rollout_starts(categories: list[Category]) -> dict[int, tuple[datetime | Non
     return starts
 
 
+def _day(value: datetime, *, ceil: bool = False) -> date:
+    """The UTC date of ``value``; with ``ceil``, the next date unless ``value`` is midnight."""
+    utc = value.astimezone(UTC)
+    day = utc.date()
+    if ceil and (utc.hour, utc.minute, utc.second, utc.microsecond) != (0, 0, 0, 0):
+        day += timedelta(days=1)
+    return day
+
+
 def _filters(channel: str, tier: str) -> tuple[str, dict]:
     sql, params = "", {}
     if channel:
-        sql += " AND t.channel = %(channel)s"
+        sql += " AND s.channel = %(channel)s"
         params["channel"] = channel
     if tier:
-        sql += f" AND t.organization_id IN (SELECT id FROM {Organization._meta.db_table} WHERE tier = %(tier)s)"
+        sql += " AND s.tier = %(tier)s"
         params["tier"] = tier
     return sql, params
 
 
-def _groups_sql(filters: str) -> str:
-    """Tickets of the current period and of each category's baseline window, labelled with the group
-    (``current`` / ``baseline``) and whether the ticket is in the control group."""
-    bucket = CONTROL_BUCKET_SQL.format(slug="w.slug", ticket_id="t.id")
-    return f"""
-    SELECT t.*, w.slug AS slug,
-           CASE WHEN t.created_at >= w.c_since AND t.created_at < %(until)s THEN 'current' ELSE 'baseline' END AS grp,
-           (w.share > 0 AND {bucket} < w.share) AS in_control,
-           EXISTS (SELECT 1 FROM {Handoff._meta.db_table} h WHERE h.ticket_id = t.id) AS escalated,
-           EXISTS (SELECT 1 FROM {Decision._meta.db_table} d WHERE d.ticket_id = t.id AND d.outcome = 'resolve'
-                   AND d.sent) AS ai_resolve_sent,
-           (EXISTS (SELECT 1 FROM {Decision._meta.db_table} d WHERE d.ticket_id = t.id AND d.sent)
-            OR EXISTS (SELECT 1 FROM {Draft._meta.db_table} r WHERE r.ticket_id = t.id
-                       AND r.status IN ('approved', 'edited'))) AS ai_handled
-      FROM {Ticket._meta.db_table} t
-      JOIN unnest(%(ids)s::bigint[], %(slugs)s::text[], %(shares)s::float8[], %(c_since)s::timestamptz[],
-                  %(b_since)s::timestamptz[], %(b_until)s::timestamptz[])
-           AS w(id, slug, share, c_since, b_since, b_until) ON w.id = t.category_id
-     WHERE ((t.created_at >= w.c_since AND t.created_at < %(until)s)
-            OR (t.created_at >= w.b_since AND t.created_at < w.b_until)) {filters}
-    """
-
-
-def _figures_query(groups: str) -> str:
-    return f"""
-    WITH g AS ({groups})
-    SELECT category_id, grp, in_control, count(*),
-           count(*) FILTER (WHERE ai_resolve_sent AND NOT escalated),
-           count(*) FILTER (WHERE escalated),
-           count(*) FILTER (WHERE ai_handled),
-           avg(csat) FILTER (WHERE ai_handled), count(csat) FILTER (WHERE ai_handled),
-           avg(csat) FILTER (WHERE NOT ai_handled), count(csat) FILTER (WHERE NOT ai_handled),
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_response_at - created_at)) / 60,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM resolved_at - created_at)) / 3600
-      FROM g GROUP BY GROUPING SETS ((category_id, grp), (category_id, grp, in_control))
-    """
-
-
-def _samples_query(groups: str) -> str:
-    return f"""
-    WITH g AS ({groups}), s AS (
-        SELECT category_id, grp, ai_handled, csat,
-               extract(epoch FROM first_response_at - created_at) / 60 AS fr,
-               extract(epoch FROM resolved_at - created_at) / 3600 AS rs,
-               row_number() OVER (PARTITION BY category_id, grp ORDER BY id DESC) AS n
-          FROM g WHERE NOT in_control
+def _figures(row: StatsRow | None) -> Figures:
+    if row is None:
+        return Figures()
+    csat_ai, n_ai = csat_mean(row.csat_ai)
+    csat_human, n_human = csat_mean(row.csat_human)
+    return Figures(
+        tickets=row.tickets,
+        ai_resolved=row.ai_resolved,
+        escalated=row.escalated,
+        ai_handled=row.ai_handled,
+        drafts_reviewed=row.drafts_reviewed,
+        drafts_approved=row.drafts_approved,
+        drafts_edited=row.drafts_edited,
+        csat_ai=csat_ai,
+        csat_ai_n=n_ai,
+        csat_human=csat_human,
+        csat_human_n=n_human,
+        first_response_minutes=hist_median(row.first_response_hist, FIRST_RESPONSE_EDGES),
+        resolution_hours=hist_median(row.resolution_hist, RESOLUTION_EDGES),
     )
-    SELECT category_id, grp, ai_handled, csat, fr, rs FROM s WHERE n <= %(sample)s
-    """
 
 
-def _drafts_query(filters: str) -> str:
-    return f"""
-    SELECT d.category_id,
-           CASE WHEN r.created_at >= w.c_since AND r.created_at < %(until)s THEN 'current' ELSE 'baseline' END,
-           r.status, r.body, r.sent_body
-      FROM {Draft._meta.db_table} r
-      JOIN {Decision._meta.db_table} d ON d.id = r.decision_id
-      JOIN {Ticket._meta.db_table} t ON t.id = r.ticket_id
-      JOIN unnest(%(ids)s::bigint[], %(c_since)s::timestamptz[], %(b_since)s::timestamptz[],
-                  %(b_until)s::timestamptz[]) AS w(id, c_since, b_since, b_until) ON w.id = d.category_id
-     WHERE r.status IN ('approved', 'edited', 'rejected')
-       AND ((r.created_at >= w.c_since AND r.created_at < %(until)s)
-            OR (r.created_at >= w.b_since AND r.created_at < w.b_until)) {filters}
-    """
+def _combine(rows: list[StatsRow]) -> StatsRow | None:
+    rows = [r for r in rows if r is not None]
+    if not rows:
+        return None
+    total = StatsRow()
+    for row in rows:
+        for f in SCALARS:
+            setattr(total, f, getattr(total, f) + getattr(row, f))
+        for f in ARRAYS:
+            a, b = getattr(total, f) or [], getattr(row, f) or []
+            size = max(len(a), len(b))
+            setattr(total, f, [(a[i] if i < len(a) else 0) + (b[i] if i < len(b) else 0) for i in range(size)])
+    return total
+
+
+EDIT_SQL = """
+SELECT category_id, grp, body, sent_body FROM (
+    SELECT d.category_id, CASE WHEN e.tday >= w.c_since THEN 'current' ELSE 'baseline' END AS grp,
+           r.body, r.sent_body,
+           row_number() OVER (PARTITION BY d.category_id, e.tday >= w.c_since ORDER BY r.id DESC) AS n
+      FROM {draft} r
+      JOIN {decision} d ON d.id = r.decision_id
+      JOIN {ticket} t ON t.id = r.ticket_id
+      LEFT JOIN {org} o ON o.id = t.organization_id
+     CROSS JOIN LATERAL (SELECT (t.created_at AT TIME ZONE 'UTC')::date AS tday) e
+      JOIN unnest(%(ids)s::bigint[], %(c_since)s::date[], %(b_since)s::date[], %(b_until)s::date[])
+           AS w(id, c_since, b_since, b_until) ON w.id = d.category_id
+     WHERE r.status = 'edited'
+       AND ((e.tday >= w.c_since AND e.tday < %(until_day)s) OR (e.tday >= w.b_since AND e.tday < w.b_until))
+       {filters}
+) x WHERE n <= %(sample)s
+"""
 
 
 def category_metrics(
@@ -269,102 +276,72 @@ def category_metrics(
     slugs: list[str] | None = None,
     with_baseline: bool = True,
 ) -> list[CategoryMetrics]:
-    """Metrics of every category (or those in ``slugs``) for tickets created in ``[since, until)``, against
-    each category's baseline window ``[start - (until - since), start)``; ``channel`` / ``tier`` narrow the
-    tickets. Four queries whatever the number of categories. Most tickets first. ``with_baseline=False``:
-    the whole period counts as current and no baseline is read (monthly reviews)."""
+    """Metrics of every category (or those in ``slugs``) for tickets created in the UTC days covering
+    ``[since, until)``, against each category's baseline window (the same number of days before its rollout
+    day); ``channel`` / ``tier`` narrow the tickets. Reads the daily figures (``rollup.CategoryDayStats``:
+    refresh them first) in three small queries plus one over edited drafts, whatever the number of tickets.
+    Most tickets first. ``with_baseline=False``: the whole period counts as current and no baseline is read
+    (monthly reviews)."""
     categories = list(Category.objects.all() if slugs is None else Category.objects.filter(slug__in=slugs))
     if not categories:
         return []
-    length = until - since
-    starts = rollout_starts(categories)
-    windows, current_since = {}, {}
+    first_day, end_day = _day(since), _day(until, ceil=True)
+    length = end_day - first_day
+    starts = rollout_starts(categories) if with_baseline else {c.pk: (None, "none") for c in categories}
+    c_since, b_since, b_until = {}, {}, {}
     for c in categories:
-        start, _ = starts[c.pk] if with_baseline else (None, "none")
-        # baseline: the same length before the rollout; current: the period, from the rollout on
-        windows[c.pk] = (start - length, start) if start else (since, since)  # empty without a rollout
-        current_since[c.pk] = max(since, start) if start else since
+        start, _ = starts[c.pk]
+        start_day = _day(start) if start else None
+        c_since[c.pk] = max(first_day, start_day) if start_day else first_day
+        b_since[c.pk] = start_day - length if start_day else first_day
+        b_until[c.pk] = start_day if start_day else first_day  # empty without a rollout
     filters, params = _filters(channel, tier)
+    ids = [c.pk for c in categories]
     params.update(
-        since=since,
-        until=until,
-        ids=[c.pk for c in categories],
-        slugs=[c.slug for c in categories],
-        shares=[float(getattr(c, "control_share", 0) or 0) for c in categories],
-        c_since=[current_since[c.pk] for c in categories],
-        b_since=[windows[c.pk][0] for c in categories],
-        b_until=[windows[c.pk][1] for c in categories],
-        sample=SAMPLE_PER_GROUP,
+        ids=ids,
+        c_since=[c_since[i] for i in ids],
+        b_since=[b_since[i] for i in ids],
+        b_until=[b_until[i] for i in ids],
+        until_day=end_day,
     )
-    groups = _groups_sql(filters)
-    figures: dict[tuple, Figures] = {}
-    samples: dict[tuple, dict[str, list[float]]] = {}
-    drafts: dict[tuple, list[tuple[str, str, str]]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(_figures_query(groups), params)
-        for row in cursor.fetchall():
-            cat_id, grp, in_control, n, resolved, escalated, handled, csat_ai, n_ai, csat_h, n_h, fr, rs = row
-            figures[(cat_id, grp, in_control)] = Figures(
-                tickets=n,
-                ai_resolved=resolved,
-                escalated=escalated,
-                ai_handled=handled,
-                csat_ai=_f(csat_ai),
-                csat_ai_n=n_ai,
-                csat_human=_f(csat_h),
-                csat_human_n=n_h,
-                first_response_minutes=_f(fr),
-                resolution_hours=_f(rs),
-            )
-        cursor.execute(_samples_query(groups), params)
-        for cat_id, grp, handled, csat, fr, rs in cursor.fetchall():
-            bucket = samples.setdefault((cat_id, grp), {"fr": [], "rs": [], "csat_ai": [], "csat_human": []})
-            if fr is not None:
-                bucket["fr"].append(float(fr))
-            if rs is not None:
-                bucket["rs"].append(float(rs))
-            if csat is not None:
-                bucket["csat_ai" if handled else "csat_human"].append(float(csat))
-        cursor.execute(_drafts_query(filters), params)
-        for cat_id, grp, status, body, sent_body in cursor.fetchall():
-            drafts.setdefault((cat_id, grp), []).append((status, body, sent_body))
-    for (cat_id, grp), rows in drafts.items():
-        target = figures.setdefault((cat_id, grp, None), Figures())
-        target.drafts_reviewed = len(rows)
-        target.drafts_approved = sum(1 for s, *_ in rows if s == "approved")
-        target.drafts_edited = sum(1 for s, *_ in rows if s == "edited")
-        edits = [1 - SequenceMatcher(None, b, a, autojunk=False).ratio() for s, b, a in rows if s == "edited"]
-        edits = edits[:EDIT_SAMPLE]
-        target.edit_size = sum(edits) / len(edits) if edits else None
+    join = (
+        "JOIN unnest(%(ids)s::bigint[], %(c_since)s::date[], %(b_since)s::date[], %(b_until)s::date[]) "
+        "AS w(id, c_since, b_since, b_until) ON w.id = s.category_id"
+    )
+    where = "((s.day >= w.c_since AND s.day < %(until_day)s) OR (s.day >= w.b_since AND s.day < w.b_until))" + filters
+    grp = "CASE WHEN s.day >= w.c_since AND s.day < %(until_day)s THEN 'current' ELSE 'baseline' END"
+    rows = stats_grouped(where=where, params=params, keys=["s.category_id", grp, "s.in_control"], join=join)
+    edits = _edit_sizes(params, filters)
     out = []
     for c in categories:
-        current = figures.get((c.pk, "current", None), Figures())
-        baseline = figures.get((c.pk, "baseline", None), Figures())
-        start, source = starts[c.pk] if with_baseline else (None, "none")
+        current_rows = [rows.get((c.pk, "current", flag)) for flag in (False, True)]
+        baseline_rows = [rows.get((c.pk, "baseline", flag)) for flag in (False, True)]
+        cur_row, base_row = _combine(current_rows), _combine(baseline_rows)
+        current, baseline = _figures(cur_row), _figures(base_row)
+        current.edit_size, baseline.edit_size = edits.get((c.pk, "current")), edits.get((c.pk, "baseline"))
+        start, source = starts[c.pk]
         item = CategoryMetrics(
             slug=c.slug,
             name=c.name,
-            baseline_since=windows[c.pk][0] if start else None,
-            baseline_until=windows[c.pk][1] if start else None,
+            baseline_since=b_since[c.pk] if start else None,
+            baseline_until=b_until[c.pk] if start else None,
             baseline_source=source,
             current=current,
             baseline=baseline,
             control_share=float(getattr(c, "control_share", 0) or 0),
         )
-        cur_s = samples.get((c.pk, "current"), {})
-        base_s = samples.get((c.pk, "baseline"), {})
-        item.comparisons = _comparisons(current, baseline, cur_s, base_s)
+        item.comparisons = _comparisons(current, baseline, cur_row or StatsRow(), base_row or StatsRow())
         if item.control_share > 0:
-            item.ai_group = figures.get((c.pk, "current", False), Figures())
-            item.control_group = figures.get((c.pk, "current", True), Figures())
+            ai_row, control_row = current_rows
+            item.ai_group, item.control_group = _figures(ai_row), _figures(control_row)
             item.control_comparisons = [
                 _rate("escalation_rate", item.ai_group, item.control_group, "escalated"),
                 _compare(
                     "resolution_hours",
                     item.ai_group.resolution_hours,
                     item.control_group.resolution_hours,
-                    None,
-                    "medians (no test on the control split)",
+                    _hist_test(ai_row, control_row, "resolution_hist", RESOLUTION_EDGES),
+                    "Mann-Whitney U (binned)",
                 ),
             ]
         out.append(item)
@@ -372,12 +349,36 @@ def category_metrics(
     return out
 
 
+def _hist_test(a: StatsRow | None, b: StatsRow | None, field: str, edges: list[float]) -> float | None:
+    if a is None or b is None:
+        return None
+    return rank_test(hist_sample(getattr(a, field), edges), hist_sample(getattr(b, field), edges))
+
+
+def _edit_sizes(params: dict, filters: str) -> dict[tuple, float]:
+    """Mean edit size (``1 - difflib ratio``) of up to ``EDIT_SAMPLE`` edited drafts per category and group."""
+    sql = EDIT_SQL.format(
+        draft=Draft._meta.db_table,
+        decision=Decision._meta.db_table,
+        ticket=Ticket._meta.db_table,
+        org=Organization._meta.db_table,
+        filters=filters.replace("s.channel", "t.channel").replace("s.tier", "o.tier"),
+    )
+    sizes: dict[tuple, list[float]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**params, "sample": EDIT_SAMPLE})
+        for cat_id, grp, body, sent_body in cursor.fetchall():
+            ratio = SequenceMatcher(None, body or "", sent_body or "", autojunk=False).ratio()
+            sizes.setdefault((cat_id, grp), []).append(1 - ratio)
+    return {key: sum(v) / len(v) for key, v in sizes.items()}
+
+
 def _rate(metric: str, a: Figures, b: Figures, count: str, total: str = "tickets") -> Comparison:
     x1, n1, x2, n2 = getattr(a, count), getattr(a, total), getattr(b, count), getattr(b, total)
     return _compare(metric, getattr(a, metric), getattr(b, metric), proportion_test(x1, n1, x2, n2), "chi2 2x2")
 
 
-def _comparisons(current: Figures, baseline: Figures, cur_s: dict, base_s: dict) -> list[Comparison]:
+def _comparisons(current: Figures, baseline: Figures, cur: StatsRow, base: StatsRow) -> list[Comparison]:
     return [
         _rate("ai_resolution_rate", current, baseline, "ai_resolved"),
         _rate("escalation_rate", current, baseline, "escalated"),
@@ -387,29 +388,34 @@ def _comparisons(current: Figures, baseline: Figures, cur_s: dict, base_s: dict)
             "csat_ai_vs_human",
             current.csat_ai,
             current.csat_human,
-            rank_test(cur_s.get("csat_ai", []), cur_s.get("csat_human", [])),
+            rank_test(csat_sample(cur.csat_ai), csat_sample(cur.csat_human)),
             "Mann-Whitney U (AI-handled vs human-handled, current period)",
         ),
         _compare(
             "csat_human",
             current.csat_human,
             baseline.csat_human,
-            rank_test(cur_s.get("csat_human", []), base_s.get("csat_human", [])),
+            rank_test(csat_sample(cur.csat_human), csat_sample(base.csat_human)),
             "Mann-Whitney U",
         ),
         _compare(
             "first_response_minutes",
             current.first_response_minutes,
             baseline.first_response_minutes,
-            rank_test(cur_s.get("fr", []), base_s.get("fr", [])),
-            "Mann-Whitney U",
+            rank_test(
+                hist_sample(cur.first_response_hist, FIRST_RESPONSE_EDGES),
+                hist_sample(base.first_response_hist, FIRST_RESPONSE_EDGES),
+            ),
+            "Mann-Whitney U (binned)",
         ),
         _compare(
             "resolution_hours",
             current.resolution_hours,
             baseline.resolution_hours,
-            rank_test(cur_s.get("rs", []), base_s.get("rs", [])),
-            "Mann-Whitney U",
+            rank_test(
+                hist_sample(cur.resolution_hist, RESOLUTION_EDGES), hist_sample(base.resolution_hist, RESOLUTION_EDGES)
+            ),
+            "Mann-Whitney U (binned)",
         ),
     ]
 
@@ -422,35 +428,29 @@ def metrics_over_time(
     *, since: datetime, until: datetime, channel: str = "", tier: str = "", bucket: str = "week"
 ) -> dict[str, list[dict]]:
     """Per category slug, one point per ``bucket`` (``day`` or ``week``): tickets, AI resolution and
-    escalation rates, median first response (min). One grouped query."""
+    escalation rates, median first response (min). Reads the daily figures (two small queries)."""
     if bucket not in ("day", "week"):
         raise ValueError("bucket must be day or week")
     filters, params = _filters(channel, tier)
-    params.update(since=since, until=until)
-    sql = f"""
-    SELECT c.slug, date_trunc('{bucket}', t.created_at) AS b, count(*),
-           count(*) FILTER (WHERE EXISTS (SELECT 1 FROM {Decision._meta.db_table} d WHERE d.ticket_id = t.id
-                                          AND d.outcome = 'resolve' AND d.sent)
-                            AND NOT EXISTS (SELECT 1 FROM {Handoff._meta.db_table} h WHERE h.ticket_id = t.id)),
-           count(*) FILTER (WHERE EXISTS (SELECT 1 FROM {Handoff._meta.db_table} h WHERE h.ticket_id = t.id)),
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.first_response_at - t.created_at)) / 60
-      FROM {Ticket._meta.db_table} t JOIN {Category._meta.db_table} c ON c.id = t.category_id
-     WHERE t.created_at >= %(since)s AND t.created_at < %(until)s {filters}
-     GROUP BY c.slug, b ORDER BY c.slug, b
-    """
+    params.update(since_day=_day(since), until_day=_day(until, ceil=True))
+    join = f"JOIN {Category._meta.db_table} c ON c.id = s.category_id"
+    rows = stats_grouped(
+        where="s.day >= %(since_day)s AND s.day < %(until_day)s" + filters,
+        params=params,
+        keys=["c.slug", f"date_trunc('{bucket}', s.day)::date"],
+        join=join,
+    )
     series: dict[str, list[dict]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for slug, b, n, resolved, escalated, fr in cursor.fetchall():
-            series.setdefault(slug, []).append(
-                {
-                    "bucket": b.date().isoformat(),
-                    "tickets": n,
-                    "ai_resolution_rate": resolved / n,
-                    "escalation_rate": escalated / n,
-                    "first_response_minutes": _f(fr),
-                }
-            )
+    for (slug, b), row in sorted(rows.items()):
+        series.setdefault(slug, []).append(
+            {
+                "bucket": b.isoformat(),
+                "tickets": row.tickets,
+                "ai_resolution_rate": row.ai_resolved / row.tickets if row.tickets else None,
+                "escalation_rate": row.escalated / row.tickets if row.tickets else None,
+                "first_response_minutes": hist_median(row.first_response_hist, FIRST_RESPONSE_EDGES),
+            }
+        )
     return series
 
 

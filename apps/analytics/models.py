@@ -2,6 +2,7 @@
 anomalies, the senior agents' escalation knowledge and the monthly workflow review."""
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from apps.core.models import TimeStampedModel
@@ -186,3 +187,55 @@ class MonthlyReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} {self.month:%Y-%m}"
+
+
+class CategoryDayStats(models.Model):
+    """Daily figures of the tickets created on ``day`` in one category, channel, customer tier, segment and
+    control-group side: the dashboard's and the audit's source at scale (see ``rollup.py``).
+
+    Counts are tickets; ``csat_ai`` / ``csat_human`` count ratings 1–5 (index 0 = CSAT 1); ``*_hist`` count
+    tickets per bin of ``rollup.FIRST_RESPONSE_EDGES`` (minutes), ``RESOLUTION_EDGES`` (hours) and
+    ``HANDLE_EDGES`` (minutes). ``category`` is null for uncategorised tickets; ``tier``/``segment`` are ``""``
+    without an organisation.
+    """
+
+    day = models.DateField()
+    category = models.ForeignKey(
+        "workflows.Category", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    channel = models.CharField(max_length=16)
+    tier = models.CharField(max_length=16, blank=True, default="")
+    segment = models.CharField(max_length=50, blank=True, default="")
+    in_control = models.BooleanField(default=False)
+    tickets = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    ai_resolved = models.PositiveIntegerField(default=0)
+    ai_handled = models.PositiveIntegerField(default=0)
+    escalated = models.PositiveIntegerField(default=0)
+    urgent = models.PositiveIntegerField(default=0)
+    reopened = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0, help_text="Tickets with at least one agent reply")
+    replies_resolved = models.PositiveIntegerField(default=0, help_text="Agent replies in resolved tickets")
+    replies_answered = models.PositiveIntegerField(default=0, help_text="Agent replies in answered tickets")
+    drafts_reviewed = models.PositiveIntegerField(default=0)
+    drafts_approved = models.PositiveIntegerField(default=0)
+    drafts_edited = models.PositiveIntegerField(default=0)
+    csat_ai = ArrayField(models.PositiveIntegerField(), size=5, default=list)
+    csat_human = ArrayField(models.PositiveIntegerField(), size=5, default=list)
+    first_response_hist = ArrayField(models.PositiveIntegerField(), default=list)
+    resolution_hist = ArrayField(models.PositiveIntegerField(), default=list)
+    handle_hist = ArrayField(models.PositiveIntegerField(), default=list)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "category", "channel", "tier", "segment", "in_control"],
+                name="category_day_stats_key",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [models.Index(fields=["day", "category"], name="category_day_stats_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.category_id} {self.channel}/{self.tier}: {self.tickets}"

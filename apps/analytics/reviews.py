@@ -28,6 +28,7 @@ from apps.workflows.models import Category
 
 from .metrics import Figures, category_metrics, proportion_test
 from .models import Feedback, MonthlyReview
+from .rollup import category_stats_refresh
 
 logger = logging.getLogger(__name__)
 TARGET_PRECISION = 0.95
@@ -161,6 +162,7 @@ def monthly_reviews_build(*, month: date | None = None, backtest: bool = True) -
     month = (month or previous_month()).replace(day=1)
     since, until = month_bounds(month)
     prev_since, _ = month_bounds(previous_month(month))
+    category_stats_refresh(since=prev_since.date(), until=until.date())
     current, previous = _figures(since, until), _figures(prev_since, since)
     thresholds = threshold_suggestions() if backtest else {"_error": "backtest skipped"}
     written = []

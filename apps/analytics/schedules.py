@@ -4,6 +4,19 @@ from django_q.models import Schedule
 
 SCHEDULES = [
     {
+        "name": "analytics-stats-recent",
+        "func": "apps.analytics.tasks.stats_refresh_recent_task",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 10,
+        "repeats": -1,
+    },
+    {
+        "name": "analytics-stats-nightly",
+        "func": "apps.analytics.tasks.stats_refresh_nightly_task",
+        "schedule_type": Schedule.DAILY,
+        "repeats": -1,
+    },
+    {
         "name": "analytics-anomaly-scan",
         "func": "apps.analytics.tasks.anomalies_scan_task",
         "schedule_type": Schedule.MINUTES,

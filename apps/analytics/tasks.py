@@ -2,6 +2,7 @@
 
 from .anomalies import anomalies_scan
 from .reviews import monthly_reviews_build
+from .rollup import NIGHTLY_DAYS, category_stats_refresh_recent
 from .services.training import classifier_retrain, training_examples_build
 
 
@@ -23,3 +24,13 @@ def retrain_task() -> bool:
 def monthly_reviews_task() -> int:
     """Build last month's review of every category; returns the number written."""
     return len(monthly_reviews_build())
+
+
+def stats_refresh_recent_task() -> int:
+    """Recompute the daily figures of the last three days; returns the rows written."""
+    return category_stats_refresh_recent()
+
+
+def stats_refresh_nightly_task() -> int:
+    """Recompute the daily figures of the last ``NIGHTLY_DAYS`` days (late resolutions, ratings, handoffs)."""
+    return category_stats_refresh_recent(days=NIGHTLY_DAYS)

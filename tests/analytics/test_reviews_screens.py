@@ -99,6 +99,9 @@ def test_audit_screen_ranks_and_passes_chart_data(lead_client, audit_history):
 
 
 def test_metrics_screen_filters(lead_client, audit_history):
+    from apps.analytics.rollup import category_stats_refresh_recent
+
+    category_stats_refresh_recent(days=100)
     html = lead_client.get("/analytics/metrics/?days=90&channel=chat&tier=bogus").content.decode()
     assert 'data-category="password-reset"' in html and 'data-category="legal"' not in html  # chat only
     assert '<option value="chat" selected>' in html
