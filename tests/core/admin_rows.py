@@ -171,28 +171,29 @@ def rows_ensure(model: type[models.Model], total: int) -> int:
     return manager.count()
 
 
-def busiest(model: type[models.Model]) -> models.Model | None:
-    """The row of ``model`` with the most rows pointing at it through one relation (a ticket with the most
-    messages…): the change page with the biggest inlines and related lists."""
+def busiest(model: type[models.Model]) -> list[models.Model]:
+    """For each relation pointing at ``model`` (a ticket's messages, handoffs, decisions…), the row with the most
+    related rows through it, plus the first row: the change pages with the biggest inlines and related lists."""
     from django.db.models import Count
 
     manager = model._default_manager
-    best, best_count = manager.order_by("pk").first(), 0
+    found = {}
+    first = manager.order_by("pk").first()
+    if first is not None:
+        found[first.pk] = first
     for relation in model._meta.related_objects:
         if not relation.one_to_many or relation.related_model._meta.proxy:
             continue
-        name = relation.get_accessor_name()
-        if not name or name.endswith("+"):
-            continue
-        related = relation.related_model._default_manager
+        column = relation.field.attname
         row = (
-            related.values(relation.field.attname)
-            .exclude(**{f"{relation.field.attname}__isnull": True})
+            relation.related_model._default_manager.exclude(**{f"{column}__isnull": True})
+            .values(column)
             .annotate(n=Count("pk"))
             .order_by("-n")
             .first()
         )
-        if row and row["n"] > best_count:
-            best_count = row["n"]
-            best = manager.filter(pk=row[relation.field.attname]).first() or best
-    return best
+        if row and row["n"] > 1 and row[column] not in found:
+            obj = manager.filter(pk=row[column]).first()
+            if obj is not None:
+                found[obj.pk] = obj
+    return list(found.values())
