@@ -11,6 +11,7 @@ NAVIGATION = [
     ("knowledge:source_list", "Knowledge", (Role.ADMIN, Role.LEAD)),
     ("workflows:workflow_list", "Workflows", (Role.ADMIN, Role.LEAD)),
     ("audit:change_list", "Change history", (Role.ADMIN, Role.LEAD)),
+    ("analytics:metrics", "Metrics", (Role.ADMIN, Role.LEAD)),
 ]
 
 
