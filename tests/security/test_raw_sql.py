@@ -27,6 +27,11 @@ REVIEWED: dict[tuple[str, str], str] = {
     ("analytics/metrics.py", "_samples_query"): "fixed SQL around the filters; values are parameters",
     ("analytics/metrics.py", "_drafts_query"): "fixed SQL around the filters (_filters: clauses, values as params)",
     ("analytics/metrics.py", "_filters"): "fixed clauses per filter; channel and tier travel as parameters",
+    ("analytics/metrics.py", "filters"): "the clauses of _filters (values as parameters)",
+    ("analytics/rollup.py", "_refresh_sql"): "fixed SQL built from model metadata and module constants",
+    ("analytics/rollup.py", "keys"): "grouping expressions chosen by the module's callers from fixed lists",
+    ("analytics/rollup.py", "where"): "fixed conditions from the module's callers; values are parameters",
+    ("analytics/rollup.py", "join"): "fixed JOIN clauses from the module's callers",
     ("analytics/metrics.py", "bucket"): "checked against ('day', 'week') just before",
     ("analytics/anomalies.py", "rows_sql"): "one of the module's fixed row queries; values are parameters",
     ("core/embedded_db.py", "database"): "the configured database name (settings), quoted; never request data",
@@ -93,7 +98,7 @@ class Checker:
                 return self.safe(func.value) and all(self.safe(a) for a in arguments)
             if isinstance(func, ast.Name) and (self.relative, func.id) in REVIEWED:
                 return True
-            if isinstance(func, ast.Attribute) and func.attr in ("join", "quote_name", "strip"):
+            if isinstance(func, ast.Attribute) and func.attr in ("join", "quote_name", "strip", "replace"):
                 return self.safe(func.value) and all(self.safe(a) for a in node.args)
             return False
         if isinstance(node, ast.GeneratorExp | ast.ListComp):
