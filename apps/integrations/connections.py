@@ -154,6 +154,50 @@ def recorded_call(connection, operation: str) -> Iterator[CallOutcome]:
         connection_record_call(connection=connection, operation=operation, duration_ms=outcome.ms, ok=True)
 
 
+def connection_option(connection, name: str, default):
+    """``connection.options[name]`` or ``default`` (timeout in seconds, retries, backoff in seconds …)."""
+    value = (connection.options or {}).get(name) if connection is not None else None
+    return default if value in (None, "") else type(default)(value)
+
+
+def vendor_call(connection, operation: str, fn, *, transient=()):
+    """Call ``fn()`` with bounded retries (tenacity, exponential backoff) and record it once in the CallLog.
+
+    Retries only transient failures (timeouts, connection errors, 429, 5xx): ``transient`` is a tuple of exception
+    types or a predicate ``exc -> bool``. At most
+    ``options.retries`` more times (default 2), waiting ``options.backoff`` × 2^n seconds (default 0.5, capped at 8).
+    Returns ``fn()``'s result; raises ``ProviderError`` (with the vendor's message) when every attempt failed or the
+    error is not transient. The CallLog row has the total duration and the number of attempts in the error.
+    """
+    from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+    attempts = 1 + max(0, connection_option(connection, "retries", 2))
+    backoff = connection_option(connection, "backoff", 0.5)
+    retrying = Retrying(
+        stop=stop_after_attempt(attempts),
+        wait=wait_exponential(multiplier=backoff, max=8),
+        retry=retry_if_exception(transient if callable(transient) else lambda exc: isinstance(exc, transient)),
+        reraise=True,
+    )
+    tries = 0
+
+    def attempt():
+        nonlocal tries
+        tries += 1
+        return fn()
+
+    with recorded_call(connection, operation):
+        try:
+            return retrying(attempt)
+        except Exception as exc:
+            raise ProviderError(f"{operation} failed after {tries} attempt(s): {_vendor_message(exc)}") from exc
+
+
+def _vendor_message(exc: BaseException) -> str:
+    text = str(getattr(exc, "user_message", "") or exc or type(exc).__name__)
+    return f"{type(exc).__name__}: {text}"[:500]
+
+
 def connection_for(*, service: str, category_slug: str = ""):
     """The enabled connection used for ``service`` (billing, crm, tracker, alerts, helpdesk), or None.
 
@@ -174,6 +218,8 @@ __all__ = [
     "ProviderError",
     "connection_credentials",
     "connection_for",
+    "connection_option",
+    "vendor_call",
     "connection_record_call",
     "connection_set_credentials",
     "credentials_decrypt",
