@@ -8,6 +8,7 @@ not allowed is dropped, so a new field a vendor starts returning stays hidden un
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,7 +21,7 @@ def _normalize(allowed: Iterable[str]) -> set[tuple[str, ...]]:
 
 def _keep(value: Any, path: tuple[str, ...], allowed: set[tuple[str, ...]]) -> Any:
     if path and path in allowed:
-        return value
+        return copy.deepcopy(value)
     if isinstance(value, dict):
         kept = {}
         for key, child in value.items():
