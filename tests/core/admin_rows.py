@@ -18,8 +18,13 @@ def _value(field: models.Field, depth: int):
     n = next(_serial)
     if field.choices:
         return field.choices[0][0]
-    if isinstance(field, models.OneToOneField):
-        return instance_build(field.related_model, depth + 1)
+    if isinstance(field, models.OneToOneField):  # a fresh related row: a copy of one, else a new one
+        first = field.related_model._default_manager.order_by("pk").first()
+        return (
+            _copies(field.related_model, first, 1, depth + 1)[0]
+            if first
+            else instance_build(field.related_model, depth + 1)
+        )
     if isinstance(field, models.ForeignKey):
         return field.related_model._default_manager.order_by("pk").first() or instance_build(
             field.related_model, depth + 1
@@ -146,7 +151,7 @@ def _copies(model: type[models.Model], base: models.Model, n: int, depth: int = 
         setattr(row, pk.attname, None if isinstance(pk, models.AutoField) else f"{base.pk}-c{depth}-{i}")
         for attname, made in parents.items():
             setattr(row, attname, made[i].pk)
-        _vary(row, base, plain, i)
+        _vary(row, base, plain, next(_serial))  # a process-wide serial: copies made by separate calls never clash
         rows.append(row)
     model._default_manager.bulk_create(rows, batch_size=500)
     return rows
