@@ -93,3 +93,19 @@ def on_screen(url_name: str):
         return reverse(url_name, args=[obj.pk])
 
     return view_on_site
+
+
+class OwnRowsForAgentsMixin:
+    """Agents see only their own rows (``agent_filter``, a queryset filter taking the user, e.g. the queues they
+    are members of); leads and admins see every row. Put the mixin before ``admin.ModelAdmin``."""
+
+    agent_filter: str = ""
+
+    def get_queryset(self, request):
+        from .choices import Role
+
+        queryset = super().get_queryset(request)
+        user = request.user
+        if self.agent_filter and not user.has_role(Role.ADMIN, Role.LEAD):
+            queryset = queryset.filter(**{self.agent_filter: user})
+        return queryset
