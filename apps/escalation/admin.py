@@ -1,7 +1,14 @@
 from django.contrib import admin
 
 from apps.core.admin_actions import webhooks_resend
-from apps.core.admin_utils import ReadOnlyAdmin, WriteOnlySecretsMixin, admin_link, on_screen, pretty_json
+from apps.core.admin_utils import (
+    OwnRowsForAgentsMixin,
+    ReadOnlyAdmin,
+    WriteOnlySecretsMixin,
+    admin_link,
+    on_screen,
+    pretty_json,
+)
 
 from .models import (
     BusinessCalendar,
@@ -16,10 +23,11 @@ from .models import (
 
 
 @admin.register(Queue)
-class QueueAdmin(admin.ModelAdmin):
+class QueueAdmin(OwnRowsForAgentsMixin, admin.ModelAdmin):
     list_display = ("name", "slug")
     search_fields = ("name", "slug")
     filter_horizontal = ("members",)
+    agent_filter = "members"  # agents see the queues they work
 
 
 @admin.register(Handoff)
