@@ -170,3 +170,17 @@ def test_admin_objects_link_to_their_screens(admin_client_):
         page = admin_client_.get(reverse(f"admin:{model}_change", args=[obj.pk]))
         assert f'href="{reverse(url_name, args=[obj.pk])}"' in page.content.decode()
         assert admin_client_.get(reverse(url_name, args=[obj.pk])).status_code == 200
+
+
+def test_agents_see_their_own_queues(client, role_users):
+    from apps.escalation.models import Queue
+
+    mine = Queue.objects.create(slug="mine-q", name="Mine")
+    Queue.objects.create(slug="other-q", name="Other")
+    mine.members.add(role_users[Role.AGENT])
+    client.force_login(role_users[Role.AGENT])
+    listed = {q.slug for q in client.get(reverse("admin:escalation_queue_changelist")).context["cl"].result_list}
+    assert "mine-q" in listed and "other-q" not in listed
+    client.force_login(role_users[Role.LEAD])
+    listed = {q.slug for q in client.get(reverse("admin:escalation_queue_changelist")).context["cl"].result_list}
+    assert {"mine-q", "other-q"} <= listed
