@@ -108,8 +108,10 @@ def groups_sync_after_migrate(sender, **kwargs) -> None:
 
 
 def user_groups_sync(*, user) -> None:
-    """Put ``user`` in their role's group and out of the other role groups; other groups are untouched."""
-    wanted, _ = Group.objects.get_or_create(name=ROLE_GROUPS.get(user.role, ROLE_GROUPS[Role.AGENT]))
+    """Put ``user`` in their role's group and out of the other role groups; other groups are untouched.
+    Superusers count as admins (as in ``User.has_role``), whatever their ``role`` field says."""
+    role = Role.ADMIN if user.is_superuser else user.role
+    wanted, _ = Group.objects.get_or_create(name=ROLE_GROUPS.get(role, ROLE_GROUPS[Role.AGENT]))
     others = Group.objects.filter(name__in=ROLE_GROUPS.values()).exclude(pk=wanted.pk)
     user.groups.remove(*others)
     user.groups.add(wanted)
@@ -117,6 +119,6 @@ def user_groups_sync(*, user) -> None:
 
 def user_groups_sync_on_save(sender, instance, created, update_fields=None, raw=False, **kwargs) -> None:
     """``post_save`` receiver for the user model: re-sync when the role may have changed."""
-    if raw or (update_fields is not None and "role" not in update_fields):
+    if raw or (update_fields is not None and not {"role", "is_superuser"} & set(update_fields)):
         return
     user_groups_sync(user=instance)

@@ -184,3 +184,9 @@ def test_agents_see_their_own_queues(client, role_users):
     client.force_login(role_users[Role.LEAD])
     listed = {q.slug for q in client.get(reverse("admin:escalation_queue_changelist")).context["cl"].result_list}
     assert {"mine-q", "other-q"} <= listed
+
+
+def test_superusers_are_in_the_admin_group(django_user_model):
+    boss = django_user_model.objects.create_superuser(username="boss", password="x", email="b@example.com")
+    assert boss.role == Role.AGENT  # createsuperuser leaves the field at its default
+    assert list(boss.groups.values_list("name", flat=True)) == ["Admin"]
