@@ -28,6 +28,7 @@ class CategoryAdmin(admin.ModelAdmin):
     autocomplete_fields = ("default_queue",)
     # Rollout changes go through category_rollout_set (one step forward at a time, start of the comparison period).
     actions = [categories_rollout_forward, categories_rollout_off]
+    view_on_site = on_screen("workflows:workflow_detail")  # the category's workflow in the studio
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
