@@ -90,6 +90,9 @@ def test_anonymous_goes_to_login(client):
 
 
 def test_audit_screen_ranks_and_passes_chart_data(lead_client, audit_history):
+    from apps.analytics.rollup import category_stats_refresh_recent
+
+    category_stats_refresh_recent(days=100)
     html = lead_client.get("/analytics/audit/?days=90").content.decode()
     order = list(re.findall(r'<tr data-category="([^"]+)"', html))
     assert order == ["password-reset", "billing-dispute", "legal"]

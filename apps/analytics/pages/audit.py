@@ -19,6 +19,7 @@ from ..audit import DEFAULT_DAYS, audit_run
 from ..choices import Signal, SuggestionStatus
 from ..clustering import suggestion_accept, suggestion_dismiss, suggestion_merge, suggestion_rename, suggestions_build
 from ..models import EscalationNote, SuggestedCategory
+from ..rollup import stats_refreshed_at
 from ..services.knowledge_screen import escalation_note_create
 
 AUDIT_PERIODS = (30, 90, 180, 365)
@@ -37,12 +38,13 @@ def _days(request: HttpRequest) -> int:
 @role_required(*LEADS)
 def audit_page(request: HttpRequest) -> HttpResponse:
     """``/analytics/audit/?days=30|90|180|365``: categories ranked by automation potential, with the reasons,
-    mixes and charts; ``refresh=1`` recomputes (results are cached for five minutes)."""
+    mixes and charts, from the daily figures (``rollup``; refreshed every 10 minutes); ``refresh=1`` reruns the
+    audit (knowledge coverage included), otherwise results are cached for five minutes."""
     days = _days(request)
     key = f"analytics:audit:{days}"
     report = None if request.GET.get("refresh") else cache.get(key)
     if report is None:
-        report = audit_run(days=days)
+        report = audit_run(days=days, source="stats")
         cache.set(key, report, CACHE_SECONDS)
     channels = sorted({ch for c in report.categories for ch in c.channels})
     chart = {
@@ -64,6 +66,7 @@ def audit_page(request: HttpRequest) -> HttpResponse:
             "chart": chart,
             "suggestions": suggestions,
             "build_order": {c.slug for c in report.build_order},
+            "refreshed_at": stats_refreshed_at(),
         },
     )
 

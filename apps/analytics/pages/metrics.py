@@ -13,6 +13,7 @@ from apps.tickets.choices import Channel, Tier
 
 from ..metrics import category_metrics, metrics_over_time, period_bounds
 from ..models import Anomaly
+from ..rollup import stats_refreshed_at
 
 PERIODS = (7, 30, 90)
 DEFAULT_PERIOD = 30
@@ -69,5 +70,6 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
             "rows": [r for r in rows if r.current.tickets or r.baseline.tickets],
             "chart": chart,
             "anomalies": Anomaly.objects.all()[:20],
+            "refreshed_at": stats_refreshed_at(),
         },
     )
