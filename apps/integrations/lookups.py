@@ -222,3 +222,55 @@ def _local_crm():
     from .crm.local import LocalCRM
 
     return LocalCRM(None)
+
+
+def lookups_run(*, names: list[str], ticket, category_slug: str = "") -> list[LookupResult]:
+    """``lookup_run`` for each of ``names`` in order (duplicates run once). Never raises."""
+    seen: dict[str, LookupResult] = {}
+    for name in names:
+        if name not in seen:
+            seen[name] = lookup_run(name=name, ticket=ticket, category_slug=category_slug)
+    return list(seen.values())
+
+
+def lookups_trace(results: list[LookupResult]) -> list[dict]:
+    """What the Decision trace and the handoff package's ``tried.lookups`` record: name, ok, source, error, ms and
+    the allow-listed facts (nothing else from the vendor)."""
+    return [r.as_dict() for r in results]
+
+
+def lookups_facts(results: list[LookupResult]) -> dict:
+    """The package's / composer's ``facts``: ``{lookup name: allow-listed facts}`` of the lookups that worked."""
+    return {r.name: r.facts for r in results if r.ok}
+
+
+def lookups_failed(results: list[LookupResult]) -> list[LookupResult]:
+    """The lookups that failed (the engine escalates when a required one is among them)."""
+    return [r for r in results if not r.ok]
+
+
+# Short names a reply template may use ({charge_explanation}, {account_manager} …) → flat fact key.
+COMPOSER_ALIASES = {
+    "charge_explanation": "billing_summary_explanation_customer_text",
+    "charge_shape": "billing_summary_explanation_shape",
+    "account_status": "crm_account_account_status",
+    "account_tier": "crm_account_account_tier",
+    "account_plan": "crm_account_account_plan",
+    "account_manager": "crm_account_account_owner_name",
+    "contract_end": "crm_account_account_contract_end",
+}
+
+
+def lookups_composer_facts(results: list[LookupResult]) -> dict[str, Any]:
+    """Facts for the composer and ``reply_violations``: identifier keys (``billing_summary_explanation_shape``,
+    list items with their index) → scalars, from allow-listed facts of the lookups that worked, plus the short
+    ``COMPOSER_ALIASES``. Nothing that is not allow-listed can appear here."""
+    facts: dict[str, Any] = {}
+    for result in results:
+        if result.ok:
+            for key, value in result.flat().items():
+                facts[key.replace(".", "_").replace("-", "_")] = value
+    for alias, key in COMPOSER_ALIASES.items():
+        if facts.get(key) not in (None, ""):
+            facts[alias] = facts[key]
+    return facts

@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from . import views
+
+router = SimpleRouter()
+router.register("connections", views.ConnectionViewSet, basename="api-connection")
+
+urlpatterns = [
+    *router.urls,
+    path("lookups/<str:name>/", views.LookupView.as_view(), name="api-lookup"),
+]
