@@ -9,6 +9,8 @@ from apps.integrations.models import CallLog, Connection
 class ConnectionSerializer(serializers.ModelSerializer):
     """A connection as the API shows it: credentials masked (never the secret), health and allow-lists."""
 
+    kind = serializers.CharField(read_only=True, help_text="stripe, hubspot, salesforce, jira, linear, slack, … local")
+    service = serializers.CharField(read_only=True, help_text="billing, crm, tracker, alerts, helpdesk")
     credentials = serializers.SerializerMethodField(help_text="Credential name → masked value or env:VARIABLE")
     healthy = serializers.BooleanField(read_only=True, allow_null=True)
 
