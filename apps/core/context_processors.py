@@ -12,6 +12,7 @@ NAVIGATION = [
     ("workflows:workflow_list", "Workflows", (Role.ADMIN, Role.LEAD)),
     ("audit:change_list", "Change history", (Role.ADMIN, Role.LEAD)),
     ("analytics:metrics", "Metrics", (Role.ADMIN, Role.LEAD)),
+    ("integrations:connection_list", "Connections", (Role.ADMIN, Role.LEAD)),
 ]
 
 
