@@ -32,6 +32,12 @@ class Category(TimeStampedModel):
     rollout_state = models.CharField(max_length=16, choices=RolloutState.choices, default=RolloutState.OFF)
     auto_threshold = models.FloatField(default=0.9, help_text="Confidence at or above which the AI resolves")
     draft_threshold = models.FloatField(default=0.6, help_text="Confidence at or above which the AI drafts")
+    control_share = models.FloatField(
+        default=0.0, help_text="Share (0–1) of tickets kept as a human-only control group"
+    )
+    rollout_started_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the rollout left 'off' (for before/after figures)"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -89,6 +95,8 @@ class Draft(TimeStampedModel):
     reject_reason = models.CharField(max_length=50, blank=True, default="")
     reject_note = models.TextField(blank=True, default="")
     version = models.PositiveIntegerField(default=1, help_text="Optimistic lock: bumped on every change")
+    snoozed_until = models.DateTimeField(null=True, blank=True, help_text="Hidden from the queue until then")
+    opened_at = models.DateTimeField(null=True, blank=True, help_text="First opened by an agent")
 
     class Meta:
         ordering = ["created_at"]
@@ -121,3 +129,112 @@ class ClassifierVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    ARCHIVED = "archived", "Archived"
+
+
+class Workflow(TimeStampedModel):
+    """The decision workflow of one category; its behaviour lives in numbered ``WorkflowVersion`` rows."""
+
+    category = models.OneToOneField(Category, on_delete=models.CASCADE, related_name="workflow")
+    name = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        ordering = ["category__name"]
+
+    def __str__(self) -> str:
+        return self.name or f"Workflow for {self.category_id}"
+
+    @property
+    def published(self) -> "WorkflowVersion | None":
+        return self.versions.filter(status=VersionStatus.PUBLISHED).first()
+
+
+class WorkflowVersion(models.Model):
+    """One numbered version of a workflow. A published (or archived) version never changes: edits go to a new draft.
+
+    ``tree``: the decision-tree document (``{"start": node id, "nodes": [{"id", "type", ...}]}``, validated by
+    ``apps.workflows.tree.schema.tree_validate``); ``thresholds``: ``{"auto": float, "draft": float}`` (0–1);
+    ``required_fields``: list of field names (e.g. ``["order_id"]``); ``guidelines``: free-text response guidance;
+    ``profiles``: behaviour profile per channel, ``{"chat": {...}, "email": {...}}`` (see ``tree.profiles``).
+    """
+
+    FROZEN_FIELDS = ("tree", "thresholds", "required_fields", "guidelines", "profiles", "number", "workflow_id")
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=VersionStatus.choices, default=VersionStatus.DRAFT, db_index=True)
+    tree = models.JSONField(default=dict, blank=True)
+    thresholds = models.JSONField(default=dict, blank=True)
+    required_fields = models.JSONField(default=list, blank=True)
+    guidelines = models.TextField(blank=True, default="")
+    profiles = models.JSONField(default=dict, blank=True)
+    change_note = models.CharField(max_length=500, blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["workflow", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["workflow", "number"], name="workflow_version_number_uniq"),
+            models.UniqueConstraint(
+                fields=["workflow"], condition=models.Q(status="published"), name="one_published_version"
+            ),
+            models.UniqueConstraint(fields=["workflow"], condition=models.Q(status="draft"), name="one_draft_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.number} ({self.status})"
+
+    def save(self, *args, **kwargs):
+        """Refuse to change the content of a version that was published (status changes are allowed)."""
+        if self.pk:
+            from apps.core.errors import ConflictError
+
+            old = WorkflowVersion.objects.filter(pk=self.pk).values(*self.FROZEN_FIELDS, "status").first()
+            if old and old["status"] != VersionStatus.DRAFT:
+                changed = [f for f in self.FROZEN_FIELDS if old[f] != getattr(self, f)]
+                if changed:
+                    raise ConflictError(
+                        f"version {self.number} was published and can never change ({', '.join(changed)}); "
+                        "create a new draft"
+                    )
+        super().save(*args, **kwargs)
+
+
+class WorkflowTestCase(models.Model):
+    """A sandbox case of a workflow: a sample ticket with the expected category and outcome.
+
+    ``source``: ``hand`` or ``history`` (then ``ticket`` is the historical ticket it came from);
+    ``expected_outcome``: blank, ``answer`` (resolve or draft), ``resolve``, ``draft`` or ``escalate``.
+    """
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="test_cases")
+    name = models.CharField(max_length=200)
+    text = models.TextField()
+    channel = models.CharField(max_length=16, default="email")
+    tier = models.CharField(max_length=16, blank=True, default="")
+    expected_category = models.CharField(max_length=100, blank=True, default="")
+    expected_outcome = models.CharField(max_length=16, blank=True, default="")
+    source = models.CharField(max_length=16, default="hand")
+    ticket = models.ForeignKey("tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
