@@ -228,3 +228,78 @@ __all__ = [
     "mask",
     "recorded_call",
 ]
+
+
+# Per kind: the credential names a connection form asks for (write-only) and extra options (name, label, default).
+CREDENTIAL_FIELDS: dict[str, list[str]] = {
+    "stripe": ["api_key", "webhook_secret"],
+    "hubspot": ["access_token"],
+    "salesforce": ["session_id", "username", "password", "security_token"],
+    "jira": ["username", "api_token"],
+    "linear": ["api_key"],
+    "slack": ["bot_token", "signing_secret"],
+    "zendesk": ["email", "api_token", "webhook_secret"],
+    "freshdesk": ["api_key", "webhook_secret"],
+    "intercom": ["access_token", "client_secret"],
+    "local": [],
+}
+COMMON_OPTIONS = [
+    ("timeout", "Timeout (seconds)", 10.0),
+    ("retries", "Retries", 2),
+    ("backoff", "Backoff (seconds)", 0.5),
+]
+KIND_OPTIONS: dict[str, list[tuple[str, str, str]]] = {
+    "salesforce": [
+        ("ca_bundle", "CA bundle file (self-hosted proxy)", ""),
+        ("api_version", "API version", "59.0"),
+        ("domain", "Login domain (test for sandboxes)", ""),
+    ],
+    "jira": [("project", "Project key", "")],
+    "linear": [("team_id", "Team id", "")],
+    "slack": [("channel", "Alert channel", "")],
+    "zendesk": [("subdomain", "Subdomain", "")],
+    "freshdesk": [("domain", "Domain", "")],
+}
+
+
+def field_catalog(connection) -> list[tuple[str, str, bool]]:
+    """(dotted path, label, allowed by default) of the fields the connection's client can return; [] for kinds
+    without looked-up data (trackers, chat, helpdesks)."""
+    if connection.service == "billing":
+        from .billing import BILLING_FIELDS
+
+        return BILLING_FIELDS
+    if connection.service == "crm":
+        from .crm import CRM_FIELDS
+
+        return CRM_FIELDS
+    return []
+
+
+def connection_client(connection):
+    """The client object for ``connection`` (billing or CRM; ``None`` for kinds without a client here)."""
+    if connection.service == "billing":
+        from .billing import billing_client
+
+        return billing_client(connection=connection)
+    if connection.service == "crm":
+        from .crm import crm_client
+
+        return crm_client(connection=connection)
+    return None
+
+
+def connection_test(*, connection) -> tuple[bool, str]:
+    """Run the client's cheap authenticated call (``ping``); ``(ok, message)``. Recorded in the CallLog and the
+    connection's health like any call. Never raises."""
+    try:
+        client = connection_client(connection)
+        if client is None:
+            return False, f"No test is available for {connection.get_kind_display()} connections here."
+        result = client.ping()
+    except Exception as exc:  # shown to the admin, recorded on the connection
+        if not isinstance(exc, ProviderError):
+            connection_record_call(connection=connection, operation="ping", duration_ms=0, ok=False, error=str(exc))
+        return False, str(exc)[:500]
+    details = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in (result or {}).items())
+    return True, f"Connected ({client.source}){': ' + details if details else ''}."
