@@ -28,6 +28,7 @@ migrate: install ## Start the embedded database (if no DATABASE_URL) and apply m
 
 demo: migrate ## Seed the demo workspace (only when the database is empty)
 	$(PY) manage.py seed_demo --if-empty
+	$(PY) manage.py connections_local
 
 run: demo ## Set up and start the product on http://$(HOST):$(PORT) with the django-q2 cluster
 	@$(PY) manage.py setup_schedules >/dev/null 2>&1 || true

@@ -303,3 +303,26 @@ def connection_test(*, connection) -> tuple[bool, str]:
         return False, str(exc)[:500]
     details = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in (result or {}).items())
     return True, f"Connected ({client.source}){': ' + details if details else ''}."
+
+
+LOCAL_CONNECTIONS = (("billing", "Demo billing (local tables)"), ("crm", "Demo CRM (Organizations)"))
+
+
+def connections_ensure_local() -> list:
+    """Create the local demo connections (billing, CRM) with the default allow-lists when no connection exists for
+    that service yet. Idempotent; returns the connections created. Used by ``make demo``."""
+    from .billing import DEFAULT_BILLING_FIELDS
+    from .crm import DEFAULT_CRM_FIELDS
+    from .models import Connection
+
+    defaults = {"billing": DEFAULT_BILLING_FIELDS, "crm": DEFAULT_CRM_FIELDS}
+    created = []
+    for service, name in LOCAL_CONNECTIONS:
+        if Connection.objects.filter(service=service).exists():
+            continue
+        created.append(
+            Connection.objects.create(
+                kind=Connection.Kind.LOCAL, service=service, name=name, allowed_fields=list(defaults[service])
+            )
+        )
+    return created
