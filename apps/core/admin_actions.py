@@ -105,23 +105,18 @@ def webhooks_resend(modeladmin, request, queryset):
 
 @admin.action(description="Test the selected connections")
 def connections_test(modeladmin, request, queryset):
-    """Check each selected connection through the integrations' own test (``connection_test``: one cheap call to
-    the vendor, recorded in the call log and the connection's health)."""
-    from apps.integrations import connections as service
+    """Check each selected connection with the integrations' ``connection_test`` (the client's cheap authenticated
+    call, recorded in the call log and the connection's health)."""
+    from apps.integrations.connections import connection_test
 
     if not _allowed(request, "integrations.change_connection"):
         return
-    test = getattr(service, "connection_test", None)
-    if test is None:
-        messages.error(request, "Connection tests are not available in this version.")
-        return
 
     def run(connection):
-        result = test(connection=connection)
-        ok = getattr(result, "ok", result)
+        ok, detail = connection_test(connection=connection)
         if not ok:
-            error = getattr(result, "error", "") or "the test call failed"
-            raise _Failed(f"failed — {error}")
+            raise _Failed(f"failed — {detail or 'the test call failed'}")
+        messages.info(request, f"{connection}: {detail}")
 
     report_each(request, queryset, run, done="{count} connection(s) answered.")
 
