@@ -206,26 +206,17 @@ def test_connection_credentials_are_write_only_and_masked(admin_client_, client,
     assert client.get(add).status_code == 403
 
 
-def test_connection_test_action_reports_each_outcome(admin_client_, monkeypatch):
-    from types import SimpleNamespace
+def test_connection_test_action_calls_the_local_billing_backend(admin_client_):
+    """The real service: the local demo billing backend answers its ping; a kind without a client fails."""
+    from apps.integrations.models import CallLog, Connection
 
-    from apps.integrations import connections as service
-    from apps.integrations.models import Connection
-
-    good = Connection.objects.create(name="crm", kind="hubspot")
-    bad = Connection.objects.create(name="tracker", kind="jira")
-    monkeypatch.delattr(service, "connection_test", raising=False)
-    messages = _run(admin_client_, "integrations.connection", "connections_test", [good.pk])
-    assert messages == ["Connection tests are not available in this version."]
-
-    def connection_test(*, connection):
-        return SimpleNamespace(ok=connection.name == "crm", error="HTTP 401 from the tracker")
-
-    monkeypatch.setattr(service, "connection_test", connection_test, raising=False)
-    messages = _run(admin_client_, "integrations.connection", "connections_test", [good.pk, bad.pk])
-    assert sorted(messages) == sorted(
-        ["tracker (jira): failed — HTTP 401 from the tracker", "1 connection(s) answered."]
-    )
+    local = Connection.objects.create(name="Demo billing", kind="local", service="billing")
+    slack = Connection.objects.create(name="Alerts", kind="slack")
+    messages = _run(admin_client_, "integrations.connection", "connections_test", [local.pk, slack.pk])
+    assert "1 connection(s) answered." in messages
+    assert any(m.startswith("Demo billing (local): Connected") for m in messages), messages
+    assert any(m.startswith("Alerts (slack): failed") for m in messages), messages
+    assert CallLog.objects.filter(connection=local, ok=True).exists()
 
 
 def test_rollout_moves_through_the_service_one_step_at_a_time(admin_client_, admin_user):
