@@ -124,8 +124,12 @@ def _billing_summary(client, ticket) -> dict:
     from .billing.analysis import charge_explain
 
     customer = _billing_customer(client, ticket)
-    if customer is None:
-        return {"customer": None, "explanation": None, "invoices": []}
+    if customer is None:  # no billing account for this ticket: nothing to explain, a person must look
+        return {
+            "customer": None,
+            "explanation": charge_explain(customer_ref="", snapshot={}).as_dict(),
+            "invoices": [],
+        }
     snapshot = client.snapshot(customer_ref=customer["id"])
     snapshot["customer"] = {**customer, **(snapshot.get("customer") or {})}
     explanation = charge_explain(customer_ref=customer["id"], snapshot=snapshot)

@@ -66,3 +66,39 @@ def test_connection_for_prefers_vendor_and_respects_categories():
     stripe.save()
     assert connection_for(service="billing", category_slug="billing") == local
     assert connection_for(service="crm") is None
+
+
+def test_lookup_run_never_raises_and_respects_category_allow_list():
+    from apps.core.errors import ValidationError as AppValidationError
+    from apps.integrations.connections import connections_ensure_local
+    from apps.integrations.crm.sync import crm_sync
+    from apps.integrations.lookups import lookup_run
+    from tests.factories import TicketFactory
+
+    ticket = TicketFactory()
+    unknown = lookup_run(name="billing.everything", ticket=ticket)
+    assert not unknown.ok and "unknown lookup" in unknown.error
+
+    # no connection at all: the local demo backend answers (nothing billed yet → no_charges, escalate)
+    local = lookup_run(name="billing.summary", ticket=ticket)
+    assert local.ok and local.source == "local"
+    assert (local.facts["explanation"]["shape"], local.facts["explanation"]["escalate"]) == ("no_charges", True)
+
+    created = connections_ensure_local()
+    assert sorted(c.service for c in created) == ["billing", "crm"] and connections_ensure_local() == []
+    billing = Connection.objects.get(service="billing")
+    billing.allowed_categories = ["billing/double-charge"]
+    billing.save()
+    refused = lookup_run(name="billing.summary", ticket=ticket, category_slug="bug-report")
+    assert not refused.ok and "no enabled billing connection may be used" in refused.error
+    assert lookup_run(name="billing.summary", ticket=ticket, category_slug="billing/double-charge").ok
+
+    # a Stripe connection without a key: ok=False, recorded on the connection, no exception
+    stripe = Connection.objects.create(kind="stripe", name="Stripe without key")
+    broken = lookup_run(name="billing.charges", ticket=ticket, category_slug="billing/double-charge")
+    assert not broken.ok and "no Stripe api_key" in broken.error
+    stripe.refresh_from_db()
+    assert stripe.healthy is False and CallLog.objects.filter(connection=stripe, ok=False).count() == 1
+
+    with pytest.raises(AppValidationError, match="nothing to sync"):
+        crm_sync()
