@@ -312,16 +312,27 @@ def audit_figures_from_stats(*, since: datetime, until: datetime) -> tuple[dict[
     ``[since, until)``: the same definitions, medians from histogram bins. Four small queries whatever the
     number of tickets; the figures are as fresh as the last ``category_stats_refresh``."""
     from .models import CategoryDayStats
-    from .rollup import FIRST_RESPONSE_EDGES, HANDLE_EDGES, RESOLUTION_EDGES, csat_mean, hist_median, stats_grouped
+    from .rollup import (
+        ALL,
+        FIRST_RESPONSE_EDGES,
+        HANDLE_EDGES,
+        RESOLUTION_EDGES,
+        csat_mean,
+        hist_median,
+        slice_where,
+        stats_grouped,
+    )
 
     first_day = since.astimezone(UTC).date()
     end = until.astimezone(UTC)
     end_day = end.date() + timedelta(days=0 if end.time() == datetime.min.time() else 1)
-    params = {"since_day": first_day, "until_day": end_day}
+    params = {"since_day": first_day, "until_day": end_day, "all": ALL}
     where = "s.day >= %(since_day)s AND s.day < %(until_day)s"
+    total_slice, slice_params = slice_where()
     names = {c.pk: c for c in Category.objects.only("id", "slug", "name", "is_sensitive")}
     found: dict[int | None, CategoryAudit] = {}
-    for (cat_id,), row in stats_grouped(where=where, params=params, keys=["s.category_id"]).items():
+    totals = stats_grouped(where=where + total_slice, params={**params, **slice_params}, keys=["s.category_id"])
+    for (cat_id,), row in totals.items():
         category = names.get(cat_id)
         replies = row.replies_resolved / row.resolved if row.resolved else None
         if replies is None and row.answered:
@@ -343,20 +354,20 @@ def audit_figures_from_stats(*, since: datetime, until: datetime) -> tuple[dict[
         )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""SELECT s.category_id, s.channel, s.tier, s.segment, GROUPING(s.channel), GROUPING(s.tier),
-                       sum(s.tickets)
-                  FROM {CategoryDayStats._meta.db_table} s WHERE {where}
-                 GROUP BY GROUPING SETS ((s.category_id, s.channel), (s.category_id, s.tier),
-                                         (s.category_id, s.segment))""",
+            f"""SELECT s.category_id, s.channel, s.tier, s.segment, sum(s.tickets)
+                  FROM {CategoryDayStats._meta.db_table} s
+                 WHERE {where}
+                   AND (s.channel = %(all)s)::int + (s.tier = %(all)s)::int + (s.segment = %(all)s)::int = 2
+                 GROUP BY 1, 2, 3, 4""",
             params,
         )
-        for cat_id, channel, tier, segment, g_channel, g_tier, n in cursor.fetchall():
+        for cat_id, channel, tier, segment, n in cursor.fetchall():
             item = found.get(cat_id)
             if item is None:
                 continue
-            if not g_channel:
+            if channel != ALL:
                 item.channels[channel] = int(n)
-            elif not g_tier:
+            elif tier != ALL:
                 item.tiers[tier or "unknown"] = int(n)
             else:
                 item.segments[segment or "unknown"] = int(n)

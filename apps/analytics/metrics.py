@@ -47,6 +47,7 @@ from .rollup import (
     csat_sample,
     hist_median,
     hist_sample,
+    slice_where,
     stats_grouped,
 )
 
@@ -203,13 +204,18 @@ def _day(value: datetime, *, ceil: bool = False) -> date:
 
 
 def _filters(channel: str, tier: str) -> tuple[str, dict]:
+    """The daily figures' slice for ``channel`` / ``tier`` (all of either when empty)."""
+    return slice_where(channel=channel, tier=tier)
+
+
+def _draft_filters(channel: str, tier: str) -> tuple[str, dict]:
     sql, params = "", {}
     if channel:
-        sql += " AND s.channel = %(channel)s"
-        params["channel"] = channel
+        sql += " AND t.channel = %(d_channel)s"
+        params["d_channel"] = channel
     if tier:
-        sql += " AND s.tier = %(tier)s"
-        params["tier"] = tier
+        sql += " AND o.tier = %(d_tier)s"
+        params["d_tier"] = tier
     return sql, params
 
 
@@ -313,7 +319,8 @@ def category_metrics(
     where = "((s.day >= w.c_since AND s.day < %(until_day)s) OR (s.day >= w.b_since AND s.day < w.b_until))" + filters
     grp = "CASE WHEN s.day >= w.c_since AND s.day < %(until_day)s THEN 'current' ELSE 'baseline' END"
     rows = stats_grouped(where=where, params=params, keys=["s.category_id", grp, "s.in_control"], join=join)
-    edits = _edit_sizes(params, filters)
+    draft_filters, draft_params = _draft_filters(channel, tier)
+    edits = _edit_sizes({**params, **draft_params}, draft_filters)
     out = []
     for c in categories:
         current_rows = [rows.get((c.pk, "current", flag)) for flag in (False, True)]
@@ -364,7 +371,7 @@ def _edit_sizes(params: dict, filters: str) -> dict[tuple, float]:
         decision=Decision._meta.db_table,
         ticket=Ticket._meta.db_table,
         org=Organization._meta.db_table,
-        filters=filters.replace("s.channel", "t.channel").replace("s.tier", "o.tier"),
+        filters=filters,
     )
     sizes: dict[tuple, list[float]] = {}
     with connection.cursor() as cursor:

@@ -196,7 +196,8 @@ class CategoryDayStats(models.Model):
     Counts are tickets; ``csat_ai`` / ``csat_human`` count ratings 1–5 (index 0 = CSAT 1); ``*_hist`` count
     tickets per bin of ``rollup.FIRST_RESPONSE_EDGES`` (minutes), ``RESOLUTION_EDGES`` (hours) and
     ``HANDLE_EDGES`` (minutes). ``category`` is null for uncategorised tickets; ``tier``/``segment`` are ``""``
-    without an organisation.
+    without an organisation; ``"*"`` in ``channel``, ``tier`` or ``segment`` means "all of them" (the rows of
+    one grouping set, see ``rollup.slice_where``).
     """
 
     day = models.DateField()
@@ -235,7 +236,10 @@ class CategoryDayStats(models.Model):
                 nulls_distinct=False,
             )
         ]
-        indexes = [models.Index(fields=["day", "category"], name="category_day_stats_day_idx")]
+        indexes = [
+            models.Index(fields=["day", "category"], name="category_day_stats_day_idx"),
+            models.Index(fields=["channel", "tier", "segment", "day"], name="category_day_stats_slice_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.category_id} {self.channel}/{self.tier}: {self.tickets}"

@@ -2,8 +2,11 @@
 by the dashboard so its pages answer in milliseconds whatever the number of tickets.
 
 ``category_stats_refresh`` recomputes whole UTC days (tickets by their creation day) and replaces their rows in
-one transaction; the schedule refreshes the last 3 days every 10 minutes and the last 120 days nightly (late
-resolutions, ratings and handoffs land on the ticket's creation day). Medians come from fixed histograms
+one transaction. Rows are written per grouping set, ``ALL`` (``"*"``) standing for "every value": per day,
+category and control side in total, by channel, by tier, by channel and tier, and by segment — so every read
+(``slice_where``) sums only the few rows of its own slice. The schedule refreshes the last 3 days every 10
+minutes and the last 120 days nightly (late resolutions, ratings and handoffs land on the ticket's creation
+day). Medians come from fixed histograms
 (``*_EDGES``): exact to the bin, interpolated inside it. Definitions are the audit's and the metrics' (see
 ``metrics.py``): *escalated* = a handoff exists or the ticket's status is ``escalated``; *AI-resolved* = a
 sent ``resolve`` Decision and not escalated; *AI-handled* = a reply the AI wrote was sent (Decision ``sent``
@@ -79,6 +82,18 @@ RESOLUTION_EDGES = [
 ]  # hours
 HANDLE_EDGES = FIRST_RESPONSE_EDGES
 RECENT_DAYS = 3
+ALL = "*"
+
+
+def slice_where(*, channel: str = "", tier: str = "", segment: str = "") -> tuple[str, dict]:
+    """SQL (alias ``s``) selecting the rows of one slice: a given channel / tier / segment, or all of them."""
+    params = {"slice_channel": channel or ALL, "slice_tier": tier or ALL, "slice_segment": segment or ALL}
+    return (
+        " AND s.channel = %(slice_channel)s AND s.tier = %(slice_tier)s AND s.segment = %(slice_segment)s",
+        params,
+    )
+
+
 NIGHTLY_DAYS = 120
 
 
@@ -155,7 +170,11 @@ def _refresh_sql() -> str:
         day, category_id, channel, tier, segment, in_control, tickets, resolved, ai_resolved, ai_handled, escalated,
         urgent, reopened, answered, replies_resolved, replies_answered, drafts_reviewed, drafts_approved,
         drafts_edited, csat_ai, csat_human, first_response_hist, resolution_hist, handle_hist, refreshed_at)
-    SELECT day, category_id, channel, tier, segment, in_control, count(*),
+    SELECT day, category_id,
+           CASE WHEN GROUPING(channel) = 1 THEN '*' ELSE channel END,
+           CASE WHEN GROUPING(tier) = 1 THEN '*' ELSE tier END,
+           CASE WHEN GROUPING(segment) = 1 THEN '*' ELSE segment END,
+           in_control, count(*),
            count(*) FILTER (WHERE resolved_at IS NOT NULL),
            count(*) FILTER (WHERE resolve_sent AND NOT escalated),
            count(*) FILTER (WHERE ai_handled),
@@ -169,7 +188,12 @@ def _refresh_sql() -> str:
            {csat("ai_handled")}, {csat("NOT ai_handled")},
            {_bins("fr_b", FIRST_RESPONSE_EDGES)}, {_bins("rs_b", RESOLUTION_EDGES)}, {_bins("hd_b", HANDLE_EDGES)},
            %(now)s
-      FROM x GROUP BY day, category_id, channel, tier, segment, in_control
+      FROM x GROUP BY GROUPING SETS (
+          (day, category_id, in_control),
+          (day, category_id, in_control, channel),
+          (day, category_id, in_control, tier),
+          (day, category_id, in_control, channel, tier),
+          (day, category_id, in_control, segment))
     """
 
 
@@ -283,12 +307,16 @@ def stats_grouped(*, where: str, params: dict, keys: list[str], join: str = "") 
         for row in cursor.fetchall():
             key, values = tuple(row[: len(keys)]), row[len(keys) :]
             out[key] = StatsRow(**{f: int(v or 0) for f, v in zip(SCALARS, values, strict=True)})
+        keys_as = ", ".join(f"{k} AS k{i}" for i, k in enumerate(keys))
+        keys_out = ", ".join(f"f.k{i}" for i in range(len(keys)))
         arrays = ", ".join(f"s.{a}" for a in ARRAYS)
+        # filter first (a materialised CTE), then unnest only the rows of the slice
         cursor.execute(
-            f"""SELECT {key_sql}, u.idx, {", ".join(f"sum(u.{a})" for a in ARRAYS)}
-                  FROM {table} s {join}
-                 CROSS JOIN LATERAL unnest({arrays}) WITH ORDINALITY AS u({", ".join(ARRAYS)}, idx)
-                 WHERE {where} GROUP BY {key_sql}, u.idx""",
+            f"""WITH f AS MATERIALIZED (SELECT {keys_as}, {arrays} FROM {table} s {join} WHERE {where})
+                SELECT {keys_out}, u.idx, {", ".join(f"sum(u.{a})" for a in ARRAYS)}
+                  FROM f CROSS JOIN LATERAL unnest({", ".join(f"f.{a}" for a in ARRAYS)})
+                       WITH ORDINALITY AS u({", ".join(ARRAYS)}, idx)
+                 GROUP BY {keys_out}, u.idx""",
             params,
         )
         for row in cursor.fetchall():

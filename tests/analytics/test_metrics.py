@@ -161,4 +161,8 @@ def test_refresh_replaces_the_days_rows(rollout):
     before = CategoryDayStats.objects.count()
     category_stats_refresh(since=(now - timedelta(days=60)).date(), until=(now + timedelta(days=1)).date())
     assert CategoryDayStats.objects.count() == before > 0
-    assert sum(CategoryDayStats.objects.values_list("tickets", flat=True)) == 80
+    totals = CategoryDayStats.objects.filter(channel="*", tier="*", segment="*")
+    assert sum(totals.values_list("tickets", flat=True)) == 80
+    by_channel = CategoryDayStats.objects.filter(tier="*", segment="*").exclude(channel="*")
+    assert sum(by_channel.values_list("tickets", flat=True)) == 80
+    assert set(by_channel.values_list("channel", flat=True)) == {"chat", "email"}
