@@ -176,3 +176,29 @@ def test_suggested_categories_cluster_name_merge_accept(lead_client, lead_user):
     category = Category.objects.get(slug="account-and-billing")
     assert first.status == "accepted" and first.category == category
     assert Ticket.objects.filter(labelled_category=category).count() == len(first.ticket_ids)
+
+
+def test_admins_open_the_lead_screens(admin_client_, review):
+    for url in ("/analytics/audit/", "/analytics/metrics/", "/analytics/reviews/", "/analytics/feedback/"):
+        assert admin_client_.get(url).status_code == 200, url
+
+
+def test_api_audit_and_category_metrics(lead_user, agent_user, audit_history):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from apps.analytics.rollup import category_stats_refresh_recent
+
+    category_stats_refresh_recent(days=100)
+    lead = APIClient()
+    lead.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=lead_user).key}")
+    body = lead.get("/api/v1/metrics/audit/?days=90&coverage_sample=0").json()
+    assert [c["slug"] for c in body["categories"]] == ["password-reset", "billing-dispute", "legal"]
+    assert body["build_order"] == ["password-reset", "billing-dispute"] and body["source"] == "live"
+    metrics = lead.get("/api/v1/metrics/categories/?days=90&channel=chat").json()
+    by_slug = {c["slug"]: c for c in metrics["categories"]}
+    assert by_slug["password-reset"]["current"]["tickets"] + by_slug["password-reset"]["baseline"]["tickets"] == 30
+    assert lead.get("/api/v1/metrics/categories/?channel=fax").status_code == 400
+    agent = APIClient()
+    agent.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=agent_user).key}")
+    assert agent.get("/api/v1/metrics/audit/").status_code == 403
