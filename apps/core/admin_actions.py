@@ -154,3 +154,38 @@ def categories_rollout_forward(modeladmin, request, queryset):
 @admin.action(description="Stop the AI: rollout off (humans only)", permissions=["change"])
 def categories_rollout_off(modeladmin, request, queryset):
     _rollout(request, queryset, step="off")
+
+
+@admin.action(description="Publish the selected draft versions")
+def workflow_versions_publish(modeladmin, request, queryset):
+    """Publish each selected draft through ``workflow_version_publish`` (sandbox regressions block it: confirm
+    those in the studio's sandbox screen)."""
+    from apps.workflows.services.versions import workflow_version_publish
+
+    if not _allowed(request, "workflows.change_workflowversion"):
+        return
+    report_each(
+        request,
+        queryset.select_related("workflow"),
+        lambda version: workflow_version_publish(version=version, user=request.user),
+        done="{count} version(s) published.",
+    )
+
+
+@admin.action(description="Roll back to the selected version (its content is published as a new version)")
+def workflow_version_rollback(modeladmin, request, queryset):
+    """Publish the content of one earlier version again through ``workflow_version_rollback``."""
+    from apps.workflows.services.versions import workflow_version_rollback as rollback
+
+    if not _allowed(request, "workflows.change_workflowversion"):
+        return
+    if queryset.count() != 1:
+        messages.error(request, "Select exactly one version to roll back to.")
+        return
+    version = queryset.select_related("workflow").get()
+    try:
+        new = rollback(version=version, user=request.user)
+    except ApplicationError as error:
+        messages.error(request, f"{version.workflow} {version}: {error.message}")
+        return
+    messages.success(request, f"Rolled back: v{new.number} (the content of v{version.number}) is published.")
