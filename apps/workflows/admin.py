@@ -5,10 +5,12 @@ from apps.core.admin_actions import (
     categories_rollout_off,
     classifier_activate,
     classifier_retrain,
+    workflow_version_rollback,
+    workflow_versions_publish,
 )
 from apps.core.admin_utils import ReadOnlyAdmin, admin_link, on_screen, pretty_json
 
-from .models import Category, ClassifierVersion, Decision, Draft
+from .models import Category, ClassifierVersion, Decision, Draft, Workflow, WorkflowTestCase, WorkflowVersion
 
 
 @admin.register(Category)
@@ -93,3 +95,94 @@ class ClassifierVersionAdmin(ReadOnlyAdmin):
     @admin.display(description="metrics")
     def metrics_pretty(self, obj):
         return pretty_json(obj.metrics)
+
+
+class WorkflowVersionInline(admin.TabularInline):
+    model = WorkflowVersion
+    fields = ("number", "status", "published_at", "published_by", "change_note")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("published_by")
+
+
+@admin.register(Workflow)
+class WorkflowAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "category", "published_number", "updated_at")
+    search_fields = ("name", "category__name", "category__slug")
+    list_select_related = ("category",)
+    autocomplete_fields = ("category",)
+    inlines = [WorkflowVersionInline]
+
+    def get_queryset(self, request):
+        from django.db.models import OuterRef, Subquery
+
+        published = WorkflowVersion.objects.filter(workflow=OuterRef("pk"), status="published").values("number")[:1]
+        return super().get_queryset(request).annotate(_published=Subquery(published))
+
+    @admin.display(ordering="_published", description="published version")
+    def published_number(self, obj):
+        return f"v{obj._published}" if obj._published else "—"
+
+    def view_on_site(self, obj):
+        from django.urls import reverse
+
+        return reverse("workflows:workflow_detail", args=[obj.category_id])
+
+
+@admin.register(WorkflowVersion)
+class WorkflowVersionAdmin(ReadOnlyAdmin):
+    """Versions are edited in the studio (through the version services); a published version never changes.
+    Here: read them, publish drafts, roll back to an earlier one."""
+
+    list_display = ("workflow", "number", "status", "created_by", "published_by", "published_at", "change_note")
+    list_filter = ("status",)
+    search_fields = ("workflow__name", "workflow__category__slug", "change_note")
+    list_select_related = ("workflow", "workflow__category", "created_by", "published_by")
+    actions = [workflow_versions_publish, workflow_version_rollback]
+    exclude = ("tree", "thresholds", "required_fields", "profiles")
+    readonly_fields = (
+        "workflow_link",
+        "tree_pretty",
+        "thresholds_pretty",
+        "required_fields_pretty",
+        "profiles_pretty",
+    )
+
+    @admin.display(description="workflow")
+    def workflow_link(self, obj):
+        return admin_link(obj.workflow)
+
+    @admin.display(description="decision tree")
+    def tree_pretty(self, obj):
+        return pretty_json(obj.tree)
+
+    @admin.display(description="thresholds")
+    def thresholds_pretty(self, obj):
+        return pretty_json(obj.thresholds)
+
+    @admin.display(description="required fields")
+    def required_fields_pretty(self, obj):
+        return pretty_json(obj.required_fields)
+
+    @admin.display(description="channel profiles")
+    def profiles_pretty(self, obj):
+        return pretty_json(obj.profiles)
+
+    def view_on_site(self, obj):
+        from django.urls import reverse
+
+        return reverse("workflows:version_detail", args=[obj.workflow.category_id, obj.number])
+
+
+@admin.register(WorkflowTestCase)
+class WorkflowTestCaseAdmin(admin.ModelAdmin):
+    list_display = ("name", "workflow", "expected_category", "expected_outcome", "channel", "source", "created_at")
+    list_filter = ("expected_outcome", "source", "channel")
+    search_fields = ("name", "text", "expected_category")
+    list_select_related = ("workflow",)
+    autocomplete_fields = ("workflow", "ticket")
