@@ -240,3 +240,37 @@ def test_rollout_moves_through_the_service_one_step_at_a_time(admin_client_, adm
     assert b'name="rollout_state"' not in page.content  # not editable around the service
     listing = admin_client_.get(reverse("admin:workflows_category_changelist"))
     assert b'name="form-0-rollout_state"' not in listing.content
+
+
+def test_publish_and_roll_back_workflow_versions_through_the_services(admin_client_, admin_user):
+    from apps.workflows.models import WorkflowVersion
+    from apps.workflows.services.versions import (
+        workflow_for_category,
+        workflow_version_create_draft,
+        workflow_version_update,
+    )
+
+    category = CategoryFactory(slug="wf-admin", auto_threshold=0.9, draft_threshold=0.6)
+    workflow = workflow_for_category(category=category)
+    v1 = workflow_version_create_draft(workflow=workflow, user=admin_user)
+    label = "workflows.workflowversion"
+    messages = _run(admin_client_, label, "workflow_versions_publish", [v1.pk])
+    assert messages == ["1 version(s) published."]
+    v1.refresh_from_db()
+    assert v1.status == "published" and v1.published_by == admin_user
+    v2 = workflow_version_create_draft(workflow=workflow, user=admin_user)
+    workflow_version_update(version=v2, user=admin_user, thresholds={"auto": 0.95, "draft": 0.7})
+    _run(admin_client_, label, "workflow_versions_publish", [v2.pk])
+    category.refresh_from_db()
+    assert category.auto_threshold == 0.95  # the category follows the published version
+    messages = _run(admin_client_, label, "workflow_versions_publish", [v1.pk])
+    assert messages == ["v1 (archived): v1 is archived; only a draft can be published"]
+    messages = _run(admin_client_, label, "workflow_version_rollback", [v1.pk])
+    assert messages == ["Rolled back: v3 (the content of v1) is published."]
+    v3 = WorkflowVersion.objects.get(workflow=workflow, number=3)
+    assert v3.status == "published" and v3.thresholds == v1.thresholds
+    category.refresh_from_db()
+    assert category.auto_threshold == 0.9
+    assert [h.status for h in v3.history.all()] == ["published"]  # recorded in the audit history
+    page = admin_client_.get(reverse("admin:workflows_workflowversion_change", args=[v3.pk]))
+    assert page.status_code == 200 and b'<pre class="json">' in page.content and b'name="tree"' not in page.content
