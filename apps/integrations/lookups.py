@@ -42,6 +42,10 @@ class LookupResult:
     source: str = ""
     error: str = ""
     ms: float = 0.0
+    # Derived decisions, independent of the allow-list and free of vendor data: for billing.summary
+    # {"shape", "escalate", "queue_slug"} of charge_explain, so the engine escalates a real duplicate capture even
+    # when an admin hides the explanation's fields from the AI.
+    signals: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -173,8 +177,9 @@ def lookup_run(*, name: str, ticket, category_slug: str = "") -> LookupResult:
     """
     started = time.perf_counter()
 
-    def result(ok: bool, facts=None, source: str = "", error: str = "") -> LookupResult:
-        return LookupResult(name, ok, facts or {}, source, error, round((time.perf_counter() - started) * 1000, 2))
+    def result(ok: bool, facts=None, source: str = "", error: str = "", signals=None) -> LookupResult:
+        ms = round((time.perf_counter() - started) * 1000, 2)
+        return LookupResult(name, ok, facts or {}, source, error, ms, signals or {})
 
     service = SERVICE_OF.get(name)
     if service is None:
@@ -201,7 +206,10 @@ def lookup_run(*, name: str, ticket, category_slug: str = "") -> LookupResult:
             evidence = evidence_filter(explanation.get("evidence") or [], allowed)
             if evidence:
                 facts["explanation"]["evidence"] = evidence
-        return result(True, facts, client.source)
+        signals = (
+            {k: explanation.get(k) for k in ("shape", "escalate", "queue_slug")} if name == "billing.summary" else {}
+        )
+        return result(True, facts, client.source, signals=signals)
     except ProviderError as exc:  # already in the CallLog and the connection's health (vendor_call)
         error = str(exc)
     except Exception as exc:  # bad configuration (ValidationError) or a bug: never crash triage, escalate instead
@@ -278,3 +286,22 @@ def lookups_composer_facts(results: list[LookupResult]) -> dict[str, Any]:
         if facts.get(key) not in (None, ""):
             facts[alias] = facts[key]
     return facts
+
+
+def lookups_escalation(results: list[LookupResult]) -> dict | None:
+    """``{"lookup", "reason", "queue_slug", "shape"}`` when a lookup's analysis says a person must act (a real
+    duplicate capture, no billing account found), else None."""
+    for r in results:
+        if r.ok and r.signals.get("escalate"):
+            shape = r.signals.get("shape") or ""
+            reasons = {
+                "duplicate_capture": "billing data shows a genuine duplicate capture: a person must refund",
+                "no_charges": "no billing account or charges found for this customer",
+            }
+            return {
+                "lookup": r.name,
+                "reason": reasons.get(shape, f"billing analysis ({shape}) needs a person"),
+                "queue_slug": r.signals.get("queue_slug") or "billing",
+                "shape": shape,
+            }
+    return None

@@ -10,7 +10,7 @@ import pytest
 from apps.integrations.billing import billing_client
 from apps.integrations.billing.stripe_client import StripeBilling
 from apps.integrations.connections import connection_set_credentials
-from apps.integrations.lookups import lookup_run
+from apps.integrations.lookups import lookup_run, lookups_escalation
 from apps.integrations.models import CallLog, Connection
 from tests.factories import ContactFactory, OrganizationFactory, TicketFactory
 from tests.standins.fixtures import standin  # noqa: F401
@@ -152,6 +152,9 @@ def test_duplicate_capture_escalates_with_evidence(standin, account):  # noqa: F
     assert explanation["queue_slug"] == "billing"
     assert {e["id"] for e in explanation["evidence"]} == {"ch_B2", "ch_DUP"}
     assert "hold" not in explanation["customer_text"].replace("not a temporary hold", "")
+    # the decision signal does not depend on the allow-list
+    assert result.signals == {"shape": "duplicate_capture", "escalate": True, "queue_slug": "billing"}
+    assert lookups_escalation([result])["queue_slug"] == "billing"
 
 
 def test_transient_500_is_retried_then_succeeds(standin, account):  # noqa: F811
