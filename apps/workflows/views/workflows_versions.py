@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.core.errors import ApplicationError
+from apps.core.permissions import LEADS, role_required
+from apps.workflows.models import Category
+
 
 def published_versions() -> dict[int, object]:
     """``{category id: published WorkflowVersion}`` (one query)."""
@@ -52,3 +62,125 @@ def versioning_enabled() -> bool:
     from apps.workflows import models
 
     return hasattr(models, "WorkflowVersion")
+
+
+def _version(category_id: int, number: int):
+    from apps.workflows.models import WorkflowVersion
+
+    category = get_object_or_404(Category, pk=category_id)
+    version = (
+        WorkflowVersion.objects.select_related("workflow", "created_by", "published_by")
+        .filter(workflow__category=category, number=number)
+        .first()
+    )
+    if version is None:
+        raise Http404(f"{category.name} has no version {number}")
+    return category, version
+
+
+def _detail_url(category: Category) -> str:
+    return reverse("workflows:workflow_detail", args=[category.pk])
+
+
+@require_POST
+@role_required(*LEADS)
+def version_create(request: HttpRequest, category_id: int) -> HttpResponse:
+    """Start a draft from the published version (or from the category's settings when none is published)."""
+    from apps.workflows.services.versions import workflow_for_category, workflow_version_create_draft
+
+    category = get_object_or_404(Category, pk=category_id)
+    try:
+        version = workflow_version_create_draft(workflow=workflow_for_category(category=category), user=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect(_detail_url(category))
+    messages.success(request, f"Draft v{version.number} created")
+    return redirect("workflows:version_detail", category.pk, version.number)
+
+
+@require_POST
+@role_required(*LEADS)
+def version_thresholds(request: HttpRequest, category_id: int, number: int) -> HttpResponse:
+    """Save the posted ``auto`` / ``draft`` thresholds to a draft version."""
+    from apps.workflows.services.versions import workflow_version_update
+
+    from .workflows import _threshold
+
+    category, version = _version(category_id, number)
+    try:
+        thresholds = {
+            "auto": _threshold(request.POST.get("auto"), None),
+            "draft": _threshold(request.POST.get("draft"), None),
+        }
+        workflow_version_update(version=version, user=request.user, thresholds=thresholds)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            f"Thresholds of draft v{version.number}: auto {thresholds['auto']:.2f}, draft {thresholds['draft']:.2f}",
+        )
+    return redirect(_detail_url(category))
+
+
+@require_GET
+@role_required(*LEADS)
+def version_diff(request: HttpRequest, category_id: int, number: int) -> HttpResponse:
+    """What changed between version ``number`` and ``?against=N`` (default: the published version)."""
+    from apps.workflows.services.versions import workflow_version_diff
+
+    category, version = _version(category_id, number)
+    against_raw = request.GET.get("against")
+    if against_raw:
+        try:
+            _, other = _version(category_id, int(against_raw))
+        except ValueError as exc:
+            raise Http404("not a version number") from exc
+    else:
+        other = version.workflow.versions.filter(status="published").exclude(pk=version.pk).first()
+    diff = workflow_version_diff(old=other, new=version) if other else None
+    return render(
+        request,
+        "workflows/workflow/workflow_version_diff.html",
+        {"category": category, "version": version, "other": other, "diff": diff},
+    )
+
+
+@require_POST
+@role_required(*LEADS)
+def version_publish(request: HttpRequest, category_id: int, number: int) -> HttpResponse:
+    """Publish a draft. Sandbox regressions block it unless ``confirm_regressions`` is checked."""
+    from apps.workflows.services.versions import RegressionError, workflow_version_publish
+
+    category, version = _version(category_id, number)
+    try:
+        workflow_version_publish(
+            version=version,
+            user=request.user,
+            change_note=request.POST.get("change_note", ""),
+            confirm_regressions=request.POST.get("confirm_regressions") == "on",
+        )
+    except RegressionError as exc:
+        messages.error(request, exc.message)
+        return redirect(reverse("workflows:version_sandbox", args=[category.pk, version.number]))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect(reverse("workflows:version_detail", args=[category.pk, version.number]))
+    messages.success(request, f"Published v{version.number} of {category.name}")
+    return redirect(_detail_url(category))
+
+
+@require_POST
+@role_required(*LEADS)
+def version_rollback(request: HttpRequest, category_id: int, number: int) -> HttpResponse:
+    """Publish a new version with the content of (older) version ``number``."""
+    from apps.workflows.services.versions import workflow_version_rollback
+
+    category, version = _version(category_id, number)
+    try:
+        new = workflow_version_rollback(version=version, user=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Rolled back: v{new.number} (the content of v{version.number}) is published")
+    return redirect(_detail_url(category))
