@@ -4,7 +4,16 @@ from django.contrib import admin
 
 from apps.core.admin_utils import ReadOnlyAdmin, admin_link, pretty_json
 
-from .models import Anomaly, EscalationNote, Feedback, MonthlyReview, RetrainRun, SuggestedCategory, TrainingExample
+from .models import (
+    Anomaly,
+    CategoryDayStats,
+    EscalationNote,
+    Feedback,
+    MonthlyReview,
+    RetrainRun,
+    SuggestedCategory,
+    TrainingExample,
+)
 
 
 @admin.register(Feedback)
@@ -79,3 +88,13 @@ class MonthlyReviewAdmin(ReadOnlyAdmin):
     @admin.display(description="review")
     def data_pretty(self, obj):
         return pretty_json(obj.data)
+
+
+@admin.register(CategoryDayStats)
+class CategoryDayStatsAdmin(ReadOnlyAdmin):
+    """The daily roll-up the dashboards read (rebuilt by the analytics refresh, never edited)."""
+
+    list_display = ("day", "category", "channel", "tier", "in_control", "tickets", "resolved", "escalated")
+    list_filter = ("channel", "tier", "in_control")
+    date_hierarchy = "day"
+    list_select_related = ("category",)
