@@ -151,3 +151,15 @@ def test_a_long_ticket_thread_shows_its_latest_messages(admin_client_, django_as
     formset = response.context["inline_admin_formsets"][0].formset
     assert len(formset.forms) == 100
     assert formset.forms[0].instance == newest
+
+
+def test_every_model_of_the_project_is_in_the_admin():
+    """Each model of apps/ has an admin (the audit app's history tables are shown from their objects instead)."""
+    from django.apps import apps
+
+    missing = [
+        m._meta.label
+        for m in apps.get_models()
+        if m.__module__.startswith("apps.") and m._meta.app_label != "audit" and m not in admin.site._registry
+    ]
+    assert missing == []
