@@ -220,3 +220,18 @@ def test_local_crm_reads_organizations(django_user_model):
         "2027-01-01",
     )
     assert account["activity"][0]["subject"] == "SSO setup"
+
+
+def test_crm_sync_command_reports_and_refuses_unknown_connections(standin, portal):  # noqa: F811
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    server = standin(portal.routes())
+    _hubspot(server)
+    OrganizationFactory(name="Hike n Co.", domain="hike.example")
+    out = StringIO()
+    call_command("crm_sync", "--connection", "HubSpot", stdout=out)
+    assert "2 CRM accounts read, 1 organizations updated, 1 unmatched" in out.getvalue()
+    with pytest.raises(CommandError, match="No CRM connection named 'Nope'"):
+        call_command("crm_sync", "--connection", "Nope")
