@@ -76,16 +76,14 @@ def test_rollout_moves_one_step_forward_and_records_the_start(category, lead_cli
     assert response.status_code == 200 and 'data-testid="rollout-state">shadow<' in response.content.decode()
     category.refresh_from_db()
     assert category.rollout_state == RolloutState.SHADOW
-    started = getattr(category, "rollout_started_at", None)
-    if hasattr(category, "rollout_started_at"):
-        assert started is not None
+    started = category.rollout_started_at
+    assert started is not None
     lead_client.post(url, {"state": "assist"})
     response = lead_client.post(url, {"state": "off"})  # back to humans in one step
     assert response.status_code == 302
     category.refresh_from_db()
     assert category.rollout_state == RolloutState.OFF
-    if hasattr(category, "rollout_started_at"):
-        assert category.rollout_started_at == started  # the first start is kept
+    assert category.rollout_started_at == started  # the first start is kept
 
 
 def test_rollout_without_csrf_token_is_refused(category, lead_user):

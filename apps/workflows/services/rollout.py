@@ -45,7 +45,7 @@ def category_rollout_set(*, category: Category, state: str, user=None) -> Catego
     fields = ["rollout_state", "updated_at"]
     previous = locked.rollout_state
     locked.rollout_state = state
-    if previous == RolloutState.OFF and hasattr(locked, "rollout_started_at") and not locked.rollout_started_at:
+    if previous == RolloutState.OFF and not locked.rollout_started_at:
         locked.rollout_started_at = timezone.now()
         fields.append("rollout_started_at")
     if user is not None:

@@ -8,31 +8,30 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.core.errors import ApplicationError
+from apps.core.errors import ApplicationError, ValidationError
 from apps.core.permissions import LEADS, role_required
-from apps.workflows.models import Category
+from apps.workflows.models import Category, VersionStatus, WorkflowVersion
+from apps.workflows.services.versions import (
+    RegressionError,
+    workflow_for_category,
+    workflow_version_create_draft,
+    workflow_version_diff,
+    workflow_version_publish,
+    workflow_version_rollback,
+    workflow_version_update,
+)
 
 
 def published_versions() -> dict[int, object]:
     """``{category id: published WorkflowVersion}`` (one query)."""
-    try:
-        from apps.workflows.models import WorkflowVersion
-    except ImportError:  # the engine's Workflow models are not migrated yet
-        return {}
-    rows = WorkflowVersion.objects.filter(status="published").select_related("workflow")
+    rows = WorkflowVersion.objects.filter(status=VersionStatus.PUBLISHED).select_related("workflow")
     return {v.workflow.category_id: v for v in rows}
 
 
 def version_for(category, raw: str | None):
     """The workflow version numbered ``raw`` of ``category`` (None when ``raw`` is empty or the category has no
     workflow yet). Raises ``ValidationError`` for an unknown number."""
-    from apps.core.errors import ValidationError
-
     if not raw:
-        return None
-    try:
-        from apps.workflows.models import WorkflowVersion
-    except ImportError:
         return None
     try:
         number = int(raw)
@@ -46,10 +45,6 @@ def version_for(category, raw: str | None):
 
 def category_versions(category) -> list:
     """The category's workflow versions, newest first, with who created and published them ([] without any)."""
-    try:
-        from apps.workflows.models import WorkflowVersion
-    except ImportError:
-        return []
     return list(
         WorkflowVersion.objects.filter(workflow__category=category)
         .select_related("created_by", "published_by")
@@ -57,16 +52,7 @@ def category_versions(category) -> list:
     )
 
 
-def versioning_enabled() -> bool:
-    """Whether the Workflow / WorkflowVersion models exist in this deployment."""
-    from apps.workflows import models
-
-    return hasattr(models, "WorkflowVersion")
-
-
 def _version(category_id: int, number: int):
-    from apps.workflows.models import WorkflowVersion
-
     category = get_object_or_404(Category, pk=category_id)
     version = (
         WorkflowVersion.objects.select_related("workflow", "created_by", "published_by")
@@ -86,8 +72,6 @@ def _detail_url(category: Category) -> str:
 @role_required(*LEADS)
 def version_create(request: HttpRequest, category_id: int) -> HttpResponse:
     """Start a draft from the published version (or from the category's settings when none is published)."""
-    from apps.workflows.services.versions import workflow_for_category, workflow_version_create_draft
-
     category = get_object_or_404(Category, pk=category_id)
     try:
         version = workflow_version_create_draft(workflow=workflow_for_category(category=category), user=request.user)
@@ -102,8 +86,6 @@ def version_create(request: HttpRequest, category_id: int) -> HttpResponse:
 @role_required(*LEADS)
 def version_thresholds(request: HttpRequest, category_id: int, number: int) -> HttpResponse:
     """Save the posted ``auto`` / ``draft`` thresholds to a draft version."""
-    from apps.workflows.services.versions import workflow_version_update
-
     from .workflows import _threshold
 
     category, version = _version(category_id, number)
@@ -127,8 +109,6 @@ def version_thresholds(request: HttpRequest, category_id: int, number: int) -> H
 @role_required(*LEADS)
 def version_diff(request: HttpRequest, category_id: int, number: int) -> HttpResponse:
     """What changed between version ``number`` and ``?against=N`` (default: the published version)."""
-    from apps.workflows.services.versions import workflow_version_diff
-
     category, version = _version(category_id, number)
     against_raw = request.GET.get("against")
     if against_raw:
@@ -137,7 +117,7 @@ def version_diff(request: HttpRequest, category_id: int, number: int) -> HttpRes
         except ValueError as exc:
             raise Http404("not a version number") from exc
     else:
-        other = version.workflow.versions.filter(status="published").exclude(pk=version.pk).first()
+        other = version.workflow.versions.filter(status=VersionStatus.PUBLISHED).exclude(pk=version.pk).first()
     diff = workflow_version_diff(old=other, new=version) if other else None
     return render(
         request,
@@ -150,8 +130,6 @@ def version_diff(request: HttpRequest, category_id: int, number: int) -> HttpRes
 @role_required(*LEADS)
 def version_publish(request: HttpRequest, category_id: int, number: int) -> HttpResponse:
     """Publish a draft. Sandbox regressions block it unless ``confirm_regressions`` is checked."""
-    from apps.workflows.services.versions import RegressionError, workflow_version_publish
-
     category, version = _version(category_id, number)
     try:
         workflow_version_publish(
@@ -174,8 +152,6 @@ def version_publish(request: HttpRequest, category_id: int, number: int) -> Http
 @role_required(*LEADS)
 def version_rollback(request: HttpRequest, category_id: int, number: int) -> HttpResponse:
     """Publish a new version with the content of (older) version ``number``."""
-    from apps.workflows.services.versions import workflow_version_rollback
-
     category, version = _version(category_id, number)
     try:
         new = workflow_version_rollback(version=version, user=request.user)
