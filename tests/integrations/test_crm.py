@@ -235,3 +235,38 @@ def test_crm_sync_command_reports_and_refuses_unknown_connections(standin, porta
     assert "2 CRM accounts read, 1 organizations updated, 1 unmatched" in out.getvalue()
     with pytest.raises(CommandError, match="No CRM connection named 'Nope'"):
         call_command("crm_sync", "--connection", "Nope")
+
+
+def test_hubspot_timeout_is_retried_only_by_us(standin, portal):  # noqa: F811
+    from apps.integrations.crm.hubspot_client import HubSpotCRM
+
+    routes = portal.routes()
+    routes[("GET", r"/crm/v3/objects/companies")] = Reply(200, {"results": []}, delay=1.0)
+    server = standin(routes)
+    conn = _hubspot(server, timeout=0.2, retries=1)
+
+    with pytest.raises(Exception, match="after 2 attempt"):
+        HubSpotCRM(conn).ping()
+
+    assert len(server.hits("GET", r"/crm/v3/objects/companies")) == 2  # no hidden urllib3 retries
+    assert "timed out" in CallLog.objects.get(connection=conn, ok=False).error.lower()
+
+
+@pytest.mark.dataset
+def test_salesforce_timeout_gives_ok_false(standin, sforg):  # noqa: F811
+    routes = sforg.routes()
+    routes[("GET", r"/services/data/v[\d.]+/query/?")] = Reply(200, {"records": []}, delay=1.0)
+    server = standin(routes, tls=True)
+    conn = Connection.objects.create(
+        kind="salesforce",
+        name="SF slow",
+        base_url=server.url,
+        options={"ca_bundle": server.ca_pem, "timeout": 0.2, "retries": 0},
+    )
+    connection_set_credentials(connection=conn, values={"session_id": SESSION})
+
+    result = lookup_run(name="crm.account", ticket=_ticket(OrganizationFactory(domain="slow.example")))
+
+    assert not result.ok and "ReadTimeout" in result.error and "after 1 attempt" in result.error
+    conn.refresh_from_db()
+    assert conn.healthy is False

@@ -56,7 +56,8 @@ class HubSpotCRM:
         if not token:
             raise ValidationError(f"Connection {connection.name!r} has no HubSpot access_token credential.")
         kwargs = {"host": connection.base_url.rstrip("/")} if connection.base_url else {}
-        self.client = HubSpot(access_token=token, **kwargs)
+        # urllib3 would retry timeouts 3 times on its own: off, so vendor_call's bounded retries are the only ones
+        self.client = HubSpot(access_token=token, retry=urllib3.util.Retry(total=0), **kwargs)
         timeout = connection_option(connection, "timeout", 10.0)
         self.timeout = (timeout, timeout)
         self.props = {**DEFAULT_PROPERTIES, **((connection.options or {}).get("properties") or {})}
