@@ -53,6 +53,7 @@ from psycopg.types.json import Jsonb  # noqa: E402
 
 from apps.analytics.audit import audit_run  # noqa: E402
 from apps.analytics.metrics import category_metrics, period_bounds  # noqa: E402
+from apps.analytics.models import CategoryDayStats  # noqa: E402
 from apps.core.choices import Role  # noqa: E402
 from apps.escalation.models import Handoff, Queue  # noqa: E402
 from apps.tickets.models import Contact, Message, Organization, Ticket  # noqa: E402
@@ -104,7 +105,7 @@ def load(n_tickets: int) -> None:
     """Replace the workspace's tickets with ``n_tickets`` generated ones (see the module docstring)."""
     now = timezone.now()
     with connection.cursor() as c:
-        for model in (Draft, Decision, Handoff, Message, Ticket, Contact, Organization):
+        for model in (CategoryDayStats, Draft, Decision, Handoff, Message, Ticket, Contact, Organization):
             c.execute(f"TRUNCATE {model._meta.db_table} CASCADE")
         c.execute("DELETE FROM workflows_category WHERE slug LIKE 'bench-%%'")
         for slug, sensitive in CATEGORIES:
@@ -239,9 +240,9 @@ def load(n_tickets: int) -> None:
                 "ticket_id": "d.ticket_id",
                 "decision_id": "d.id",
                 "body": "'Here is how to do that.'",
-                "status": "CASE WHEN d.id %% 6 = 0 THEN 'edited' WHEN d.id %% 6 = 1 THEN 'rejected' "
+                "status": "CASE WHEN (d.id / 3) %% 6 = 0 THEN 'edited' WHEN (d.id / 3) %% 6 = 1 THEN 'rejected' "
                 "ELSE 'approved' END",
-                "sent_body": "CASE WHEN d.id %% 6 = 0 THEN 'Here is exactly how to do that, step by step.' "
+                "sent_body": "CASE WHEN (d.id / 3) %% 6 = 0 THEN 'Here is exactly how to do that, step by step.' "
                 "ELSE 'Here is how to do that.' END",
                 "version": "1",
                 "created_at": "d.created_at",
