@@ -98,3 +98,20 @@ def test_test_button_reports_success_and_failure(admin_client_, standin):  # noq
     assert conn.healthy is False
     calls = admin_client_.get(reverse("integrations:connection_calls", args=[conn.pk]) + "?failed=1").content.decode()
     assert "customers.list" in calls and calls.count("data-call-id=") == 1
+
+
+def test_forms_per_kind(admin_client_):
+    create = reverse("integrations:connection_create")
+    local = admin_client_.get(create + "?kind=local&service=crm").content.decode()
+    assert 'value="account.owner.name"' in local and "Credentials</h2>" not in local
+    slack = admin_client_.get(create + "?kind=slack").content.decode()
+    assert "Bot token" in slack and "Signing secret" in slack and "dotted paths, one per line" in slack
+    salesforce = admin_client_.get(create + "?kind=salesforce").content.decode()
+    assert "Session id" in salesforce and "CA bundle file" in salesforce
+    assert admin_client_.get(create + "?kind=ftp").status_code == 404
+    response = admin_client_.post(
+        create + "?kind=local&service=billing",
+        {"name": "Demo billing", "service": "billing", "enabled": "on", "allowed_fields_choice": ["charges.id"]},
+    )
+    assert response.status_code == 302
+    assert Connection.objects.get(name="Demo billing").allowed_fields == ["charges.id"]
