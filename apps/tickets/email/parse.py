@@ -207,6 +207,7 @@ def _header_text(value) -> str:
     if any("\udc80" <= ch <= "\udcff" for ch in text):
         raw = text.encode("utf-8", "surrogateescape")
         text = decode_bytes(raw, None)
+    text = text.replace("\x00", "")  # NUL cannot be stored in PostgreSQL text or jsonb (found by fuzzing)
     return re.sub(r"\s+", " ", text).strip()
 
 
