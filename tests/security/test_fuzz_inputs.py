@@ -241,3 +241,10 @@ def test_utf16_declared_without_a_byte_order_mark_is_a_clear_error(tmp_path):
     path.write_bytes(b"external_id,subject,body\n1,a,b\n")
     with pytest.raises(ApplicationError, match="not valid utf-16"):
         tickets_import(path=path, format="csv", encoding="utf-16")
+
+
+def test_a_nul_in_a_header_is_stored_without_it():
+    """Found by fuzzing: a NUL in a header reached the message's stored headers (jsonb refuses \\u0000)."""
+    raw = b"From: Ann\x00 <ann@customer.example>\r\nSubject: hi\x00 there\r\nMessage-ID: <nul@x>\r\n\r\nBody text."
+    ticket, message, created = email_receive(raw=raw)
+    assert created and "\x00" not in str(message.email_headers) and "\x00" not in ticket.subject
