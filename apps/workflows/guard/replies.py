@@ -259,7 +259,7 @@ def reply_violations(
         return []
     passages = list(passages or ())
     flags = [GuardFlag(rule.name, rule.kind, evidence) for rule, evidence in run_rules(_RULES, text)]
-    if facts is not None and not any(f.name == "promised-amount" for f in flags):
+    if facts and not any(f.name == "promised-amount" for f in flags):
         flags += _unsupported_amounts(text, facts, passages)
     flags += _unsupported_discounts(text, passages)
     flags += [GuardFlag("outside-link", FlagKind.LINK, url[:EVIDENCE_CHARS]) for url in outside_links(text)]
