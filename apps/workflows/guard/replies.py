@@ -252,7 +252,7 @@ def reply_violations(
     a host outside ``settings.REPLY_LINK_HOSTS``; ``internal`` flags: eight or more consecutive words of an internal
     passage. ``passages``: the passages behind the reply (``Passage``-like objects or dicts with ``text`` and
     ``visibility``; strings and items whose visibility is ``internal`` must not be quoted); ``facts``: the
-    looked-up values the reply may state (when given, a money amount found in no fact and no passage is
+    looked-up values the reply may state (when any are given, a money amount found in no fact and no passage is
     flagged). Never raises.
     """
     if not text or not text.strip():
