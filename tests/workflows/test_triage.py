@@ -157,8 +157,10 @@ def test_resolve_band_sends_the_reply_and_resolves(clf, categories):
         "context",
         "classify",
         "triggers",
+        "guard_request",
         "gate",
         "compose",
+        "guard_reply",
         "decide",
     ]
     assert all(isinstance(s["ms"], float) for s in decision.trace["steps"])

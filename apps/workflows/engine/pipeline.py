@@ -11,19 +11,30 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 from typing import Any, Protocol
 
-from apps.escalation.triggers import TriggerHit, TriggerSet
+from django.conf import settings
+
+from apps.escalation.triggers import PRIORITY_RANK, TriggerHit, TriggerSet
 from apps.integrations.llm.base import ComposedReply, LLMProvider, Passage, TicketBrief
+from apps.knowledge.grounding import grounding_threshold
 from apps.tickets.choices import Priority
 from apps.workflows.choices import Outcome, RolloutState
 from apps.workflows.models import Category
+from apps.workflows.tree.answer import answer_compose
+from apps.workflows.tree.executor import resume_state
+from apps.workflows.tree.profiles import profile_for
 
 from .context import TicketContext
 from .decide import Band, Effect, band_decide, escalation_route, rollout_gate
+from .guarding import control_check, guard_reply, guard_request
 from .trace import Trace
+from .workflow import WorkflowSpec, tree_step
 
 PassageFinder = Callable[[TicketContext, Category], Sequence[Passage]]
+# (passages above the grounding threshold, best retrieval score 0–1) for the customer's current text
+Retriever = Callable[[TicketContext, Category], tuple[Sequence[Passage], float]]
 
 
 class PredictionLike(Protocol):
@@ -56,6 +67,13 @@ class TriagePlan:
     reply: ComposedReply | None = None
     queue_slug: str = ""
     priority: str = Priority.NORMAL
+    flags: list = field(default_factory=list)  # guard flags (apps.workflows.guard.GuardFlag)
+    actions: list[dict] = field(default_factory=list)  # tree actions to carry out when recorded (bug_report)
+    workflow_state: dict | None = None  # need_info state to store on the ticket (ticket.metadata["workflow"])
+    clear_workflow_state: bool = False  # the stored need_info state was used up
+    resolves: bool = True  # a sent reply resolves the ticket (False: the reply asks the customer for information)
+    gap: tuple[str, float] | None = None  # (question, best retrieval score) to record as a knowledge gap
+    llm_meta: dict = field(default_factory=dict)  # model / tokens / ms of a failed provider call
 
     @property
     def sent(self) -> bool:
@@ -70,17 +88,17 @@ class TriagePlan:
             "category": self.category,
             "confidence": self.confidence,
             "runner_ups": self.runner_ups,
-            "triggers": [h.as_dict() for h in self.hits],
+            "triggers": [h.as_dict() for h in self.hits] + [f.as_dict() for f in self.flags],
             "outcome": self.outcome,
             "rollout_state": self.rollout_state,
             "sent": self.sent,
             "reason": self.reason[:500],
             "reply_text": reply.text if reply else "",
             "trace": self.trace.as_dict(effect=self.effect, why=self.why, **trace_extra),
-            "model_name": reply.model_name if reply else "",
+            "model_name": reply.model_name if reply else self.llm_meta.get("model", ""),
             "prompt_version": reply.prompt_version if reply else "",
-            "tokens_in": reply.tokens_in if reply else 0,
-            "tokens_out": reply.tokens_out if reply else 0,
+            "tokens_in": reply.tokens_in if reply else int(self.llm_meta.get("tokens_in", 0) or 0),
+            "tokens_out": reply.tokens_out if reply else int(self.llm_meta.get("tokens_out", 0) or 0),
             "latency_ms": round(latency_ms, 3),
         }
 
@@ -94,6 +112,12 @@ class Batch:
     triggers: TriggerSet
     llm: LLMProvider
     passages: PassageFinder | None = None
+    trees: dict[str, dict] = field(default_factory=dict)  # category slug → tree document (published or replayed)
+    workflows: dict[str, WorkflowSpec] = field(default_factory=dict)  # category slug → published version settings
+    lookup: Callable[..., Any] | None = None  # apps.integrations.lookups.lookup_run (None: the installed one)
+    retrieve: Retriever | None = None  # knowledge passages with the best score (grounding and gap recording)
+    guard: bool = True  # run apps.workflows.guard on customer text and composed replies
+    control: bool = True  # hold the control group (apps.analytics.control) out, as with rollout off
 
 
 def _classify(batch: Batch, contexts: Sequence[TicketContext]) -> tuple[dict[int, PredictionLike], str, float]:
@@ -145,10 +169,15 @@ def _escalation(
     reply=None,
     out_of_scope=False,
     queue_override="",
+    flags=(),
+    priority_floor="",
 ) -> TriagePlan:
     queue_default = category.default_queue.slug if category is not None and category.default_queue else ""
-    queue, priority = escalation_route(hits=hits, category_queue=queue_default, ticket_priority=ctx.ticket.priority)
-    queue = queue_override or queue
+    queue, priority = escalation_route(hits=hits, category_queue="", ticket_priority=ctx.ticket.priority)
+    flag_queue = next((f.queue_slug for f in flags if getattr(f, "queue_slug", "")), "")
+    queue = queue_override or queue or flag_queue or queue_default
+    if priority_floor:
+        priority = max([priority, priority_floor], key=lambda p: PRIORITY_RANK.get(p, 1))
     trace.add(
         "decide", 0.0, outcome=outcome, effect=effect, reason=reason, queue=queue or "general", priority=priority
     )
@@ -168,7 +197,20 @@ def _escalation(
         reply=reply,
         queue_slug=queue,
         priority=priority,
+        flags=list(flags),
     )
+
+
+def _resume(batch: Batch, ctx: TicketContext, trace: Trace) -> tuple[str, float | None] | None:
+    """``(category slug, confidence)`` of a ``need_info`` node waiting on this ticket, when its workflow still runs."""
+    state = resume_state(ctx.ticket)
+    if state is None or state.get("category") not in batch.trees:
+        return None
+    spec = batch.workflows.get(state["category"])
+    if spec is not None and spec.version != state.get("version"):
+        return None
+    trace.add("resume", 0.0, category=state["category"], node=state["node"], version=state.get("version"))
+    return state["category"], state.get("confidence")
 
 
 def _plan_one(batch, ctx, trace, prediction, error, share, model) -> TriagePlan:
@@ -192,19 +234,38 @@ def _plan_one(batch, ctx, trace, prediction, error, share, model) -> TriagePlan:
             runner_ups=runner_ups,
             out_of_scope=out_of_scope,
         )
+        resumed = _resume(batch, ctx, trace) if batch.trees else None
+        if resumed is not None:  # the customer answers our question: the waiting workflow continues
+            slug = resumed[0]
+            confidence = float(resumed[1]) if resumed[1] is not None else confidence
+            out_of_scope = False
     with trace.step("triggers", rules=len(batch.triggers)) as step:
         ctx.signals["category"] = slug  # the category predicted now: repeat contact compares it
         hits = batch.triggers.check(text=ctx.text, tier=ctx.tier, ctx=ctx)
         step["hits"] = [h.as_dict() for h in hits]
+    flags: list = []
+    if batch.guard and ctx.text:
+        with trace.step("guard_request") as step:
+            flags, guard_error = guard_request(ctx.text)
+            step["flags"] = [f.as_dict() for f in flags]
+            if guard_error:
+                step["error"] = guard_error
 
     if not ctx.classify_text:
-        return _escalation(ctx, trace, hits, reason="no customer text to triage", why="no_text")
+        return _escalation(ctx, trace, hits, reason="no customer text to triage", why="no_text", flags=flags)
     if batch.classifier is None:
         return _escalation(
-            ctx, trace, hits, reason="no trained classifier: run `manage.py train_classifier`", why="no_classifier"
+            ctx,
+            trace,
+            hits,
+            reason="no trained classifier: run `manage.py train_classifier`",
+            why="no_classifier",
+            flags=flags,
         )
     if error:
-        return _escalation(ctx, trace, hits, reason=f"classifier error: {error}"[:500], why="classifier_error")
+        return _escalation(
+            ctx, trace, hits, reason=f"classifier error: {error}"[:500], why="classifier_error", flags=flags
+        )
     category = batch.categories.get(slug)
     if ctx.with_human:  # a person has the conversation: the AI never answers over their head
         return _escalation(
@@ -218,6 +279,7 @@ def _plan_one(batch, ctx, trace, prediction, error, share, model) -> TriagePlan:
             runner_ups=runner_ups,
             out_of_scope=out_of_scope,
             queue_override=ctx.ticket_queue,
+            flags=flags,
         )
     if category is None:
         return _escalation(
@@ -229,22 +291,40 @@ def _plan_one(batch, ctx, trace, prediction, error, share, model) -> TriagePlan:
             confidence=confidence,
             runner_ups=runner_ups,
             out_of_scope=out_of_scope,
+            flags=flags,
         )
 
+    spec = batch.workflows.get(slug)
+    tree = batch.trees.get(slug)
+    auto_threshold = spec.threshold("auto", category.auto_threshold) if spec else category.auto_threshold
+    draft_threshold = spec.threshold("draft", category.draft_threshold) if spec else category.draft_threshold
     band = band_decide(
         confidence=confidence,
-        auto_threshold=category.auto_threshold,
-        draft_threshold=category.draft_threshold,
+        auto_threshold=auto_threshold,
+        draft_threshold=draft_threshold,
         is_sensitive=category.is_sensitive,
         slug=slug,
         hits=hits,
         out_of_scope=out_of_scope,
     )
-    gated = rollout_gate(band, category.rollout_state)
+    if flags and band.kind != "trigger":
+        names = ", ".join(f"{f.name} ({f.evidence!r})" for f in flags)
+        band = Band(Outcome.ESCALATE, f"guard: {names}", "guard")
+    rollout_state = category.rollout_state
+    control = (
+        batch.control
+        and rollout_state != RolloutState.OFF
+        and control_check(ticket_id=ctx.ticket_id, category=category)
+    )
+    gated = rollout_gate(band, RolloutState.OFF if control else rollout_state)
+    if control:
+        gated = dc_replace(gated, reason="control group (humans only)")
     trace.add(
         "gate",
         0.0,
-        rollout_state=category.rollout_state,
+        rollout_state=rollout_state,
+        control=control,
+        thresholds={"auto": auto_threshold, "draft": draft_threshold, "version": spec.version if spec else None},
         band=band.outcome,
         band_reason=band.reason,
         outcome=gated.outcome,
@@ -254,29 +334,120 @@ def _plan_one(batch, ctx, trace, prediction, error, share, model) -> TriagePlan:
         "category": category,
         "confidence": confidence,
         "runner_ups": runner_ups,
-        "rollout_state": category.rollout_state,
+        "rollout_state": rollout_state,
         "out_of_scope": out_of_scope,
     }
     why = band.kind
-    if category.rollout_state == RolloutState.OFF:
+    if control:
+        why = "control"
+    elif rollout_state == RolloutState.OFF:
         why = "rollout_off"
-    elif category.rollout_state == RolloutState.SHADOW and band.outcome != Outcome.ESCALATE:
+    elif rollout_state == RolloutState.SHADOW and band.outcome != Outcome.ESCALATE:
         why = "shadow"
 
-    reply, compose_error = None, ""
-    if gated.compose:
-        reply, compose_error = _compose(batch, ctx, category, trace)
-    else:
+    extras: dict[str, Any] = {}
+    if not gated.compose:
         trace.add("compose", 0.0, skipped=f"{gated.outcome} needs no reply")
-    if compose_error:
-        return _escalation(
-            ctx, trace, hits, reason=f"composer error: {compose_error}"[:500], why="composer_error", **common
+        if gated.effect == Effect.HANDOFF:
+            plan = _escalation(
+                ctx, trace, hits, reason=gated.reason, why=why, outcome=gated.outcome, flags=flags, **common
+            )
+        else:
+            plan = _plan_reply(ctx, trace, hits, gated.outcome, gated.effect, gated.reason, band, None, common)
+        return _finish(plan, ctx, flags, extras)
+
+    outcome, effect, reason = gated.outcome, gated.effect, gated.reason
+    passages: Sequence[Passage] = []
+    facts: dict = {}
+    if tree:
+        run = tree_step(
+            tree=tree,
+            ctx=ctx,
+            trace=trace,
+            category_slug=slug,
+            confidence=confidence,
+            version=spec.version if spec else 0,
+            lookup=batch.lookup,
+            validate=spec is None,
         )
-    if gated.effect == Effect.HANDOFF:
-        return _escalation(
-            ctx, trace, hits, reason=gated.reason, why=why, outcome=gated.outcome, reply=reply, **common
+        facts = run.facts
+        if rollout_state in (RolloutState.ASSIST, RolloutState.AUTO) and not control:
+            extras["actions"] = run.actions
+        if run.kind == "escalate":
+            plan = _escalation(
+                ctx, trace, hits, reason=f"workflow: {run.reason}"[:500], why="tree_escalate", flags=flags,
+                queue_override=run.queue, priority_floor=run.priority, **common,
+            )  # fmt: skip
+            return _finish(plan, ctx, flags, extras)
+        profile = profile_for(ctx.shape, spec.profiles if spec else None)
+        if run.kind == "ask":
+            reply = _ask_reply(batch, ctx, run.prompt, profile, spec)
+            extras.update(workflow_state=run.state, resolves=False)
+            reason = f"{reason}; asking for {', '.join(run.missing)}"
+        else:
+            reply, compose_error, passages, grounded = _answer(
+                batch, ctx, category, trace, run.node, facts, profile, spec, extras
+            )
+            if compose_error:
+                plan = _escalation(
+                    ctx, trace, hits, reason=f"composer error: {compose_error}"[:500], why="composer_error",
+                    flags=flags, **common,
+                )  # fmt: skip
+                return _finish(plan, ctx, flags, extras)
+            if not grounded:
+                if run.node.get("on_ungrounded", "draft") == "escalate":
+                    plan = _escalation(
+                        ctx, trace, hits, reason="not grounded: no knowledge passage above the grounding threshold",
+                        why="ungrounded", flags=flags, reply=reply, **common,
+                    )  # fmt: skip
+                    return _finish(plan, ctx, flags, extras)
+                if outcome == Outcome.RESOLVE:
+                    outcome, reason = Outcome.DRAFT, f"{reason}; not grounded (no passage above the threshold): draft"
+                    effect = Effect.DRAFT if effect == Effect.SEND else effect
+    else:
+        reply, compose_error, passages = _compose(batch, ctx, category, trace, extras)
+        if compose_error:
+            plan = _escalation(
+                ctx, trace, hits, reason=f"composer error: {compose_error}"[:500], why="composer_error", flags=flags,
+                **common,
+            )  # fmt: skip
+            return _finish(plan, ctx, flags, extras)
+
+    if batch.guard and reply is not None:
+        with trace.step("guard_reply") as step:
+            text, violations, guard_error = guard_reply(reply.text, passages=passages, facts=facts)
+            step.update(violations=[v.as_dict() for v in violations], sanitized=text != reply.text)
+            if guard_error:
+                step["error"] = guard_error
+        if text != reply.text:
+            reply = dc_replace(reply, text=text)
+        if violations or (guard_error and guard_error != "guard not installed"):
+            names = ", ".join(f"{v.name} ({v.evidence!r})" for v in violations) or guard_error
+            plan = _escalation(
+                ctx, trace, hits, reason=f"reply guard: {names}"[:500], why="reply_violation",
+                flags=[*flags, *violations], reply=reply, **common,
+            )  # fmt: skip
+            extras.pop("workflow_state", None)
+            return _finish(plan, ctx, [*flags, *violations], extras)
+    if effect == Effect.HANDOFF:
+        plan = _escalation(
+            ctx, trace, hits, reason=reason, why=why, outcome=outcome, reply=reply, flags=flags, **common
         )
-    return _plan_reply(ctx, trace, hits, gated.outcome, gated.effect, gated.reason, band, reply, common)
+        extras.pop("workflow_state", None)  # shadow: nothing was asked
+        return _finish(plan, ctx, flags, extras)
+    plan = _plan_reply(ctx, trace, hits, outcome, effect, reason, band, reply, common)
+    return _finish(plan, ctx, flags, extras)
+
+
+def _finish(plan: TriagePlan, ctx: TicketContext, flags: list, extras: dict) -> TriagePlan:
+    plan.flags = list(flags)
+    plan.actions = list(extras.get("actions") or [])
+    plan.workflow_state = extras.get("workflow_state")
+    plan.resolves = extras.get("resolves", True)
+    plan.gap = extras.get("gap")
+    plan.llm_meta = extras.get("llm_meta") or {}
+    plan.clear_workflow_state = plan.workflow_state is None and resume_state(ctx.ticket) is not None
+    return plan
 
 
 def _plan_reply(ctx, trace, hits, outcome, effect, reason, band: Band, reply, common) -> TriagePlan:
@@ -295,28 +466,99 @@ def _plan_reply(ctx, trace, hits, outcome, effect, reason, band: Band, reply, co
     )
 
 
-def _compose(batch: Batch, ctx: TicketContext, category: Category, trace: Trace) -> tuple[ComposedReply | None, str]:
-    with trace.step("compose", provider=batch.llm.model_name, shape=ctx.shape) as step:
+def _brief(ctx: TicketContext) -> TicketBrief:
+    customer = ctx.customer
+    return TicketBrief(
+        ticket_id=ctx.ticket_id,
+        channel=ctx.channel,
+        customer_name=customer.get("name", ""),
+        company=customer.get("organization", ""),
+        tier=ctx.tier,
+        plan=customer.get("plan", ""),
+        language=customer.get("language", ""),
+        subject=ctx.ticket.subject,
+        text=ctx.text,
+    )
+
+
+def _retrieve(
+    batch: Batch, ctx: TicketContext, category: Category, extras: dict
+) -> tuple[list[Passage], float | None]:
+    """Knowledge passages for the reply and the best retrieval score (None when unknown); a low score is noted
+    as a knowledge gap to record."""
+    if batch.retrieve is not None:
+        passages, best = batch.retrieve(ctx, category)
+        if best < grounding_threshold() and ctx.text.strip():
+            extras["gap"] = (ctx.text[:2000], float(best))
+        return list(passages), float(best)
+    return (list(batch.passages(ctx, category)) if batch.passages else []), None
+
+
+def _llm_error_meta(exc: Exception, llm) -> dict:
+    extra = getattr(exc, "extra", None) or {}
+    return {
+        "model": extra.get("model") or getattr(llm, "model_name", ""),
+        "tokens_in": extra.get("tokens_in", 0),
+        "tokens_out": extra.get("tokens_out", 0),
+        "ms": extra.get("latency_ms", 0.0),
+    }
+
+
+def _ask_reply(batch: Batch, ctx: TicketContext, prompt: str, profile, spec) -> ComposedReply:
+    from apps.workflows.tree.profiles import AnswerParts, answer_render
+
+    first = (ctx.customer.get("name") or "").split()
+    signature = getattr(settings, "SUPPORT_SIGNATURE", "The support team (automated assistant)")
+    text = answer_render(AnswerParts(body=prompt), profile, first_name=first[0] if first else "", signature=signature)
+    return ComposedReply(text=text, model_name="workflow", prompt_version=f"workflow-v{spec.version if spec else 0}")
+
+
+def _answer(batch, ctx, category, trace, node, facts, profile, spec, extras):
+    """``(reply, error, passages, grounded)`` for a tree answer node."""
+    with trace.step("compose", provider=batch.llm.model_name, shape=ctx.shape, node=node.get("id", "")) as step:
         try:
-            passages = list(batch.passages(ctx, category)) if batch.passages else []
-            customer = ctx.customer
-            brief = TicketBrief(
-                ticket_id=ctx.ticket_id,
-                channel=ctx.channel,
-                customer_name=customer.get("name", ""),
-                company=customer.get("organization", ""),
-                tier=ctx.tier,
-                plan=customer.get("plan", ""),
-                language=customer.get("language", ""),
-                subject=ctx.ticket.subject,
-                text=ctx.text,
+            passages, best = _retrieve(batch, ctx, category, extras) if node.get("knowledge", True) else ([], None)
+            has_knowledge = batch.retrieve is not None or batch.passages is not None
+            grounded = (
+                bool(passages)
+                or not node.get("knowledge", True)
+                or not has_knowledge  # a workspace without a knowledge base: the template is all there is
+                or node.get("on_ungrounded") == "allow"
             )
-            reply = batch.llm.compose(ticket=brief, category=category, passages=passages, facts={}, channel=ctx.shape)
+            step.update(grounded=grounded, best_score=None if best is None else round(best, 4))
+            reply = answer_compose(
+                llm=batch.llm, brief=_brief(ctx), category=category, node=node, passages=passages, facts=facts,
+                profile=profile, guidelines=spec.guidelines if spec else "",
+            )  # fmt: skip
             if not reply.text.strip():
                 raise ValueError("the composer returned an empty reply")
         except Exception as exc:  # provider errors and timeouts escalate; nothing is sent
             step["error"] = f"{type(exc).__name__}: {exc}"
-            return None, step["error"]
+            extras["llm_meta"] = _llm_error_meta(exc, batch.llm)
+            return None, step["error"], [], False
+        step.update(
+            model=reply.model_name, citations=reply.citations, chars=len(reply.text), tokens_in=reply.tokens_in,
+            tokens_out=reply.tokens_out, provider_ms=round(reply.latency_ms, 3), profile=profile.shape,
+        )  # fmt: skip
+    return reply, "", passages, grounded
+
+
+def _compose(batch: Batch, ctx: TicketContext, category: Category, trace: Trace, extras: dict):
+    """``(reply, error, passages)`` without a tree: the category template and knowledge through the provider."""
+    with trace.step("compose", provider=batch.llm.model_name, shape=ctx.shape) as step:
+        try:
+            passages, best = _retrieve(batch, ctx, category, extras)
+            if best is not None:
+                step["best_score"] = round(best, 4)
+            reply = batch.llm.compose(
+                ticket=_brief(ctx), category=category, passages=passages, facts={}, channel=ctx.shape
+            )
+            if not reply.text.strip():
+                raise ValueError("the composer returned an empty reply")
+        except Exception as exc:  # provider errors and timeouts escalate; nothing is sent
+            step["error"] = f"{type(exc).__name__}: {exc}"
+            extras["llm_meta"] = _llm_error_meta(exc, batch.llm)
+            return None, step["error"], []
         step.update(
             model=reply.model_name,
             citations=reply.citations,
@@ -325,4 +567,4 @@ def _compose(batch: Batch, ctx: TicketContext, category: Category, trace: Trace)
             tokens_out=reply.tokens_out,
             provider_ms=round(reply.latency_ms, 3),
         )
-    return reply, ""
+    return reply, "", passages

@@ -9,6 +9,7 @@ the effects in the same transaction: a reply through ``reply_send`` (auto rollou
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -26,7 +27,7 @@ from apps.escalation.services import handoff_create, handoffs_create_bulk
 from apps.escalation.triggers import TriggerSet
 from apps.integrations.llm import LLMProvider, Passage, get_llm
 from apps.knowledge.choices import Visibility
-from apps.knowledge.grounding import passages_for_reply
+from apps.knowledge.grounding import best_score, passages_for_reply
 from apps.knowledge.models import Chunk
 from apps.knowledge.retrieval import search as knowledge_search
 from apps.tickets.choices import AuthorKind
@@ -45,7 +46,11 @@ from apps.workflows.engine import (
     triage_plan,
 )
 from apps.workflows.engine.pipeline import ClassifierLike
-from apps.workflows.models import Category, Decision, Draft
+from apps.workflows.engine.workflow import WorkflowSpec
+from apps.workflows.models import Category, Decision, Draft, VersionStatus, WorkflowVersion
+from apps.workflows.tree.executor import STATE_KEY
+
+log = logging.getLogger(__name__)
 
 TRIAGE_TASK = "apps.workflows.tasks.triage_ticket"
 KB_PASSAGES = 3
@@ -80,16 +85,45 @@ def knowledge_passages(ctx: TicketContext, category: Category) -> list[Passage]:
     return passages_for_reply(knowledge_search(ctx.text, k=KB_PASSAGES, filters={"visibility": Visibility.PUBLIC}))
 
 
+def knowledge_retrieve(ctx: TicketContext, category: Category) -> tuple[list[Passage], float]:
+    """``(passages, best score)``: ``knowledge_passages`` plus the best retrieval score (0–1) of the search, for
+    the grounding check and knowledge-gap recording."""
+    hits = knowledge_search(ctx.text, k=KB_PASSAGES, filters={"visibility": Visibility.PUBLIC})
+    return passages_for_reply(hits), best_score(hits)
+
+
+def published_workflows() -> tuple[dict[str, dict], dict[str, WorkflowSpec]]:
+    """``(trees, specs)`` by category slug of every published workflow version (one query)."""
+    trees, specs = {}, {}
+    rows = WorkflowVersion.objects.filter(status=VersionStatus.PUBLISHED).select_related("workflow__category")
+    for version in rows:
+        slug = version.workflow.category.slug
+        specs[slug] = WorkflowSpec(
+            version=version.number,
+            thresholds=version.thresholds or {},
+            profiles=version.profiles or {},
+            guidelines=version.guidelines,
+            required_fields=list(version.required_fields or []),
+        )
+        if version.tree:
+            trees[slug] = version.tree
+    return trees, specs
+
+
 def _batch(classifier: ClassifierLike | None, llm: LLMProvider | None) -> Batch:
     if classifier is None:
         classifier = get_active_classifier()
     has_knowledge = Chunk.objects.filter(visibility=Visibility.PUBLIC).exists()
+    trees, specs = published_workflows()
     return Batch(
         classifier=classifier,
         categories={c.slug: c for c in Category.objects.select_related("default_queue")},
         triggers=TriggerSet.load(),
         llm=llm or get_llm(),
         passages=knowledge_passages if has_knowledge else None,
+        trees=trees,
+        workflows=specs,
+        retrieve=knowledge_retrieve if has_knowledge else None,
     )
 
 
@@ -159,16 +193,74 @@ def _record(plans: list[TriagePlan]) -> list[Decision]:
     )
     sends = [plan for plan in plans if plan.effect == Effect.SEND]
     handoffs = [(plan, d) for plan, d in zip(plans, decisions, strict=True) if plan.effect == Effect.HANDOFF]
+    _workflow_effects(plans, decisions)
     if len(plans) == 1:  # the task path: the per-ticket services
         for plan in sends:
-            reply_send(ticket=plan.ctx.ticket, body=plan.reply.text, author_kind=AuthorKind.AI, resolve=True)
+            reply_send(ticket=plan.ctx.ticket, body=plan.reply.text, author_kind=AuthorKind.AI, resolve=plan.resolves)
         for plan, decision in handoffs:
             handoff_create(**_handoff_item(plan, decision))
         return decisions
-    replies_send_bulk(replies=[(p.ctx.ticket, p.reply.text) for p in sends], author_kind=AuthorKind.AI, resolve=True)
+    for resolve in (True, False):
+        batch_sends = [(p.ctx.ticket, p.reply.text) for p in sends if p.resolves is resolve]
+        if batch_sends:
+            replies_send_bulk(replies=batch_sends, author_kind=AuthorKind.AI, resolve=resolve)
     if handoffs:
         handoffs_create_bulk(items=[_handoff_item(plan, decision) for plan, decision in handoffs])
     return decisions
+
+
+def _workflow_effects(plans: list[TriagePlan], decisions: list[Decision]) -> None:
+    """What the workflow trees asked for, per ticket that needs it (nothing for plans without a tree or gap):
+    store or clear the ``need_info`` state, file bug reports (tree actions) and record knowledge gaps."""
+    for plan, decision in zip(plans, decisions, strict=True):
+        ticket = plan.ctx.ticket
+        state = plan.workflow_state if plan.effect in (Effect.SEND, Effect.DRAFT) else None
+        if state is not None or plan.clear_workflow_state:
+            metadata = dict(ticket.metadata or {})
+            if state is not None:
+                metadata[STATE_KEY] = {**state, "decision": decision.pk}
+            else:
+                metadata.pop(STATE_KEY, None)
+            ticket.metadata = metadata
+            Ticket.objects.filter(pk=ticket.pk).update(metadata=metadata)
+        if plan.actions:
+            results = [_action_run(action, plan) for action in plan.actions]
+            decision.trace = {**decision.trace, "actions": results}
+            Decision.objects.filter(pk=decision.pk).update(trace=decision.trace)
+        if plan.gap:
+            _gap_record(plan.gap, ticket.pk)
+
+
+def _action_run(action: dict, plan: TriagePlan) -> dict:
+    """Carry out one tree action (``bug_report`` through ``apps.integrations.trackers``); returns what happened.
+    A tracker failure is recorded, never raised: the decision stands and the agent sees the error in the trace."""
+    done = {"action": action["action"], "node": action.get("node", ""), "signature": action.get("signature", "")}
+    try:
+        from apps.integrations.trackers import bug_report
+    except ImportError:
+        return {**done, "ok": False, "error": "trackers not installed"}
+    try:
+        with transaction.atomic():
+            link = bug_report(
+                signature=action["signature"], summary=action["summary"], steps=action["steps"], ticket=plan.ctx.ticket
+            )
+    except Exception as exc:  # the tracker is down or refuses: keep the decision, show the failure
+        log.warning("bug_report failed for ticket %s: %s", plan.ctx.ticket_id, exc)
+        return {**done, "ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
+    url = getattr(link, "url", "") or getattr(link, "issue_url", "")
+    return {**done, "ok": True, "url": url, "key": getattr(link, "key", "") or getattr(link, "issue_key", "")}
+
+
+def _gap_record(gap: tuple[str, float], ticket_id: int) -> None:
+    try:
+        from apps.knowledge.services.gaps import gap_record
+    except ImportError:
+        return
+    try:
+        with transaction.atomic():
+            gap_record(gap[0], gap[1], ticket_id)
+    except Exception as exc:  # a gap is bookkeeping: never lose the decision over it
+        log.warning("gap_record failed for ticket %s: %s", ticket_id, exc)
 
 
 def _triage_locked(

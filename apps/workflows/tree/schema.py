@@ -120,7 +120,7 @@ NODE_SCHEMAS: dict[str, dict] = {
             "template": {"type": "string"},
             "use_fact": {"type": "string"},
             "knowledge": {"type": "boolean"},
-            "on_ungrounded": {"enum": ["draft", "escalate"]},
+            "on_ungrounded": {"enum": ["draft", "escalate", "allow"]},
         },
     ),
     "action": _node(
