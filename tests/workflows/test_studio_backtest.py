@@ -179,3 +179,26 @@ def test_calibration_report_reads_the_stored_holdout(settings, tmp_path):
     assert (a.at(0.9)["automated"], a.at(0.9)["wrong"]) == (2, 1)
     data = json.loads(json.dumps(report.chart_data()))
     assert data["groups"]["all"]["automated"][0] == 4
+
+
+def test_the_command_replays_a_version_and_prints_json(history, monkeypatch, capsys, lead_user):
+    from apps.workflows.services.versions import (
+        workflow_for_category,
+        workflow_version_create_draft,
+        workflow_version_update,
+    )
+
+    monkeypatch.setattr("apps.workflows.services.backtest.get_active_classifier", KeywordClassifier)
+    workflow = workflow_for_category(category=history["one_touch_sure"].labelled_category)
+    draft = workflow_version_create_draft(workflow=workflow, user=lead_user)
+    workflow_version_update(version=draft, user=lead_user, thresholds={"auto": 0.96, "draft": 0.8})
+    call_command("backtest", "--category", "how-to", "--version", str(draft.number), "--json", "--limit", "50")
+    result = json.loads(capsys.readouterr().out)
+    assert result["tickets"] == 7
+    [how_to] = result["categories"]
+    assert (how_to["version"], how_to["auto_threshold"], how_to["draft_threshold"]) == (draft.number, 0.96, 0.8)
+    assert (how_to["auto"], how_to["draft"], how_to["escalate"]) == (1, 2, 2)
+    assert [row["auto_threshold"] for row in how_to["sweep"]][:2] == [0.5, 0.6]
+    call_command("backtest", "--limit", "50")
+    text = capsys.readouterr().out
+    assert "Replayed 7 labelled tickets" in text and "overall" in text
