@@ -25,6 +25,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 
 import numpy as np
 from django.core.cache import cache
@@ -33,11 +34,15 @@ from django.db.models import Count, Prefetch, Q
 from apps.core.errors import ValidationError
 from apps.escalation.triggers import TriggerSet
 from apps.integrations.llm.offline import OfflineComposer
+from apps.integrations.lookups import LookupResult
+from apps.knowledge.choices import Visibility
+from apps.knowledge.models import Chunk
 from apps.tickets.choices import AuthorKind, TicketStatus
 from apps.tickets.models import Message, Ticket
 from apps.workflows.choices import Outcome, RolloutState
 from apps.workflows.classifier import get_active_classifier
 from apps.workflows.engine import Batch, context_build, triage_plan
+from apps.workflows.engine.workflow import WorkflowSpec
 from apps.workflows.models import Category, ClassifierVersion
 
 DEFAULT_LIMIT = 500
@@ -50,7 +55,9 @@ ProgressFn = Callable[[int, int], None]
 @dataclass(frozen=True)
 class BacktestRow:
     """One replayed ticket: its human label and outcome, what the engine predicted, and whether the outcome
-    depends on the thresholds (``fixed`` is ``""`` then, else the outcome at every threshold) with the reason."""
+    depends on the thresholds (``fixed`` is ``""`` then, else the outcome at every threshold) with the reason.
+    ``cap`` is ``"draft"`` when the engine would never send this answer on its own (not grounded in knowledge):
+    it drafts where the band says resolve."""
 
     ticket_id: int
     label: str
@@ -59,6 +66,7 @@ class BacktestRow:
     fixed: str
     why: str
     human: str  # "resolve" (one-touch) or "escalate"
+    cap: str = ""
 
 
 @dataclass
@@ -146,7 +154,7 @@ def _outcome(row: BacktestRow, auto: float, draft: float) -> str:
     if row.fixed:
         return row.fixed
     if row.confidence >= auto:
-        return Outcome.RESOLVE
+        return Outcome.DRAFT if row.cap == Outcome.DRAFT else Outcome.RESOLVE
     if row.confidence >= draft:
         return Outcome.DRAFT
     return Outcome.ESCALATE
@@ -173,8 +181,7 @@ def history_tickets_of(*, category: Category, limit: int, exclude=()) -> list[Ti
 def _history(queryset, limit: int) -> list[Ticket]:
     customer = Message.objects.filter(author_kind=AuthorKind.CUSTOMER, is_internal=False).order_by("created_at", "id")
     return list(
-        queryset
-        .select_related("contact", "organization", "labelled_category")
+        queryset.select_related("contact", "organization", "labelled_category")
         .annotate(
             agent_replies=Count(
                 "messages", filter=Q(messages__author_kind=AuthorKind.AGENT, messages__is_internal=False)
@@ -198,18 +205,78 @@ def human_outcome(ticket: Ticket) -> str:
 
 def _replay_categories(overrides: dict[str, dict]) -> tuple[dict[str, Category], dict[str, dict[str, float]]]:
     """Every category as an in-memory copy in rollout auto with thresholds 0 (see the module docstring), and the
-    thresholds each category really uses: ``overrides[slug]["thresholds"]`` or the category's own."""
+    thresholds each category really uses: ``overrides[slug]["thresholds"]``, else its published version's, else
+    the category's own."""
+    from apps.workflows.services.triage import published_workflows
+
+    _, specs = published_workflows()
     categories, thresholds = {}, {}
     for category in Category.objects.select_related("default_queue"):
+        spec = specs.get(category.slug)
         own = (overrides.get(category.slug) or {}).get("thresholds") or {}
         thresholds[category.slug] = {
-            "auto": float(own.get("auto", category.auto_threshold)),
-            "draft": float(own.get("draft", category.draft_threshold)),
+            "auto": float(
+                own.get("auto", spec.threshold("auto", category.auto_threshold) if spec else category.auto_threshold)
+            ),
+            "draft": float(
+                own.get(
+                    "draft", spec.threshold("draft", category.draft_threshold) if spec else category.draft_threshold
+                )
+            ),
         }
         replayed = copy.copy(category)
         replayed.rollout_state, replayed.auto_threshold, replayed.draft_threshold = RolloutState.AUTO, 0.0, 0.0
         categories[category.slug] = replayed
     return categories, thresholds
+
+
+def _no_vendor_lookup(*, name: str, ticket, category_slug: str = "") -> LookupResult:
+    """Backtests make no billing or CRM calls for historical customers: a lookup node counts as failed (its
+    ``on_error`` path, usually an escalation), and the trace says why."""
+    return LookupResult(name=name, ok=False, error="lookups are not replayed in backtests (no vendor calls)")
+
+
+def replay_batch(
+    *, classifier, categories: dict[str, Category], overrides: dict[str, dict], zero: bool, lookups: bool = False
+) -> Batch:
+    """The pipeline inputs of a replay: ``categories`` (in-memory copies), the published trees and settings with
+    ``overrides[slug]`` (``tree``, ``thresholds``, ``profiles``, ``guidelines``, ``required_fields``, ``number``)
+    in their place, thresholds 0 everywhere when ``zero`` (the sweep), the offline composer, the knowledge base,
+    no control group; lookups through ``lookup_run`` when ``lookups``, else none (``_no_vendor_lookup``).
+    Raises ``ValidationError`` when an override's tree does not validate."""
+    from apps.workflows.services.triage import knowledge_passages, knowledge_retrieve, published_workflows
+    from apps.workflows.tree.schema import tree_validate
+
+    trees, specs = published_workflows()
+    for slug, o in overrides.items():
+        if o.get("tree"):
+            errors = tree_validate(o["tree"])
+            if errors:
+                raise ValidationError(f"the tree of {slug} v{o.get('number')} is not valid: {errors[0]}")
+            trees[slug] = o["tree"]
+        base = specs.get(slug)
+        specs[slug] = WorkflowSpec(
+            version=int(o.get("number") or (base.version if base else 0)),
+            thresholds=o.get("thresholds") or (base.thresholds if base else {}),
+            profiles=o.get("profiles", base.profiles if base else {}),
+            guidelines=o.get("guidelines", base.guidelines if base else ""),
+            required_fields=list(o.get("required_fields", base.required_fields if base else [])),
+        )
+    if zero:
+        specs = {slug: dc_replace(spec, thresholds={"auto": 0.0, "draft": 0.0}) for slug, spec in specs.items()}
+    has_knowledge = Chunk.objects.filter(visibility=Visibility.PUBLIC).exists()
+    return Batch(
+        classifier=classifier,
+        categories=categories,
+        triggers=TriggerSet.load(),
+        llm=OfflineComposer(),
+        passages=knowledge_passages if has_knowledge else None,
+        trees=trees,
+        workflows=specs,
+        retrieve=knowledge_retrieve if has_knowledge else None,
+        lookup=None if lookups else _no_vendor_lookup,
+        control=False,
+    )
 
 
 def _cache_key(limit: int, overrides: dict, classifier_id: int | None) -> str:
@@ -254,10 +321,7 @@ def backtest_replay(
         return cached
     started = time.perf_counter()
     categories, thresholds = _replay_categories(overrides)
-    batch = Batch(
-        classifier=model, categories=categories, triggers=TriggerSet.load(), llm=OfflineComposer(), passages=None
-    )
-    _attach_trees(batch, overrides)
+    batch = replay_batch(classifier=model, categories=categories, overrides=overrides, zero=True)
     tickets = history_tickets(limit=limit)
     rows: list[BacktestRow] = []
     for start in range(0, len(tickets), CHUNK):
@@ -268,7 +332,7 @@ def backtest_replay(
             ctx.with_human, ctx.ticket_queue = "", ""  # replayed as it arrived: nobody had it yet
             contexts.append(ctx)
         for ticket, plan in zip(chunk, triage_plan(batch, contexts), strict=True):
-            threshold_bound = plan.why == "auto_band" and plan.outcome == Outcome.RESOLVE
+            threshold_bound = plan.why == "auto_band" and plan.outcome in (Outcome.RESOLVE, Outcome.DRAFT)
             rows.append(
                 BacktestRow(
                     ticket_id=ticket.pk,
@@ -277,6 +341,7 @@ def backtest_replay(
                     confidence=float(plan.confidence or 0.0),
                     fixed="" if threshold_bound else plan.outcome,
                     why=plan.why,
+                    cap=Outcome.DRAFT if threshold_bound and plan.outcome == Outcome.DRAFT else "",
                     human=human_outcome(ticket),
                 )
             )
@@ -292,13 +357,6 @@ def backtest_replay(
     if key:
         cache.set(key, replay, CACHE_SECONDS)
     return replay
-
-
-def _attach_trees(batch: Batch, overrides: dict[str, dict]) -> None:
-    """Give the batch the trees to replay (``overrides[slug]["tree"]``) when the engine runs trees."""
-    trees = {slug: o["tree"] for slug, o in overrides.items() if o.get("tree")}
-    if trees and hasattr(batch, "trees"):
-        batch.trees.update(trees)
 
 
 def version_overrides(*, category_slug: str, number: int | None = None) -> dict[str, dict]:
@@ -317,4 +375,13 @@ def version_overrides(*, category_slug: str, number: int | None = None) -> dict[
         version = versions.filter(number=number).first()
         if version is None:
             raise ValidationError(f"category {category_slug!r} has no workflow version {number}")
-    return {category_slug: {"thresholds": version.thresholds or {}, "tree": version.tree, "number": version.number}}
+    return {
+        category_slug: {
+            "thresholds": version.thresholds or {},
+            "tree": version.tree,
+            "number": version.number,
+            "profiles": version.profiles or {},
+            "guidelines": version.guidelines,
+            "required_fields": version.required_fields or [],
+        }
+    }

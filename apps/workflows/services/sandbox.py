@@ -23,10 +23,6 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from apps.core.errors import ValidationError
-from apps.escalation.triggers import TriggerSet
-from apps.integrations.llm.offline import OfflineComposer
-from apps.knowledge.choices import Visibility
-from apps.knowledge.models import Chunk
 from apps.tickets.choices import AuthorKind, Channel, TicketStatus, Tier
 from apps.tickets.models import Message, Organization, Ticket
 from apps.workflows.choices import Outcome, RolloutState
@@ -34,7 +30,7 @@ from apps.workflows.classifier import get_active_classifier
 from apps.workflows.engine import Batch, context_build, triage_plan
 from apps.workflows.models import Category, Workflow, WorkflowTestCase, WorkflowVersion
 
-from .backtest import human_outcome
+from .backtest import human_outcome, replay_batch
 
 EXPECTED_OUTCOMES = ("", "answer", Outcome.RESOLVE, Outcome.DRAFT, Outcome.ESCALATE)
 MAX_TEXT = 5000
@@ -220,27 +216,25 @@ def _contexts(cases: list[WorkflowTestCase]):
 
 
 def _batch(version: WorkflowVersion, classifier) -> Batch:
-    from apps.workflows.services.triage import knowledge_passages
-
-    target = version.workflow.category_id
-    thresholds = version.thresholds or {}
+    """The pipeline inputs for running ``version``: every category in rollout auto, ``version``'s tree, thresholds,
+    profiles and guidelines for its category, the published versions elsewhere, real lookups."""
     categories = {}
     for category in Category.objects.select_related("default_queue"):
         replayed = copy.copy(category)
         replayed.rollout_state = RolloutState.AUTO
-        if category.pk == target:
-            replayed.auto_threshold = float(thresholds.get("auto", category.auto_threshold))
-            replayed.draft_threshold = float(thresholds.get("draft", category.draft_threshold))
         categories[category.slug] = replayed
-    has_knowledge = Chunk.objects.filter(visibility=Visibility.PUBLIC).exists()
-    batch = Batch(
-        classifier=classifier,
-        categories=categories,
-        triggers=TriggerSet.load(),
-        llm=OfflineComposer(),
-        passages=knowledge_passages if has_knowledge else None,
-    )
-    return batch
+    slug = version.workflow.category.slug
+    overrides = {
+        slug: {
+            "tree": version.tree,
+            "thresholds": version.thresholds or {},
+            "profiles": version.profiles or {},
+            "guidelines": version.guidelines,
+            "required_fields": version.required_fields or [],
+            "number": version.number,
+        }
+    }
+    return replay_batch(classifier=classifier, categories=categories, overrides=overrides, zero=False, lookups=True)
 
 
 def sandbox_run(*, version: WorkflowVersion, classifier=None) -> SandboxRun:
