@@ -42,11 +42,24 @@ def rows(django_db_setup, django_db_blocker):
         busy = DraftFactory().ticket  # a ticket with many handoffs and messages, like a long escalated thread
         HandoffFactory.create_batch(30, ticket=busy)
         MessageFactory.create_batch(30, ticket=busy)
+        _failed_tasks(ROWS)
         MessageFactory.create_batch(5)
         for model in MODELS:
             REACHED[model._meta.label] = rows_ensure(model, ROWS)
         yield REACHED
         transaction.set_rollback(True)
+
+
+def _failed_tasks(n: int) -> None:
+    """django-q2's Failure admin lists tasks with success=False (the copies made from Success rows succeed)."""
+    from django.utils import timezone
+    from django_q.models import Task
+
+    now = timezone.now()
+    Task.objects.bulk_create(
+        Task(id=f"failed{i:026d}", name=f"failed-{i}", func="apps.x.task", started=now, stopped=now, success=False)
+        for i in range(n)
+    )
 
 
 def _url(model, view: str, *args) -> str:
