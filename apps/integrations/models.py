@@ -279,3 +279,121 @@ class CallLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.connection_id} {self.operation} {'ok' if self.ok else 'failed'}"
+
+
+# --- Connectors (issue trackers, chat alerts, webhooks in) ---------------------------------------------------------
+
+
+class TrackerIssue(TimeStampedModel):
+    """One bug in an issue tracker (Jira, Linear or the local tracker), deduplicated by error signature.
+
+    ``signature`` is unique per connection: every later report of the same error links its ticket to this row (and
+    comments on the vendor issue) instead of opening a second issue. ``external_key`` / ``url`` stay empty while the
+    vendor has not accepted the issue (``status`` ``failed`` with ``last_error``; the next report retries).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Being created"
+        OPEN = "open", "Open"
+        FAILED = "failed", "Vendor call failed"
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="tracker_issues")
+    signature = models.CharField(max_length=200, help_text="Error signature, e.g. session_invalidated_on_new_login")
+    summary = models.CharField(max_length=255)
+    steps = models.TextField(blank=True, default="")
+    external_key = models.CharField(max_length=100, blank=True, default="", help_text="e.g. SUP-123 or ENG-42")
+    url = models.CharField(max_length=500, blank=True, default="")
+    external_id = models.CharField(max_length=100, blank=True, default="", help_text="Vendor's internal id")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    customers_count = models.PositiveIntegerField(default=0, help_text="Distinct affected customers reported")
+    reports_count = models.PositiveIntegerField(default=0, help_text="bug_report calls for this signature")
+    last_error = models.TextField(blank=True, default="")
+    tickets = models.ManyToManyField("tickets.Ticket", through="TrackerIssueTicket", related_name="tracker_issues")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "signature"], name="trackerissue_unique_signature")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.external_key or '(not created)'} {self.signature}"
+
+
+class TrackerIssueTicket(models.Model):
+    """A ticket linked to a tracker issue (one row per pair); ``commented`` once the vendor issue got a comment."""
+
+    issue = models.ForeignKey(TrackerIssue, on_delete=models.CASCADE, related_name="links")
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="tracker_links")
+    commented = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [models.UniqueConstraint(fields=["issue", "ticket"], name="trackerissueticket_unique_pair")]
+
+    def __str__(self) -> str:
+        return f"{self.issue_id} ↔ ticket {self.ticket_id}"
+
+
+class AlertPost(models.Model):
+    """The alert log: one chat alert per idempotency ``key`` (Slack ``chat.postMessage`` or the local log).
+
+    A key already posted (``ok``) is never posted again; a failed one (``ok`` False, ``error``) is retried by the
+    next ``alert_post`` with the same key.
+    """
+
+    connection = models.ForeignKey(
+        Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="alert_posts"
+    )
+    key = models.CharField(max_length=200, unique=True)
+    channel = models.CharField(max_length=100, blank=True, default="", help_text="Slack channel id/name or 'local'")
+    text = models.TextField()
+    counts = models.JSONField(default=dict, blank=True)
+    links = models.JSONField(default=list, blank=True)
+    ok = models.BooleanField(default=False)
+    error = models.TextField(blank=True, default="")
+    message_ts = models.CharField(max_length=40, blank=True, default="", help_text="Slack message timestamp")
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    posted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({'posted' if self.ok else 'not posted'})"
+
+
+class WebhookDelivery(models.Model):
+    """One signed webhook delivery, stored once per (provider, delivery id): a repeat changes nothing.
+
+    The view stores it and enqueues ``apps.integrations.webhooks.tasks.webhook_process``; the task sets ``status``.
+    """
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored (event not handled)"
+        FAILED = "failed", "Failed"
+
+    provider = models.CharField(max_length=20, help_text="stripe, slack, zendesk, freshdesk, intercom")
+    delivery_id = models.CharField(max_length=200, help_text="Vendor's event / delivery id (or a body hash)")
+    event_type = models.CharField(max_length=100, blank=True, default="")
+    payload = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    result = models.JSONField(default=dict, blank=True, help_text="What the task did, e.g. the ticket id")
+    error = models.TextField(blank=True, default="")
+    duplicates = models.PositiveIntegerField(default=0, help_text="Repeat deliveries received and ignored")
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "delivery_id"], name="webhookdelivery_unique_delivery")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.delivery_id} ({self.status})"
