@@ -204,6 +204,12 @@ OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
 OPENAI_MODEL = env("OPENAI_MODEL", default="gpt-4o-mini")
 OPENAI_TIMEOUT_S = env.float("OPENAI_TIMEOUT_S", default=20.0)
 LLM_REDACT_PII = env.bool("LLM_REDACT_PII", default=True)  # apps/core/redaction.redact() on text sent to an external LLM
+LLM_PROVIDER = env("LLM_PROVIDER", default=LLM_PROVIDER)  # offline | openai | dotted path (apps/integrations/llm)
+LLM_BASE_URL = env("LLM_BASE_URL", default=OPENAI_BASE_URL)  # an OpenAI-compatible server
+LLM_MODEL = env("LLM_MODEL", default=OPENAI_MODEL)
+LLM_API_KEY = env("LLM_API_KEY", default=OPENAI_API_KEY)
+LLM_TIMEOUT_S = env.float("LLM_TIMEOUT_S", default=OPENAI_TIMEOUT_S)  # seconds per attempt
+LLM_MAX_RETRIES = env.int("LLM_MAX_RETRIES", default=2)  # bounded retries (openai client backoff)
 
 LOGGING = {
     "version": 1,
