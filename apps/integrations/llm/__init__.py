@@ -10,10 +10,17 @@ from django.utils.module_loading import import_string
 
 from .base import ComposedReply, LLMProvider, Passage, TicketBrief
 
+PROVIDERS = {
+    "offline": "apps.integrations.llm.offline.OfflineComposer",
+    "openai": "apps.integrations.llm.openai_provider.OpenAIProvider",
+}
+
 
 def get_llm() -> LLMProvider:
-    """The configured provider (one instance per process and dotted path)."""
-    return _provider(settings.LLM_PROVIDER)
+    """The configured provider (one instance per process and setting): ``settings.LLM_PROVIDER`` is ``offline``,
+    ``openai`` or a dotted path to an ``LLMProvider`` class."""
+    name = settings.LLM_PROVIDER
+    return _provider(PROVIDERS.get(name, name))
 
 
 @cache
