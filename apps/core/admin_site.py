@@ -23,6 +23,28 @@ SECTIONS: list[tuple[str, tuple[str, ...]]] = [
 OTHER_SECTION = "Administration"
 
 
+UNCOUNTABLE = {"feedback", "stats", "data", "information"}
+
+
+def index_name(model) -> str:
+    """The model's plural for the index: Django's default plural (verbose name + "s") gives "Sla policys" or
+    "Anomalys"; models that set ``verbose_name_plural`` keep theirs."""
+    meta = model._meta
+    singular, plural = str(meta.verbose_name), str(meta.verbose_name_plural)
+    if plural != singular + "s":
+        return plural[:1].upper() + plural[1:]
+    words = singular.split(" ")
+    last = words[-1]
+    if last.lower() in UNCOUNTABLE or last.endswith("s"):
+        words[-1] = last
+    elif last.endswith("y") and last[-2:-1] not in "aeiou":
+        words[-1] = last[:-1] + "ies"
+    else:
+        words[-1] = last + "s"
+    name = " ".join(words).replace("Sla ", "SLA ").replace("sla ", "SLA ")
+    return name[:1].upper() + name[1:]
+
+
 def section_of(app_label: str) -> str:
     """The index section an app's models are listed under."""
     for name, labels in SECTIONS:
@@ -89,7 +111,10 @@ class SwitchboardAdminSite(admin.AdminSite):
         sections = []
         for name, _labels in SECTIONS:
             apps_in = [app for label, app in sorted(app_dict.items()) if section_of(label) == name]
-            models = sorted((m for app in apps_in for m in app["models"]), key=lambda m: str(m["name"]))
+            models = [m for app in apps_in for m in app["models"]]
+            for entry in models:
+                entry["name"] = index_name(entry["model"])
+            models.sort(key=lambda m: str(m["name"]))
             if not models and not screens.get(name):
                 continue
             first = apps_in[0] if apps_in else {"app_label": name.lower(), "app_url": reverse("admin:index")}
