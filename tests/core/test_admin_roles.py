@@ -190,3 +190,14 @@ def test_superusers_are_in_the_admin_group(django_user_model):
     boss = django_user_model.objects.create_superuser(username="boss", password="x", email="b@example.com")
     assert boss.role == Role.AGENT  # createsuperuser leaves the field at its default
     assert list(boss.groups.values_list("name", flat=True)) == ["Admin"]
+
+
+def test_index_names_models_in_plain_english(admin_client_):
+    from apps.core.admin_site import index_name
+    from apps.escalation.models import SLAPolicy, WebhookDelivery
+    from apps.workflows.models import Category
+
+    assert index_name(SLAPolicy) == "SLA policies" and index_name(WebhookDelivery) == "Webhook deliveries"
+    assert index_name(Category) == "Categories"  # its own verbose_name_plural
+    names = [m["name"] for app in admin_client_.get(reverse("admin:index")).context["app_list"] for m in app["models"]]
+    assert not [n for n in names if n.endswith(("ys", "ss"))]
