@@ -202,3 +202,32 @@ def test_the_command_replays_a_version_and_prints_json(history, monkeypatch, cap
     call_command("backtest", "--limit", "50")
     text = capsys.readouterr().out
     assert "Replayed 7 labelled tickets" in text and "overall" in text
+
+
+def test_training_stores_holdout_predictions_and_calibration_recomputes_missing_ones(settings, tmp_path):
+    from apps.workflows.calibration import calibration_report, holdout_file
+    from apps.workflows.classifier import classifier_train_from_history
+
+    settings.VAR_DIR = tmp_path
+    cache.clear()
+    export = CategoryFactory(slug="export", name="Export")
+    login = CategoryFactory(slug="login", name="Login")
+    texts = {
+        export: ["export reports to CSV", "export button for invoices", "download report as spreadsheet",
+                 "export monthly report to Excel", "export data from the dashboard", "download all reports"],
+        login: ["cannot log in to my account", "password reset email missing", "locked out after login attempts",
+                "login says password wrong", "how do I reset my password", "two-factor code rejected at login"],
+    }  # fmt: skip
+    for category, items in texts.items():
+        for text in items:
+            MessageFactory(ticket=TicketFactory(subject=text, labelled_category=category), body=text)
+    version = classifier_train_from_history(min_per_category=5)
+    path = holdout_file(version)
+    assert path.exists()
+    stored = calibration_report(version=version)
+    assert stored.n_holdout == version.metrics["n_holdout"] == 2  # 20% of each category held out
+    path.unlink()
+    cache.clear()
+    recomputed = calibration_report(version=version)
+    assert path.exists() and recomputed.n_holdout == 2
+    assert {c.key for c in recomputed.categories} <= {"export", "login"}
