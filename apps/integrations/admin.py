@@ -7,12 +7,13 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 
 from apps.core.admin_actions import connections_test
-from apps.core.admin_utils import ReadOnlyAdmin, admin_link
+from apps.core.admin_utils import ReadOnlyAdmin, admin_link, pretty_json
 from apps.core.choices import Role
 from apps.core.errors import ApplicationError
 
 from .connections import connection_set_credentials, credentials_masked
 from .models import (
+    AlertPost,
     BillingCharge,
     BillingCustomer,
     BillingInvoice,
@@ -20,6 +21,9 @@ from .models import (
     BillingRefund,
     CallLog,
     Connection,
+    TrackerIssue,
+    TrackerIssueTicket,
+    WebhookDelivery,
 )
 
 
@@ -173,3 +177,69 @@ class BillingRefundAdmin(ReadOnlyAdmin):
     search_fields = ("=id", "=charge__id")
     date_hierarchy = "created"
     list_select_related = ("charge",)
+
+
+class TrackerIssueTicketInline(admin.TabularInline):
+    model = TrackerIssueTicket
+    fields = ("ticket", "commented", "created_at")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("ticket")
+
+
+@admin.register(TrackerIssue)
+class TrackerIssueAdmin(ReadOnlyAdmin):
+    list_display = (
+        "summary",
+        "connection",
+        "external_key",
+        "status",
+        "customers_count",
+        "reports_count",
+        "created_at",
+    )
+    list_filter = ("status", "connection")
+    search_fields = ("signature", "summary", "external_key")
+    date_hierarchy = "created_at"
+    list_select_related = ("connection",)
+    inlines = [TrackerIssueTicketInline]
+
+
+@admin.register(TrackerIssueTicket)
+class TrackerIssueTicketAdmin(ReadOnlyAdmin):
+    list_display = ("issue", "ticket", "commented", "created_at")
+    list_filter = ("commented",)
+    search_fields = ("=ticket__id", "issue__signature", "issue__external_key")
+    list_select_related = ("issue", "ticket")
+
+
+@admin.register(AlertPost)
+class AlertPostAdmin(ReadOnlyAdmin):
+    list_display = ("key", "channel", "ok", "attempts", "created_at", "posted_at")
+    list_filter = ("ok", "channel")
+    search_fields = ("key", "text")
+    date_hierarchy = "created_at"
+
+
+@admin.register(WebhookDelivery)
+class IncomingWebhookAdmin(ReadOnlyAdmin):
+    """Webhooks received from vendors (Stripe, Slack, helpdesks): stored once per delivery id, processed by a task."""
+
+    list_display = ("provider", "event_type", "status", "duplicates", "received_at", "processed_at")
+    list_filter = ("provider", "status")
+    search_fields = ("delivery_id", "event_type")
+    date_hierarchy = "received_at"
+    exclude = ("payload", "result")
+    readonly_fields = ("payload_pretty", "result_pretty")
+
+    @admin.display(description="payload")
+    def payload_pretty(self, obj):
+        return pretty_json(obj.payload)
+
+    @admin.display(description="result")
+    def result_pretty(self, obj):
+        return pretty_json(obj.result)
