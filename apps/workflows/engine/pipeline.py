@@ -380,6 +380,7 @@ def _plan_one(batch, ctx, trace, prediction, error, share, model) -> TriagePlan:
             )  # fmt: skip
             return _finish(plan, ctx, flags, extras)
         profile = profile_for(ctx.shape, spec.profiles if spec else None)
+        facts = {**facts, **{f"field.{k}": v for k, v in run.fields.items()}}  # {field_order_id} in templates
         if run.kind == "ask":
             reply = _ask_reply(batch, ctx, run.prompt, profile, spec)
             extras.update(workflow_state=run.state, resolves=False)
