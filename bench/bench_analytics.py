@@ -59,6 +59,7 @@ from apps.escalation.models import Handoff, Queue  # noqa: E402
 from apps.tickets.models import Contact, Message, Organization, Ticket  # noqa: E402
 from apps.workflows.models import Category, Decision, Draft  # noqa: E402
 
+QUICK_ARGS = ["--tickets", "50000", "--repeat", "3"]  # bench/run_all.py without --full
 CATEGORIES = [
     ("bench-password-reset", False),
     ("bench-how-to", False),
