@@ -5,7 +5,8 @@ Figures per category (tickets created in the period, optionally one channel and 
 - *AI resolution rate*: tickets with a Decision ``resolve`` that was sent and not escalated;
 - *escalation rate*: tickets with a handoff (or status ``escalated``);
 - *draft approval rate*: reviewed drafts sent as written (approved / approved + edited + rejected), and the
-  *edit size* of edited drafts (``1 - difflib ratio`` of ``Draft.body`` vs ``sent_body``, 0–1);
+  *edit size* of edited drafts (``1 - difflib ratio`` of ``Draft.body`` vs ``sent_body``, 0–1, kept on the
+  ``draft_edit`` training examples);
 - *CSAT* of AI-handled tickets (a reply the AI wrote was sent: Decision ``sent`` or draft approved / edited)
   vs human-handled ones;
 - *median first response* (minutes) and *median resolution time* (hours), from histogram bins.
@@ -21,21 +22,20 @@ and period.
 
 Figures are read from the daily figures (``rollup.CategoryDayStats``, whole UTC days, refreshed on a
 schedule) in a few small grouped queries for all categories at once, so the dashboard answers in
-milliseconds at millions of tickets; edit sizes come from up to ``EDIT_SAMPLE`` edited drafts per category.
+milliseconds at millions of tickets.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from difflib import SequenceMatcher
 
 from django.db import connection
 from django.db.models import Min
 from scipy.stats import chi2_contingency, mannwhitneyu
 
 from apps.tickets.models import Organization, Ticket
-from apps.workflows.models import Category, Decision, Draft
+from apps.workflows.models import Category, Decision
 
 from .rollup import (
     ARRAYS,
@@ -52,7 +52,6 @@ from .rollup import (
 )
 
 ALPHA = 0.05
-EDIT_SAMPLE = 300
 
 
 @dataclass
@@ -176,8 +175,9 @@ def _compare(metric: str, current, baseline, p_value: float | None, test: str) -
 def rollout_starts(categories: list[Category]) -> dict[int, tuple[datetime | None, str]]:
     """Per category id: ``(rollout start, source)`` — ``Category.rollout_started_at`` when set, else the first
     Decision of the category (one grouped query), else ``(None, "none")``."""
+    missing = [c for c in categories if not getattr(c, "rollout_started_at", None)]
     first = dict(
-        Decision.objects.filter(category__in=categories)
+        Decision.objects.filter(category__in=missing)
         .values("category_id")
         .annotate(first=Min("created_at"))
         .values_list("category_id", "first")
@@ -257,21 +257,18 @@ def _combine(rows: list[StatsRow]) -> StatsRow | None:
 
 
 EDIT_SQL = """
-SELECT category_id, grp, body, sent_body FROM (
-    SELECT d.category_id, CASE WHEN e.tday >= w.c_since THEN 'current' ELSE 'baseline' END AS grp,
-           r.body, r.sent_body,
-           row_number() OVER (PARTITION BY d.category_id, e.tday >= w.c_since ORDER BY r.id DESC) AS n
-      FROM {draft} r
-      JOIN {decision} d ON d.id = r.decision_id
-      JOIN {ticket} t ON t.id = r.ticket_id
-      LEFT JOIN {org} o ON o.id = t.organization_id
-     CROSS JOIN LATERAL (SELECT (t.created_at AT TIME ZONE 'UTC')::date AS tday) e
-      JOIN unnest(%(ids)s::bigint[], %(c_since)s::date[], %(b_since)s::date[], %(b_until)s::date[])
-           AS w(id, c_since, b_since, b_until) ON w.id = d.category_id
-     WHERE r.status = 'edited'
-       AND ((e.tday >= w.c_since AND e.tday < %(until_day)s) OR (e.tday >= w.b_since AND e.tday < w.b_until))
-       {filters}
-) x WHERE n <= %(sample)s
+SELECT w.id, CASE WHEN e.tday >= w.c_since THEN 'current' ELSE 'baseline' END AS grp, avg(x.edit_ratio)
+  FROM {example} x
+  JOIN {ticket} t ON t.id = x.ticket_id
+  LEFT JOIN {org} o ON o.id = t.organization_id
+  JOIN {category} c ON c.slug = x.category_slug
+ CROSS JOIN LATERAL (SELECT (t.created_at AT TIME ZONE 'UTC')::date AS tday) e
+  JOIN unnest(%(ids)s::bigint[], %(c_since)s::date[], %(b_since)s::date[], %(b_until)s::date[])
+       AS w(id, c_since, b_since, b_until) ON w.id = c.id
+ WHERE x.source = 'draft_edit' AND x.edit_ratio IS NOT NULL
+   AND ((e.tday >= w.c_since AND e.tday < %(until_day)s) OR (e.tday >= w.b_since AND e.tday < w.b_until))
+   {filters}
+ GROUP BY 1, 2
 """
 
 
@@ -365,21 +362,20 @@ def _hist_test(a: StatsRow | None, b: StatsRow | None, field: str, edges: list[f
 
 
 def _edit_sizes(params: dict, filters: str) -> dict[tuple, float]:
-    """Mean edit size (``1 - difflib ratio``) of up to ``EDIT_SAMPLE`` edited drafts per category and group."""
+    """Mean edit size (``1 - difflib ratio``, 0–1) of the edited drafts per category and group, from the
+    ``draft_edit`` training examples (built hourly from the drafts; one grouped query)."""
+    from .models import TrainingExample
+
     sql = EDIT_SQL.format(
-        draft=Draft._meta.db_table,
-        decision=Decision._meta.db_table,
+        example=TrainingExample._meta.db_table,
         ticket=Ticket._meta.db_table,
         org=Organization._meta.db_table,
+        category=Category._meta.db_table,
         filters=filters,
     )
-    sizes: dict[tuple, list[float]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, {**params, "sample": EDIT_SAMPLE})
-        for cat_id, grp, body, sent_body in cursor.fetchall():
-            ratio = SequenceMatcher(None, body or "", sent_body or "", autojunk=False).ratio()
-            sizes.setdefault((cat_id, grp), []).append(1 - ratio)
-    return {key: sum(v) / len(v) for key, v in sizes.items()}
+        cursor.execute(sql, params)
+        return {(cat_id, grp): float(mean) for cat_id, grp, mean in cursor.fetchall()}
 
 
 def _rate(metric: str, a: Figures, b: Figures, count: str, total: str = "tickets") -> Comparison:

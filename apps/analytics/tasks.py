@@ -27,7 +27,9 @@ def monthly_reviews_task() -> int:
 
 
 def stats_refresh_recent_task() -> int:
-    """Recompute the daily figures of the last three days; returns the rows written."""
+    """Build new training examples (the edit sizes the dashboard shows) and recompute the daily figures of the
+    last three days; returns the rows written."""
+    training_examples_build()
     return category_stats_refresh_recent()
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from apps.analytics.metrics import category_metrics, metrics_over_time, proportion_test, rank_test
 from apps.analytics.rollup import RESOLUTION_EDGES, category_stats_refresh, hist_median
+from apps.analytics.services.training import training_examples_build
 from apps.tickets.choices import Channel
 from apps.workflows.choices import DraftStatus, Outcome
 from apps.workflows.models import Decision
@@ -81,6 +82,7 @@ def rollout():
     Decision.objects.filter(pk=decisions[0].pk).update(created_at=start)
     Decision.objects.exclude(pk=decisions[0].pk).update(created_at=start + timedelta(days=1))
     category_stats_refresh(since=(now - timedelta(days=60)).date(), until=(now + timedelta(days=1)).date())
+    training_examples_build()  # edit sizes are kept on the draft-edit examples
     return {"faq": faq, "start": start, "now": now}
 
 
