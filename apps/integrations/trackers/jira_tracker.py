@@ -1,0 +1,66 @@
+"""Jira Cloud / Data Center through the ``jira`` package (REST API v2).
+
+Connection: ``base_url`` (``https://acme.atlassian.net``), credentials ``username`` + ``api_token`` (basic auth),
+options ``project`` (key, required), ``issue_type`` (default ``Bug``), ``timeout`` (s), ``retries``, ``backoff``.
+The package's own retry loop is off (``max_retries=0``): retries are the bounded tenacity ones in ``vendor_call``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import requests
+from jira import JIRA, JIRAError
+
+from apps.core.errors import ValidationError
+from apps.integrations.connections import connection_credentials, connection_option, vendor_call
+
+from .base import CreatedIssue, IssueDraft
+
+
+def _transient(exc: BaseException) -> bool:
+    if isinstance(exc, JIRAError):
+        return exc.status_code is None or exc.status_code == 429 or exc.status_code >= 500
+    return isinstance(exc, requests.ConnectionError | requests.Timeout)
+
+
+def _label(signature: str) -> str:
+    """Jira labels cannot hold spaces: ``sb-sig-<signature>`` with other characters turned into ``_``."""
+    return "sb-sig-" + re.sub(r"[^A-Za-z0-9_.-]", "_", signature)[:200]
+
+
+class JiraTracker:
+    source = "jira"
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.project = connection_option(connection, "project", "")
+        if not connection.base_url or not self.project:
+            raise ValidationError(f"Jira connection {connection.name!r} needs a base URL and a project key.")
+        creds = connection_credentials(connection)
+        self.client = JIRA(
+            server=connection.base_url.rstrip("/"),
+            basic_auth=(creds.get("username", ""), creds.get("api_token", "")),
+            get_server_info=False,
+            max_retries=0,
+            timeout=connection_option(connection, "timeout", 10.0),
+        )
+
+    def issue_create(self, *, draft: IssueDraft, issue_id: int = 0) -> CreatedIssue:
+        fields = {
+            "project": {"key": self.project},
+            "summary": draft.summary[:255],
+            "description": draft.description(),
+            "issuetype": {"name": connection_option(self.connection, "issue_type", "Bug")},
+            "labels": ["switchboard", _label(draft.signature)],
+        }
+        issue = vendor_call(
+            self.connection, "jira.create_issue", lambda: self.client.create_issue(fields=fields), transient=_transient
+        )
+        url = f"{self.connection.base_url.rstrip('/')}/browse/{issue.key}"
+        return CreatedIssue(key=issue.key, url=url, external_id=str(issue.id))
+
+    def issue_comment(self, *, key: str, external_id: str, text: str) -> None:
+        vendor_call(
+            self.connection, "jira.add_comment", lambda: self.client.add_comment(key, text), transient=_transient
+        )
