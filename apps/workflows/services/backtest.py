@@ -46,6 +46,7 @@ from apps.workflows.engine.workflow import WorkflowSpec
 from apps.workflows.models import Category, ClassifierVersion
 
 DEFAULT_LIMIT = 500
+BACKTEST_LIMIT_MAX = 50_000
 CHUNK = 100
 CACHE_SECONDS = 1800
 SWEEP = [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.99]
@@ -307,8 +308,8 @@ def backtest_replay(
     ``classifier``: a model to use instead of the active one (tests). Raises ``ValidationError`` when ``limit``
     is not positive or no classifier is trained.
     """
-    if limit < 1:
-        raise ValidationError("limit must be at least 1 ticket")
+    if not 1 <= limit <= BACKTEST_LIMIT_MAX:
+        raise ValidationError(f"limit must be between 1 and {BACKTEST_LIMIT_MAX} tickets")
     overrides = overrides or {}
     version = ClassifierVersion.objects.filter(is_active=True).values_list("id", flat=True).first()
     model = classifier or get_active_classifier()
