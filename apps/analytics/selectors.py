@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
 from django.db.models.functions import TruncDate
 
 from apps.escalation.models import Handoff
@@ -150,11 +150,12 @@ def tickets_per_day(*, since: datetime, until: datetime) -> list[DayCount]:
 def period_rates(*, since: datetime, until: datetime) -> Rates:
     """Ticket, Decision and Draft figures for tickets / decisions / drafts created in ``[since, until)``
     (three aggregate queries)."""
-    has_handoff = Exists(Handoff.objects.filter(ticket_id=OuterRef("pk")))
+    # ``IN (SELECT ...)`` is one hashed subplan; ``EXISTS`` inside an aggregate FILTER runs once per ticket
+    has_handoff = Q(pk__in=Handoff.objects.values("ticket_id"))
     tickets = Ticket.objects.filter(created_at__gte=since, created_at__lt=until).aggregate(
         total=Count("id"),
         resolved=Count("id", filter=Q(resolved_at__isnull=False)),
-        escalated=Count("id", filter=Q(has_handoff)),
+        escalated=Count("id", filter=has_handoff),
         first_response=Avg(
             ExpressionWrapper(F("first_response_at") - F("created_at"), output_field=DurationField()),
             filter=Q(first_response_at__isnull=False),
