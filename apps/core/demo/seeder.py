@@ -106,6 +106,7 @@ def demo_workspace_seed(
         users = _save_users()
         queues = _save_queues(users)
         _save_categories(queues)
+        _optional("apps.core.demo.workflows", "demo_workflows_publish")(users=users)  # published demo workflows
         orgs, contacts = _save_accounts(spec, users)
         summary.counts.update(_save_billing(spec, orgs))
         summary.counts.update(_save_tickets(spec, orgs, contacts, users, queues))
