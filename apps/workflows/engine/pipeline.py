@@ -1,9 +1,18 @@
 """The triage pipeline without side effects: contexts in, one ``TriagePlan`` per ticket out.
 
 Steps per ticket (each recorded in the trace with its timing): context → classify (one batched classifier call
-for all tickets) → hard triggers → rollout gate → compose → decide. Nothing here writes to the database or
-sends anything; ``apps.workflows.services.triage`` records the plans and carries out their effects. A failing
-classifier or composer turns into an escalation with the error as the reason, never into a sent reply.
+for all tickets; a ticket waiting in a ``need_info`` node resumes in that workflow's category: ``resume``) → hard
+triggers → guard on the customer's text (``guard_request``: restricted requests, injection, security reports
+escalate) → rollout gate (the published version's thresholds when the category has one; the control group of
+``apps.analytics.control`` goes to humans like rollout ``off``) → ``tree`` (the published decision tree: need_info,
+lookup, branch, action, escalate, answer) or the category template → compose (knowledge passages, grounding: a
+tree answer without a passage above the grounding threshold becomes a draft, or an escalation when the node says
+so) → guard on the reply (``guard_reply``: outside links stripped, commitments / internal passages escalate) →
+decide. Nothing here writes to the database or sends anything; lookups are the only calls out (read-only, only for
+trees that have lookup nodes). ``apps.workflows.services.triage`` records the plans and carries out their effects
+(reply, draft, handoff, the need_info state on the ticket, bug reports, knowledge gaps). A failing classifier,
+composer or provider (``ProviderError``, timeouts) turns into an escalation with the error as the reason, never into
+a sent reply.
 """
 
 from __future__ import annotations
@@ -88,7 +97,8 @@ class TriagePlan:
             "category": self.category,
             "confidence": self.confidence,
             "runner_ups": self.runner_ups,
-            "triggers": [h.as_dict() for h in self.hits] + [f.as_dict() for f in self.flags],
+            "triggers": [h.as_dict() for h in self.hits]
+            + [f.as_dict() for f in self.flags if f.name not in {h.name for h in self.hits}],
             "outcome": self.outcome,
             "rollout_state": self.rollout_state,
             "sent": self.sent,
