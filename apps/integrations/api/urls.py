@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from . import views
@@ -9,4 +9,5 @@ router.register("connections", views.ConnectionViewSet, basename="api-connection
 urlpatterns = [
     *router.urls,
     path("lookups/<str:name>/", views.LookupView.as_view(), name="api-lookup"),
+    path("webhooks/", include("apps.integrations.webhooks.urls")),
 ]
