@@ -290,3 +290,44 @@ def test_bulk_with_a_tree_records_asks_and_answers(orders):
     asked, answered = (Decision.objects.get(pk=by_ticket[i].pk).ticket for i in ids)
     assert asked.metadata[STATE_KEY]["node"] == "ask" and asked.status != TicketStatus.RESOLVED
     assert STATE_KEY not in answered.metadata and answered.status == TicketStatus.RESOLVED
+
+
+@pytest.fixture
+def export_article(db):
+    from apps.knowledge.choices import DocumentFormat, SourceKind, Visibility
+    from apps.knowledge.ingestion import ParsedDocument, Section
+    from apps.knowledge.services import document_ingest, source_get_or_create
+
+    source = source_get_or_create(name="Help center", kind=SourceKind.HELP_ARTICLE, visibility=Visibility.PUBLIC)[0]
+    body = "Open Orders, click Export and choose CSV. The file arrives by email within a few minutes."
+    document_ingest(
+        source=source,
+        document=ParsedDocument(
+            external_id="export-orders", title="How do I export my orders to CSV?", format=DocumentFormat.QA,
+            question="How do I export my orders to CSV?", sections=[Section((), body)],
+            url="https://help.tallyflow.example/export",
+        ),
+    )  # fmt: skip
+
+
+def test_knowledge_grounds_answers_and_unanswerable_questions_become_gaps(orders, export_article):
+    from apps.knowledge.models import KnowledgeGap
+
+    tree = {"start": "answer", "fallback": "human", "nodes": [
+        {"id": "answer", "type": "answer", "template": "Hi {first_name}, here is how."},
+        {"id": "human", "type": "escalate", "queue": "support"}]}  # fmt: skip
+    publish(orders, tree=tree)
+    grounded = ticket_triage(
+        ticket_id=ticket_with("[orders@0.97] How do I export my orders to CSV?").pk, classifier=CLF
+    )
+    assert (
+        grounded.outcome == Outcome.RESOLVE and grounded.sent and "click Export and choose CSV" in grounded.reply_text
+    )
+    assert steps(grounded)["compose"]["grounded"] is True and not KnowledgeGap.objects.exists()
+
+    question = "[orders@0.97] Can I pay my invoices with Bitcoin or other crypto currencies?"
+    ungrounded = ticket_triage(ticket_id=ticket_with(question).pk, classifier=CLF)
+    assert ungrounded.outcome == Outcome.DRAFT and not ungrounded.sent and "not grounded" in ungrounded.reason
+    assert steps(ungrounded)["compose"]["grounded"] is False
+    gap = KnowledgeGap.objects.get()
+    assert gap.example_tickets.get() == ungrounded.ticket and "Bitcoin" in gap.question
