@@ -32,6 +32,7 @@ QUICK: dict[str, list[str]] = {
     "bench_classifier.py": ["--repeat", "1"],
     "bench_backtest.py": ["--limits", "100", "500", "--repeat", "1"],
     "bench_admin.py": ["--rows", "2000", "--repeat", "3"],
+    "bench_analytics.py": ["--tickets", "100000", "--repeat", "2"],
 }
 
 
