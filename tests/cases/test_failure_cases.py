@@ -15,23 +15,20 @@ CASES_FILE = SHARED_CASES / "failure_cases.jsonl"
 
 # case id -> the missing piece (who builds it); measured at the end of session 14
 KNOWN_FAILURES: dict[str, str] = {
-    "F02": "engine: a login bug predicted as the sensitive 'security' category at 0.19 escalates before the "
-    "confidence band; needs the spike/tree signal (similar tickets → bug) and confidence-aware sensitivity",
+    "F02": "engine/classifier: a login bug predicted as the sensitive 'security' category at 0.19 escalates before"
+    " the confidence band (sensitivity should need confidence; the 14-ticket spike should point to a bug)",
     "F04": "engine: an escalation whose triggers name no queue takes the low-confidence category's queue "
     "(security at 0.17) instead of the general queue",
-    "F11": "classifier/engine: an invoice proration question is predicted how-to at 0.39 (out of scope, escalated "
-    "to support); connectors: no alerts model to check the SLA alert",
-    "F13": "engine: a follow-up CSV import bug is predicted bug-report at 0.49 and escalated as out of scope; needs "
-    "the previous conversation in the context",
+    "F11": "classifier/engine: an invoice proration question is predicted how-to at 0.39 and escalated as out of "
+    "scope to support (billing wording should reach billing)",
+    "F13": "engine: a follow-up CSV import bug is predicted bug-report at 0.49 and escalated as out of scope; the "
+    "previous conversation is not in the context",
     "F16": "engine: 'Thanks, that fixed it!' has no closing-acknowledgement path (drafted as bug-report)",
-    "F17": "escalation: VADER frustration fires on Spanish text; classifier: predicted account/permissions; "
-    "engine: a Spanish reply",
-    "F19": "connectors: tracker dedup (one issue per signature) and the spike alert are not built yet",
-    "F23": "billing + engine: a genuine duplicate capture is answered with the hold template; needs charge_explain "
-    "(duplicate_capture → escalate) in a lookup node",
-    "F27": "escalation: VADER frustration fires on a plain bug report ('keeps failing with error')",
+    "F17": "escalation: VADER frustration fires on Spanish text (-0.53); classifier: predicted account/permissions; "
+    "engine: a Spanish reply for the resolve",
+    "F27": "escalation: VADER frustration fires on a plain bug report ('keeps failing with error', -0.69)",
     "F28": "engine/escalation: a sarcastic invoice complaint predicted how-to at 0.19 goes to support, not billing "
-    "(page /billing or invoice wording should route to billing)",
+    "(the /billing page or invoice wording should route to billing)",
 }
 
 
