@@ -192,3 +192,70 @@ def test_freshdesk_basic_auth_and_intercom_hub_signature(client, django_capture_
     sig = "sha1=" + hmac.new(INTERCOM_SECRET.encode(), unreadable, hashlib.sha1).hexdigest()
     response = _post(client, "intercom", unreadable, django_capture_on_commit_callbacks, HTTP_X_HUB_SIGNATURE=sig)
     assert response.status_code == 400 and "not JSON" in response.json()["error"]
+
+
+def test_follow_ups_from_zendesk_and_intercom_join_the_ticket(client, django_capture_on_commit_callbacks):
+    from tests.factories import TicketFactory
+
+    _connection("zendesk", {"webhook_secret": ZENDESK_SECRET})
+    _connection("intercom", {"client_secret": INTERCOM_SECRET})
+    zd_ticket = TicketFactory(source="zendesk", external_id="900")
+    ic_ticket = TicketFactory(source="intercom", external_id="215")
+
+    def zendesk(body, invocation):
+        ts = "2026-12-01T10:00:00Z"
+        sig = hmac.new(ZENDESK_SECRET.encode(), ts.encode() + body, hashlib.sha256).digest()
+        headers = {
+            "HTTP_X_ZENDESK_WEBHOOK_SIGNATURE": base64.b64encode(sig).decode(),
+            "HTTP_X_ZENDESK_WEBHOOK_SIGNATURE_TIMESTAMP": ts,
+            "HTTP_X_ZENDESK_WEBHOOK_INVOCATION_ID": invocation,
+        }
+        return _post(client, "zendesk", body, django_capture_on_commit_callbacks, **headers)
+
+    comment = {
+        "type": "zen:event-type:ticket.comment_added",
+        "detail": {"id": "900"},
+        "event": {"comment": {"id": "c-1", "body": "Still broken", "is_public": True, "author": {"is_staff": False}}},
+    }
+    zendesk(json.dumps(comment).encode(), "inv-a")
+    zendesk(json.dumps(comment).encode(), "inv-b")  # a re-fired webhook with a new invocation id
+    staff = {**comment, "event": {"comment": {"id": "c-2", "body": "Agent note", "author": {"is_staff": True}}}}
+    zendesk(json.dumps(staff).encode(), "inv-c")
+    assert list(zd_ticket.messages.values_list("body", flat=True)).count("Still broken") == 1
+    assert not zd_ticket.messages.filter(body="Agent note").exists()
+    assert WebhookDelivery.objects.get(delivery_id="inv-c").status == "ignored"
+
+    replied = {
+        "type": "notification_event",
+        "id": "notif_2",
+        "topic": "conversation.user.replied",
+        "data": {
+            "item": {
+                "id": "215",
+                "conversation_parts": {
+                    "conversation_parts": [{"id": "p-7", "body": "<p>Any news?</p>", "author": {"type": "user"}}]
+                },
+            }
+        },
+    }
+    body = json.dumps(replied).encode()
+    sig = "sha1=" + hmac.new(INTERCOM_SECRET.encode(), body, hashlib.sha1).hexdigest()
+    _post(client, "intercom", body, django_capture_on_commit_callbacks, HTTP_X_HUB_SIGNATURE=sig)
+    assert ic_ticket.messages.filter(body="Any news?", external_id="intercom:p-7").count() == 1
+    orphan = {**replied, "id": "notif_3", "data": {"item": {**replied["data"]["item"], "id": "404"}}}
+    body = json.dumps(orphan).encode()
+    sig = "sha1=" + hmac.new(INTERCOM_SECRET.encode(), body, hashlib.sha1).hexdigest()
+    _post(client, "intercom", body, django_capture_on_commit_callbacks, HTTP_X_HUB_SIGNATURE=sig)
+    failed = WebhookDelivery.objects.get(delivery_id="notif_3")
+    assert failed.status == "failed" and "No intercom ticket 404" in failed.error
+
+
+def test_slack_slash_command_form_body(client, django_capture_on_commit_callbacks):
+    _connection("slack", {"signing_secret": SLACK_SECRET})
+    body = b"command=%2Fswitchboard&text=status&trigger_id=13345224609.738474920.8088930838d88f008e0"
+    response = client.post(
+        "/api/v1/webhooks/slack/", body, content_type="application/x-www-form-urlencoded", **_slack_headers(body)
+    )
+    assert response.status_code == 200
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.delivery_id.startswith("13345224609") and delivery.event_type == "/switchboard"

@@ -106,3 +106,19 @@ def intercom_webhook_row(payload: dict) -> dict | None:
         return None
     item = (payload.get("data") or {}).get("item")
     return intercom_rows([item])[0] if isinstance(item, dict) else None
+
+
+def intercom_webhook_reply(payload: dict) -> dict | None:
+    """The customer's follow-up in a ``conversation.user.replied`` notification: the last conversation part."""
+    if payload.get("topic") != "conversation.user.replied":
+        return None
+    item = (payload.get("data") or {}).get("item") or {}
+    parts = ((item.get("conversation_parts") or {}).get("conversation_parts")) or []
+    if not parts or not item.get("id"):
+        return None
+    part = parts[-1]
+    return {
+        "ticket_external_id": str(item["id"]),
+        "message_external_id": str(part.get("id") or ""),
+        "body": html_to_text(part.get("body") or ""),
+    }

@@ -10,12 +10,13 @@ from apps.core.errors import ProviderError, ValidationError
 
 from .base import PostResult
 from .freshdesk import FreshdeskClient, freshdesk_rows, freshdesk_webhook_row
-from .intercom import IntercomClient, intercom_rows, intercom_webhook_row
-from .zendesk import ZendeskClient, zendesk_rows, zendesk_webhook_row
+from .intercom import IntercomClient, intercom_rows, intercom_webhook_reply, intercom_webhook_row
+from .zendesk import ZendeskClient, zendesk_rows, zendesk_webhook_reply, zendesk_webhook_row
 
 PROVIDERS = ("zendesk", "freshdesk", "intercom")
 CLIENTS = {"zendesk": ZendeskClient, "freshdesk": FreshdeskClient, "intercom": IntercomClient}
 WEBHOOK_ROWS = {"zendesk": zendesk_webhook_row, "freshdesk": freshdesk_webhook_row, "intercom": intercom_webhook_row}
+WEBHOOK_REPLIES = {"zendesk": zendesk_webhook_reply, "intercom": intercom_webhook_reply}
 
 
 def helpdesk_client(connection):
@@ -92,23 +93,38 @@ def helpdesk_export_rows(*, provider: str, path: Path) -> list[dict]:
 
 
 def helpdesk_webhook_ticket(*, provider: str, payload: dict, triage: bool = True):
-    """Store the new ticket a helpdesk webhook carries with ``ticket_receive`` (source = provider, the vendor's
-    ticket id as external id, so a repeat is not stored twice). Returns ``(ticket, created)``, or None when the
-    payload is not a new-ticket event. Raises ``ValidationError`` for a ticket without text."""
-    from apps.tickets.services.intake import ticket_receive
+    """Store what a helpdesk webhook carries: a new ticket (``ticket_receive``, source = provider, the vendor's
+    ticket id as external id) or a customer's follow-up (``message_receive`` into the stored ticket, the vendor's
+    comment id as message external id). Repeats are not stored twice. Returns ``(ticket or message, created)``, or
+    None when the payload is neither. Raises ``ValidationError`` for a message without text, or a follow-up to a
+    ticket Switchboard never received."""
+    from apps.tickets.models import Ticket
+    from apps.tickets.services.intake import message_receive, ticket_receive
 
     row = WEBHOOK_ROWS[provider](payload)
-    if row is None:
+    if row is not None:
+        return ticket_receive(
+            source=provider,
+            external_id=row["external_id"],
+            channel=row.get("channel") or "email",
+            body=row.get("body") or "",
+            subject=row.get("subject") or "",
+            contact_email=row.get("contact_email") or "",
+            contact_name=row.get("contact_name") or "",
+            metadata={"helpdesk": provider, "tags": row.get("tags") or []},
+            triage=triage,
+        )
+    reply = WEBHOOK_REPLIES[provider](payload) if provider in WEBHOOK_REPLIES else None
+    if reply is None:
         return None
-    return ticket_receive(
-        source=provider,
-        external_id=row["external_id"],
-        channel=row.get("channel") or "email",
-        body=row.get("body") or "",
-        subject=row.get("subject") or "",
-        contact_email=row.get("contact_email") or "",
-        contact_name=row.get("contact_name") or "",
-        metadata={"helpdesk": provider, "tags": row.get("tags") or []},
+    ticket = Ticket.objects.filter(source=provider, external_id=reply["ticket_external_id"]).first()
+    if ticket is None:
+        raise ValidationError(f"No {provider} ticket {reply['ticket_external_id']} to add the follow-up to.")
+    message_id = reply["message_external_id"]
+    return message_receive(
+        ticket=ticket,
+        body=reply["body"],
+        external_id=f"{provider}:{message_id}" if message_id else None,
         triage=triage,
     )
 

@@ -114,3 +114,19 @@ def zendesk_webhook_row(payload: dict) -> dict | None:
     if str(payload.get("type", "")).endswith("ticket.created") and isinstance(payload.get("detail"), dict):
         return zendesk_rows([payload["detail"]])[0]
     return None
+
+
+def zendesk_webhook_reply(payload: dict) -> dict | None:
+    """A public comment by the requester in an event-based ``zen:event-type:ticket.comment_added`` body (comments by
+    staff and private notes are ignored: they are not the customer's)."""
+    if not str(payload.get("type", "")).endswith("ticket.comment_added"):
+        return None
+    ticket = payload.get("detail") or {}
+    comment = (payload.get("event") or {}).get("comment") or {}
+    if not ticket.get("id") or not comment.get("is_public", True) or (comment.get("author") or {}).get("is_staff"):
+        return None
+    return {
+        "ticket_external_id": str(ticket["id"]),
+        "message_external_id": str(comment.get("id") or ""),
+        "body": comment.get("body") or "",
+    }

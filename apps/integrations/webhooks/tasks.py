@@ -32,8 +32,10 @@ def _helpdesk(provider: str, payload: dict) -> tuple[str, dict]:
     stored = helpdesk_webhook_ticket(provider=provider, payload=payload)
     if stored is None:
         return "ignored", {}
-    ticket, created = stored
-    return "processed", {"ticket_id": ticket.pk, "created": created}
+    obj, created = stored
+    if obj._meta.model_name == "message":
+        return "processed", {"ticket_id": obj.ticket_id, "message_id": obj.pk, "created": created}
+    return "processed", {"ticket_id": obj.pk, "created": created}
 
 
 def webhook_process(delivery_id: int) -> str:

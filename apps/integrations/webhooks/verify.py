@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from urllib.parse import parse_qs
 
 import stripe
 
@@ -64,6 +65,14 @@ def _json(body: bytes) -> dict:
     return payload
 
 
+def _slack_form(body: bytes) -> dict:
+    """A slash command (form fields) or an interaction (form field ``payload`` holding JSON)."""
+    fields = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
+    if "payload" in fields:
+        return _json(fields["payload"].encode())
+    return fields
+
+
 def _body_hash(body: bytes) -> str:
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
@@ -84,12 +93,15 @@ def verify(provider: str, *, body: bytes, headers) -> Verified:
     if provider == "slack":
         if not slack_request_valid(signing_secret=secret, body=body, headers=headers):
             raise Rejected(401, "Slack signature check failed (X-Slack-Signature / X-Slack-Request-Timestamp).")
-        payload = _json(body)
+        if headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+            payload = _slack_form(body)
+        else:
+            payload = _json(body)
         event = payload.get("event") or {}
         return Verified(
             payload=payload,
-            delivery_id=payload.get("event_id") or _body_hash(body),
-            event_type=event.get("type") or payload.get("type", ""),
+            delivery_id=payload.get("event_id") or payload.get("trigger_id") or _body_hash(body),
+            event_type=event.get("type") or payload.get("type") or payload.get("command", ""),
         )
     if provider == "zendesk":
         if not zendesk_signature_valid(secret=secret, body=body, headers=headers):
