@@ -199,3 +199,19 @@ def test_start_and_fallback(category, versions, lead_user):
     assert "not reachable from the start" in html  # the answer node now hangs loose
     html = lead.post(_url("tree_ends", category, v2), {"fallback": "answer"}, headers=HX).content.decode()
     assert "the fallback must be an escalate node" in html
+
+
+def test_the_detail_page_says_who_changed_what(category, versions, lead_user, admin_user, keyword_classifier):
+    v1, v2 = versions
+    _client(lead_user).post(_url("version_thresholds", category, v2), {"auto": "0.95", "draft": "0.6"})
+    _client(admin_user).post(_url("version_publish", category, v2), {"change_note": "stricter"})
+    _client(lead_user).post(reverse("workflows:workflow_rollout", args=[category.pk]), {"state": "shadow"})
+    html = _client(lead_user).get(reverse("workflows:workflow_detail", args=[category.pk])).content.decode()
+    history = html[html.index('data-testid="history"') :]
+    rows = history[: history.index("</table>")]
+    assert "admin1</td><td>v2 changed" in rows and 'status: <span class="muted">draft</span> → published' in rows
+    assert "admin1</td><td>v1 changed" in rows  # archived
+    assert "lead1</td><td>v2 changed" in rows and "thresholds:" in rows
+    assert (
+        "lead1</td><td>category how-to changed" in rows and 'rollout: <span class="muted">off</span> → shadow' in rows
+    )

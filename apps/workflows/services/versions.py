@@ -201,6 +201,17 @@ def workflow_version_diff(*, old: WorkflowVersion, new: WorkflowVersion) -> Vers
     return diff
 
 
+def _archive_published(workflow: Workflow, user) -> None:
+    """Archive the workflow's published version row by row, so the change history records who archived it."""
+    for published in WorkflowVersion.objects.select_for_update().filter(
+        workflow=workflow, status=VersionStatus.PUBLISHED
+    ):
+        published.status = VersionStatus.ARCHIVED
+        if user is not None:
+            published._history_user = user
+        published.save(update_fields=["status"])
+
+
 def _apply_to_category(version: WorkflowVersion) -> None:
     """Keep the category's thresholds (what the engine's gate reads) equal to the published version's."""
     thresholds = version.thresholds or {}
@@ -245,9 +256,7 @@ def workflow_version_publish(
         if regressions:
             note = f"{note} [published over {len(regressions)} sandbox regression(s), confirmed by {user}]".strip()
     now = timezone.now()
-    WorkflowVersion.objects.filter(workflow=workflow, status=VersionStatus.PUBLISHED).update(
-        status=VersionStatus.ARCHIVED
-    )
+    _archive_published(workflow, user)
     locked.status, locked.published_by, locked.published_at = VersionStatus.PUBLISHED, user, now
     locked.change_note = note[:500]
     if user is not None:
@@ -270,9 +279,7 @@ def workflow_version_rollback(*, version: WorkflowVersion, user=None) -> Workflo
     if version.published_at is None:
         raise ConflictError(f"v{version.number} was never published; publish it instead of rolling back to it")
     now = timezone.now()
-    WorkflowVersion.objects.filter(workflow=workflow, status=VersionStatus.PUBLISHED).update(
-        status=VersionStatus.ARCHIVED
-    )
+    _archive_published(workflow, user)
     new = WorkflowVersion.objects.create(
         workflow=workflow,
         number=(workflow.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1,

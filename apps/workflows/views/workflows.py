@@ -199,7 +199,7 @@ def workflow_backtest(request: HttpRequest, category_id: int) -> HttpResponse:
 def workflow_detail(request: HttpRequest, category_id: int) -> HttpResponse:
     """One category's workflow: rollout, versions (who created and published each, when, why), thresholds with
     live backtest figures, and links to the tree editor, the sandbox and the calibration curve."""
-    from .workflows_versions import category_versions
+    from .workflows_versions import category_versions, workflow_history
 
     category = get_object_or_404(Category.objects.select_related("default_queue"), pk=category_id)
     versions = category_versions(category)
@@ -218,6 +218,7 @@ def workflow_detail(request: HttpRequest, category_id: int) -> HttpResponse:
         "draft_threshold": draft_threshold,
         "limits": BACKTEST_LIMITS,
         "limit": 500,
+        "history": workflow_history(category),
     }
     try:
         context.update(backtest_context(category=category, auto=auto, draft=draft_threshold, limit=500, version=draft))

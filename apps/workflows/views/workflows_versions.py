@@ -160,3 +160,63 @@ def version_rollback(request: HttpRequest, category_id: int, number: int) -> Htt
     else:
         messages.success(request, f"Rolled back: v{new.number} (the content of v{version.number}) is published")
     return redirect(_detail_url(category))
+
+
+HISTORY_FIELDS = {
+    "status": "status",
+    "thresholds": "thresholds",
+    "tree": "tree",
+    "guidelines": "guidelines",
+    "required_fields": "required information",
+    "profiles": "channel profiles",
+    "change_note": "change note",
+    "rollout_state": "rollout",
+    "auto_threshold": "auto threshold",
+    "draft_threshold": "draft threshold",
+    "is_sensitive": "sensitive",
+    "control_share": "control share",
+}
+
+
+def workflow_history(category: Category, *, limit: int = 20) -> list[dict]:
+    """Who changed what and when in ``category``'s workflow: its versions' and the category's own recorded changes
+    (django-simple-history rows kept by the audit app), newest first, as ``{"when", "who", "what", "changes"}``
+    where ``changes`` lists ``(field label, old, new)`` for the tracked fields (tree changes are named, not shown).
+    """
+    histories = [(f"category {category.slug}", category.history.filter(id=category.pk))]
+    workflow_id = getattr(getattr(category, "workflow", None), "pk", None)
+    if workflow_id:
+        histories.append(("version", WorkflowVersion.history.filter(workflow_id=workflow_id)))
+    entries = []
+    for kind, queryset in histories:
+        records = list(queryset.select_related("history_user").order_by("id", "history_date", "history_id"))
+        previous: dict = {}
+        for record in records:
+            before = previous.get(record.id)
+            previous[record.id] = record
+            if before is None:
+                what, changes = "created", []
+            else:
+                delta = record.diff_against(before, included_fields=[f for f in HISTORY_FIELDS if hasattr(record, f)])
+                changes = [
+                    (
+                        HISTORY_FIELDS[c.field],
+                        "…" if c.field == "tree" else c.old,
+                        "edited" if c.field == "tree" else c.new,
+                    )
+                    for c in delta.changes
+                ]
+                if not changes:
+                    continue
+                what = "changed"
+            label = f"v{record.number}" if kind == "version" else kind
+            entries.append(
+                {
+                    "when": record.history_date,
+                    "who": record.history_user.get_username() if record.history_user else "system",
+                    "what": f"{label} {what}",
+                    "changes": changes,
+                }
+            )
+    entries.sort(key=lambda e: e["when"], reverse=True)
+    return entries[:limit]
