@@ -251,3 +251,19 @@ def test_export_file_rows(tmp_path):
     assert helpdesk_rows_import(provider="zendesk", rows=rows).imported == 2
     with pytest.raises(ValidationError, match="no tickets"):
         helpdesk_rows_import(provider="zendesk", rows=[])
+
+
+def test_helpdesk_import_command(zendesk, tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("helpdesk_import", connection="Zendesk", stdout=out)
+    assert "3 tickets imported" in out.getvalue()
+    path = tmp_path / "freshdesk.json"
+    path.write_text(json.dumps([{"id": 9, "subject": "S", "description_text": "Hello", "status": 2}]), "utf-8")
+    call_command("helpdesk_import", provider="freshdesk", file=path, stdout=out)
+    assert Ticket.objects.filter(source="freshdesk", external_id="9").exists()
+    with pytest.raises(CommandError, match="either"):
+        call_command("helpdesk_import")
