@@ -27,6 +27,7 @@ urlpatterns = [
     path("<int:category_id>/versions/<int:number>/nodes/remove/", tree.node_remove, name="node_remove"),
     path("<int:category_id>/versions/<int:number>/nodes/move/", tree.node_move, name="node_move"),
     path("<int:category_id>/versions/<int:number>/nodes/ends/", tree.tree_ends, name="tree_ends"),
+    path("<int:category_id>/versions/<int:number>/settings/", tree.version_settings, name="version_settings"),
     path("<int:category_id>/versions/<int:number>/preview/", tree.version_preview, name="version_preview"),
     path(
         "<int:category_id>/versions/<int:number>/thresholds/", versions.version_thresholds, name="version_thresholds"

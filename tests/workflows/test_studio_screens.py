@@ -215,3 +215,27 @@ def test_the_detail_page_says_who_changed_what(category, versions, lead_user, ad
     assert (
         "lead1</td><td>category how-to changed" in rows and 'rollout: <span class="muted">off</span> → shadow' in rows
     )
+
+
+def test_draft_settings(category, versions, lead_user):
+    v1, v2 = versions
+    lead = _client(lead_user)
+    url = _url("version_settings", category, v2)
+    response = lead.post(url, {"guidelines": "Short.", "required_fields": "order_id", "profiles": "{oops"})
+    assert response.status_code == 422 and "not valid JSON" in response.content.decode()
+    assert "{oops" in response.content.decode()  # the input is kept
+    response = lead.post(url, {"guidelines": "Short.", "required_fields": "order id", "profiles": "{}"})
+    assert response.status_code == 422 and "letters, digits" in response.content.decode()
+    response = lead.post(url, {"guidelines": "Short.", "profiles": '{"chat": {"colour": "red"}}'})
+    assert response.status_code == 422 and "unknown setting(s) colour" in response.content.decode()
+    profiles = '{"chat": {"max_chars": 300}}'
+    response = lead.post(url, {"guidelines": "Short.", "required_fields": "order_id, email", "profiles": profiles})
+    assert response.status_code == 200
+    v2.refresh_from_db()
+    assert (v2.guidelines, v2.required_fields, v2.profiles) == (
+        "Short.",
+        ["order_id", "email"],
+        {"chat": {"max_chars": 300}},
+    )
+    response = lead.post(_url("version_settings", category, v1), {"guidelines": "x", "profiles": "{}"})
+    assert response.status_code == 409

@@ -98,6 +98,8 @@ def _context(category, version, *, tree: dict | None = None, **extra) -> dict:
         "channels": Channel.choices,
         "tiers": Tier.choices,
         "tree_json": json.dumps(tree, indent=2, ensure_ascii=False),
+        "profiles_json": json.dumps(version.profiles or {}, indent=2, ensure_ascii=False),
+        "required_text": ", ".join(version.required_fields or []),
         "start": (tree or {}).get("start", ""),
         "fallback": (tree or {}).get("fallback", ""),
         **extra,
@@ -239,3 +241,47 @@ def tree_ends(request: HttpRequest, category_id: int, number: int) -> HttpRespon
         if value:
             tree[key] = value
     return _save(request, category, version, tree)
+
+
+@require_POST
+@role_required(*LEADS)
+def version_settings(request: HttpRequest, category_id: int, number: int) -> HttpResponse:
+    """Save a draft's response guidelines, required information (comma-separated field names) and channel
+    profiles (a JSON object per channel); errors come back on the form without losing the input."""
+    from apps.workflows.services.versions import workflow_version_update
+
+    category, version = _version(category_id, number)
+    form = request.POST
+    try:
+        try:
+            profiles = json.loads(form.get("profiles") or "{}")
+        except json.JSONDecodeError as exc:
+            raise ValidationError(f"channel profiles: not valid JSON ({exc.msg} at line {exc.lineno})") from exc
+        if not isinstance(profiles, dict):
+            raise ValidationError('channel profiles: a JSON object such as {"chat": {...}, "email": {...}}')
+        from apps.workflows.tree.profiles import PROFILE_KEYS
+
+        for channel, profile in profiles.items():
+            if channel not in ("chat", "email") or not isinstance(profile, dict):
+                raise ValidationError(f"channel profiles: {channel!r} must be chat or email, with an object")
+            unknown = sorted(set(profile) - set(PROFILE_KEYS))
+            if unknown:
+                raise ValidationError(
+                    f"channel profiles: unknown setting(s) {', '.join(unknown)} for {channel}; "
+                    f"known: {', '.join(PROFILE_KEYS)}"
+                )
+        required = [f.strip() for f in form.get("required_fields", "").split(",") if f.strip()]
+        bad = [f for f in required if not re.fullmatch(r"\w{1,40}", f)]
+        if bad:
+            raise ValidationError(f"required information: {', '.join(bad)} (letters, digits and _ only)")
+        version = workflow_version_update(
+            version=version,
+            user=request.user,
+            guidelines=form.get("guidelines", "").strip(),
+            required_fields=required,
+            profiles=profiles,
+        )
+    except ApplicationError as exc:
+        context = _context(category, version, settings_error=exc.message, settings_form=form)
+        return render(request, TEMPLATE, context, status=409 if exc.__class__.__name__ == "ConflictError" else 422)
+    return render(request, TEMPLATE, _context(category, version, settings_saved=True))
