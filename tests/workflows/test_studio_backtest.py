@@ -231,3 +231,19 @@ def test_training_stores_holdout_predictions_and_calibration_recomputes_missing_
     recomputed = calibration_report(version=version)
     assert path.exists() and recomputed.n_holdout == 2
     assert {c.key for c in recomputed.categories} <= {"export", "login"}
+
+
+def test_holdout_backtest_replays_only_tickets_the_classifier_never_saw():
+    from apps.workflows.services.backtest import holdout_classifier
+
+    export = CategoryFactory(slug="export", name="Export", reply_template="Hi, see Settings → Export.")
+    login = CategoryFactory(slug="login", name="Login", reply_template="Hi, reset it at /reset.")
+    for category, words in ((export, "export report csv download"), (login, "login password reset locked")):
+        for i in range(10):
+            text = f"{words.split()[i % 4]} question {i} about {words}"
+            MessageFactory(ticket=TicketFactory(subject=text, labelled_category=category), body=text)
+    model, held = holdout_classifier(fraction=0.2)
+    assert len(held) == 4  # 2 of each category's 10
+    replay = backtest_replay(limit=100, classifier=model, ticket_ids=held)
+    assert sorted(r.ticket_id for r in replay.rows) == sorted(held)
+    assert {r.label for r in replay.rows} == {"export", "login"}

@@ -7,7 +7,13 @@ from tqdm import tqdm
 
 from apps.core.errors import ApplicationError
 from apps.workflows.models import Category
-from apps.workflows.services.backtest import DEFAULT_LIMIT, SWEEP, backtest_replay, version_overrides
+from apps.workflows.services.backtest import (
+    DEFAULT_LIMIT,
+    SWEEP,
+    backtest_replay,
+    holdout_classifier,
+    version_overrides,
+)
 
 
 def _pct(value) -> str:
@@ -36,6 +42,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--limit", type=int, default=DEFAULT_LIMIT, help=f"Tickets (default {DEFAULT_LIMIT})")
         parser.add_argument("--json", action="store_true", help="Print the result as JSON")
+        parser.add_argument(
+            "--holdout",
+            action="store_true",
+            help="Out of sample: retrain the classifier without 20%% of the labelled tickets and replay only those",
+        )
 
     def handle(self, *args, **options):
         slug, limit = options["category"], options["limit"]
@@ -52,7 +63,12 @@ class Command(BaseCommand):
                 bar.n = done
                 bar.refresh()
 
-            replay = backtest_replay(limit=limit, overrides=overrides, progress=progress, use_cache=False)
+            extra = {}
+            if options["holdout"]:
+                self.stderr.write("Training a classifier without the held-out tickets…")
+                model, held = holdout_classifier()
+                extra = {"classifier": model, "ticket_ids": held}
+            replay = backtest_replay(limit=limit, overrides=overrides, progress=progress, use_cache=False, **extra)
             bar.close()
         except ApplicationError as exc:
             raise CommandError(str(exc)) from exc
@@ -61,7 +77,7 @@ class Command(BaseCommand):
             "tickets": len(replay.rows),
             "seconds": round(replay.seconds, 3),
             "tickets_per_s": round(rate, 1),
-            "classifier_version": replay.classifier_version,
+            "classifier_version": "held-out retrain" if options["holdout"] else replay.classifier_version,
         }
         slugs = [slug] if slug else sorted(replay.thresholds)
         result["categories"] = []
