@@ -286,6 +286,10 @@ def connection_client(connection):
         from .crm import crm_client
 
         return crm_client(connection=connection)
+    if connection.service in ("tracker", "alerts", "helpdesk"):  # connectors: Jira/Linear/local, Slack, helpdesks
+        from .connector_clients import connector_client
+
+        return connector_client(connection)
     return None
 
 

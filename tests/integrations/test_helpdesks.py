@@ -267,3 +267,15 @@ def test_helpdesk_import_command(zendesk, tmp_path):
     assert Ticket.objects.filter(source="freshdesk", external_id="9").exists()
     with pytest.raises(CommandError, match="either"):
         call_command("helpdesk_import")
+
+
+def test_connection_test_button_for_zendesk(zendesk):
+    from apps.integrations.connections import connection_test
+
+    server, conn = zendesk
+    server.route("GET", r"/api/v2/users/me\.json", {"user": {"id": 1, "email": "bot@acme.test", "role": "admin"}})
+    ok, message = connection_test(connection=conn)
+    assert ok and "bot@acme.test" in message
+    server.route("GET", r"/api/v2/users/me\.json", Reply(401, {"error": "Couldn't authenticate you"}))
+    ok, message = connection_test(connection=conn)
+    assert not ok and "401" in message

@@ -88,3 +88,15 @@ def test_signature_verifier():
     assert slack_request_valid(signing_secret="s3cret", body=body, headers=headers)
     assert not slack_request_valid(signing_secret="s3cret", body=body + b"&x=1", headers=headers)
     assert not slack_request_valid(signing_secret="", body=body, headers=headers)
+
+
+def test_connection_test_button_uses_auth_test(slack):
+    from apps.integrations.connections import connection_test
+
+    server, conn = slack
+    server.route("POST", r"/api/auth\.test", {"ok": True, "team": "Acme", "user": "switchboard"})
+    ok, message = connection_test(connection=conn)
+    assert ok and "Acme" in message and "switchboard" in message
+    server.route("POST", r"/api/auth\.test", {"ok": False, "error": "invalid_auth"})
+    ok, message = connection_test(connection=conn)
+    assert not ok and "invalid_auth" in message

@@ -196,3 +196,18 @@ def test_concurrent_reports_open_one_issue(jira):
         t.join()
     assert not errors
     assert len(project.issues) == 1 and TrackerIssue.objects.get().tickets.count() == 4
+
+
+def test_connection_test_button_for_trackers(jira, standin):  # noqa: F811
+    from apps.integrations.connections import connection_test
+
+    project, server, conn = jira
+    server.route("GET", r"/rest/api/2/myself", {"name": "bot", "displayName": "Switchboard Bot"})
+    ok, message = connection_test(connection=conn)
+    assert ok and "Switchboard Bot" in message and "SUP" in message
+    linear = standin({("POST", r"/graphql"): {"errors": [{"message": "Authentication required"}]}})
+    bad = Connection.objects.create(kind="linear", name="Linear", base_url=linear.url, options={"team_id": "t"})
+    ok, message = connection_test(connection=bad)
+    assert not ok and "Authentication required" in message
+    ok, message = connection_test(connection=Connection.objects.create(kind="jira", name="Jira 2"))
+    assert not ok and "needs a base URL and a project key" in message

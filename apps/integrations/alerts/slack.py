@@ -33,6 +33,21 @@ def slack_client(connection) -> WebClient:
     return WebClient(**kwargs)
 
 
+class SlackAlerts:
+    """The Slack connection's client for the connection screen's test button."""
+
+    source = "slack"
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    def ping(self) -> dict:
+        """``auth.test``: the bot's workspace and user; raises ``ProviderError``."""
+        client = slack_client(self.connection)
+        answer = vendor_call(self.connection, "slack.auth_test", client.auth_test, transient=_transient)
+        return {"team": answer.get("team", "?"), "bot": answer.get("user", "?")}
+
+
 def slack_post(*, connection, text: str, blocks: list[dict]) -> str:
     """Post to the connection's channel; returns the message ``ts``. Raises ``ProviderError`` (after bounded
     retries of 429/5xx/network errors) or ``ValidationError`` when no channel is configured."""

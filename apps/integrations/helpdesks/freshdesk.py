@@ -55,6 +55,13 @@ class FreshdeskClient:
             auth=(credentials(connection).get("api_key", ""), "X"),
         )
 
+    source = "freshdesk"
+
+    def ping(self) -> dict:
+        """The authenticated agent (``GET /api/v2/agents/me``); raises ``ProviderError``."""
+        answer = self._call("agents_me", "GET", "/api/v2/agents/me")
+        return {"agent": (answer.get("contact") or {}).get("email", "?")}
+
     def _call(self, operation: str, method: str, url: str, **kwargs):
         def call():
             response = self.client.request(method, url, **kwargs)

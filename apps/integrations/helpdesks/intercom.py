@@ -61,6 +61,13 @@ class IntercomClient:
             },
         )
 
+    source = "intercom"
+
+    def ping(self) -> dict:
+        """The authenticated agent (``GET /me``); raises ``ProviderError``."""
+        answer = self._call("me", "GET", "/me")
+        return {"agent": answer.get("email") or answer.get("name") or "?"}
+
     def _call(self, operation: str, method: str, url: str, **kwargs) -> dict:
         def call() -> dict:
             response = self.client.request(method, url, **kwargs)

@@ -70,6 +70,13 @@ class ZendeskClient:
             auth=(f"{creds.get('email', '')}/token", creds.get("api_token", "")),
         )
 
+    source = "zendesk"
+
+    def ping(self) -> dict:
+        """The authenticated agent (``GET /api/v2/users/me.json``); raises ``ProviderError``."""
+        answer = self._call("users_me", "GET", "/api/v2/users/me.json")
+        return {"agent": answer.get("user", {}).get("email", "?")}
+
     def _call(self, operation: str, method: str, url: str, **kwargs) -> dict:
         def call() -> dict:
             response = self.client.request(method, url, **kwargs)

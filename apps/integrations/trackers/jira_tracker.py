@@ -46,6 +46,11 @@ class JiraTracker:
             timeout=connection_option(connection, "timeout", 10.0),
         )
 
+    def ping(self) -> dict:
+        """The authenticated user (``GET /rest/api/2/myself``); raises ``ProviderError``."""
+        me = vendor_call(self.connection, "jira.myself", self.client.myself, transient=_transient)
+        return {"user": me.get("displayName") or me.get("name") or "?", "project": self.project}
+
     def issue_create(self, *, draft: IssueDraft, issue_id: int = 0) -> CreatedIssue:
         fields = {
             "project": {"key": self.project},

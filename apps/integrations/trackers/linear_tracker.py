@@ -62,6 +62,20 @@ class LinearTracker:
             raise ProviderError(f"linear.{operation} answered success=false")
         return data
 
+    def ping(self) -> dict:
+        """The API key's user (``viewer``); raises ``ProviderError``."""
+
+        def call() -> dict:
+            response = self.client.post("/graphql", json={"query": "query { viewer { id name } }"})
+            response.raise_for_status()
+            return response.json()
+
+        body = vendor_call(self.connection, "linear.viewer", call, transient=_transient)
+        viewer = (body.get("data") or {}).get("viewer")
+        if not viewer:
+            raise ProviderError(f"linear.viewer refused: {body.get('errors') or 'no viewer'}")
+        return {"user": viewer.get("name", "?"), "team": self.team_id}
+
     def issue_create(self, *, draft: IssueDraft, issue_id: int = 0) -> CreatedIssue:
         data = self._graphql(
             "issueCreate",

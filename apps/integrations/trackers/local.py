@@ -13,6 +13,9 @@ class LocalTracker:
     def __init__(self, connection):
         self.connection = connection
 
+    def ping(self) -> dict:
+        return {"issues": self.connection.tracker_issues.count()}
+
     def issue_create(self, *, draft: IssueDraft, issue_id: int = 0) -> CreatedIssue:
         key = f"LOCAL-{issue_id}"
         return CreatedIssue(key=key, url=f"/admin/integrations/trackerissue/{issue_id}/change/", external_id=key)
