@@ -247,6 +247,8 @@ def _action_run(action: dict, plan: TriagePlan) -> dict:
     except Exception as exc:  # the tracker is down or refuses: keep the decision, show the failure
         log.warning("bug_report failed for ticket %s: %s", plan.ctx.ticket_id, exc)
         return {**done, "ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
+    if not getattr(link, "ok", True):  # connectors return (not raise) vendor failures so their records are kept
+        return {**done, "ok": False, "error": str(getattr(link, "error", ""))[:300]}
     url = getattr(link, "url", "") or getattr(link, "issue_url", "")
     return {**done, "ok": True, "url": url, "key": getattr(link, "key", "") or getattr(link, "issue_key", "")}
 
