@@ -211,3 +211,18 @@ def test_connection_test_button_for_trackers(jira, standin):  # noqa: F811
     assert not ok and "Authentication required" in message
     ok, message = connection_test(connection=Connection.objects.create(kind="jira", name="Jira 2"))
     assert not ok and "needs a base URL and a project key" in message
+
+
+def test_engine_action_sees_the_vendor_failure_and_the_record_is_kept(jira):
+    from types import SimpleNamespace
+
+    from apps.workflows.services.triage import _action_run
+
+    _, server, _ = jira
+    server.route("POST", r"/rest/api/2/issue", Reply(503, {"errorMessages": ["Service unavailable"]}))
+    ticket = TicketFactory()
+    plan = SimpleNamespace(ctx=SimpleNamespace(ticket=ticket, ticket_id=ticket.pk))
+    action = {"action": "bug_report", "node": "bug", "signature": "E-77", "summary": "Crash", "steps": "Open"}
+    done = _action_run(action, plan)
+    assert done["ok"] is False and "503" in done["error"]
+    assert TrackerIssue.objects.get(signature="E-77").status == "failed"  # kept, not rolled back
