@@ -259,3 +259,39 @@ def test_slack_slash_command_form_body(client, django_capture_on_commit_callback
     assert response.status_code == 200
     delivery = WebhookDelivery.objects.get()
     assert delivery.delivery_id.startswith("13345224609") and delivery.event_type == "/switchboard"
+
+
+@pytest.mark.dataset
+def test_f19_duplicate_deliveries_one_ticket_per_message_one_tracker_issue(
+    client, django_capture_on_commit_callbacks, shared_cases
+):
+    """Case F19: each message webhook fired twice; dedupe on message id, then one tracker issue links 3 reports."""
+    from apps.integrations.trackers import bug_report
+
+    case = next(
+        c for c in map(json.loads, (shared_cases / "failure_cases.jsonl").read_text().splitlines()) if c["id"] == "F19"
+    )
+    _connection("intercom", {"client_secret": INTERCOM_SECRET})
+    for n, delivery in enumerate(case["input"]["extra"]["deliveries"]):
+        note = {
+            "type": "notification_event",
+            "id": f"notif_{n}",
+            "topic": "conversation.user.created",
+            "data": {
+                "item": {
+                    "id": delivery["msg_id"],
+                    "state": "open",
+                    "source": {
+                        "body": case["input"]["body"],
+                        "author": {"email": f"{delivery['customer']}@shop.test"},
+                    },
+                }
+            },
+        }
+        body = json.dumps(note).encode()
+        sig = "sha1=" + hmac.new(INTERCOM_SECRET.encode(), body, hashlib.sha1).hexdigest()
+        _post(client, "intercom", body, django_capture_on_commit_callbacks, HTTP_X_HUB_SIGNATURE=sig)
+    tickets = list(Ticket.objects.filter(source="intercom"))
+    assert len(tickets) == 3  # 6 deliveries, 3 messages
+    links = [bug_report(signature="E-5031", summary="Checkout E-5031", steps="Click Pay", ticket=t) for t in tickets]
+    assert {lk.issue_id for lk in links} == {links[0].issue_id} and links[-1].customers == 3
