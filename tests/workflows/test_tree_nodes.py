@@ -241,3 +241,14 @@ def test_profile_overrides_from_the_version():
     casual = profile_for("email", {"email": {"formality": "casual", "max_chars": "lots"}})
     assert casual.max_chars == profile_for("email").max_chars  # a wrongly typed override is ignored
     assert answer_render(PARTS, casual, first_name="Ada", signature="S").startswith("Hi Ada,")
+
+
+def test_profiles_documents_are_validated():
+    from apps.workflows.tree.profiles import profiles_validate
+
+    assert (
+        profiles_validate({"chat": {"max_chars": 300, "suggest_articles": 0}, "email": {"formality": "casual"}}) == []
+    )
+    errors = profiles_validate({"chat": {"max_chars": 5}, "sms": {}, "email": {"formality": "rude"}})
+    assert any(e.startswith("/chat/max_chars") for e in errors) and any("'sms'" in e for e in errors)
+    assert any(e.startswith("/email/formality") for e in errors)

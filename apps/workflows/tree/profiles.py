@@ -128,3 +128,32 @@ def answer_render(parts: AnswerParts, profile: ChannelProfile, *, first_name: st
         closing = SIGN_OFFS.get(profile.formality, SIGN_OFFS["formal"]) + (f"\n{signature}" if signature else "")
     text = _cut("\n\n".join(sections), profile.max_chars - len(closing) - 2)
     return f"{text}\n\n{closing}".strip() if closing else text
+
+
+_PROFILE = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "greeting": {"type": "boolean"},
+        "sign_off": {"type": "boolean"},
+        "sections": {"type": "boolean"},
+        "max_chars": {"type": "integer", "minimum": 80, "maximum": 10000},
+        "formality": {"enum": ["formal", "casual"]},
+        "suggest_articles": {"type": "integer", "minimum": 0, "maximum": 5},
+        "passage_sentences": {"type": "integer", "minimum": 1, "maximum": 10},
+    },
+}
+PROFILES_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"chat": _PROFILE, "email": _PROFILE},
+}
+
+
+def profiles_validate(doc) -> list[str]:
+    """Problems of a version's ``profiles`` document (``{"chat": {...}, "email": {...}}``, keys as in
+    ``PROFILE_KEYS``), each as ``"path: message"``; empty when valid. Checked with ``jsonschema``."""
+    from jsonschema import Draft202012Validator
+
+    errors = Draft202012Validator(PROFILES_SCHEMA).iter_errors(doc)
+    return [f"/{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in sorted(errors, key=str)]
