@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -41,8 +42,15 @@ class JiraProject:
         self.comments.setdefault(req.params["key"], []).append(req.json["body"])
         return Reply(201, {"id": "1", "body": req.json["body"], "self": f"{self.url}/comment/1"})
 
+    def search(self, req):
+        label = re.search(r'labels = "([^"]+)"', req.query["jql"][0]).group(1)
+        found = [i for i in self.issues.values() if label in i["fields"]["labels"]]
+        return {"startAt": 0, "maxResults": 1, "total": len(found), "issues": found[:1]}
+
     def routes(self):
         return {
+            ("GET", r"/rest/api/2/field"): [],
+            ("GET", r"/rest/api/2/search"): self.search,
             ("POST", r"/rest/api/2/issue"): self.create,
             ("GET", r"/rest/api/2/issue/(?P<key>[A-Z]+-\d+)"): self.get,
             ("POST", r"/rest/api/2/issue/(?P<key>[A-Z]+-\d+)/comment"): self.comment,
@@ -226,3 +234,26 @@ def test_engine_action_sees_the_vendor_failure_and_the_record_is_kept(jira):
     done = _action_run(action, plan)
     assert done["ok"] is False and "503" in done["error"]
     assert TrackerIssue.objects.get(signature="E-77").status == "failed"  # kept, not rolled back
+
+
+def test_jira_issue_made_before_a_timeout_is_found_not_duplicated(jira):
+    project, server, conn = jira
+    conn.options = {**conn.options, "timeout": 0.5}
+    conn.save()
+
+    def slow_create(req):  # the vendor creates the issue but answers too late
+        answer = project.create(req)
+        answer.delay = 1.0
+        return answer
+
+    server.route("POST", r"/rest/api/2/issue", slow_create)
+    link = bug_report(signature="E-SLOW", summary="Slow", steps="", ticket=TicketFactory())
+    assert link.ok and link.key == "SUP-1" and len(project.issues) == 1
+    assert len(server.hits("GET", r"/rest/api/2/search")) == 2  # searched before each attempt
+
+
+def test_existing_jira_issue_with_the_signature_label_is_reused(jira):
+    project, server, _ = jira
+    project.issues["SUP-40"] = {"id": "10040", "key": "SUP-40", "fields": {"labels": ["sb-sig-E-OLD"]}}
+    link = bug_report(signature="E-OLD", summary="Old", steps="", ticket=TicketFactory())
+    assert link.ok and link.key == "SUP-40" and not server.hits("POST", r"/rest/api/2/issue")

@@ -2,6 +2,7 @@
 
 Connection: ``base_url`` (``https://acme.atlassian.net``), credentials ``username`` + ``api_token`` (basic auth),
 options ``project`` (key, required), ``issue_type`` (default ``Bug``), ``timeout`` (s), ``retries``, ``backoff``.
+Before creating, a JQL search by the signature's label (``sb-sig-<signature>``) reuses an existing issue.
 The package's own retry loop is off (``max_retries=0``): retries are the bounded tenacity ones in ``vendor_call``.
 """
 
@@ -37,6 +38,8 @@ class JiraTracker:
         self.project = connection_option(connection, "project", "")
         if not connection.base_url or not self.project:
             raise ValidationError(f"Jira connection {connection.name!r} needs a base URL and a project key.")
+        if not re.fullmatch(r"[A-Z][A-Z0-9_]{0,49}", self.project):
+            raise ValidationError(f"Jira project key {self.project!r} is not valid (upper-case letters and digits).")
         creds = connection_credentials(connection)
         self.client = JIRA(
             server=connection.base_url.rstrip("/"),
@@ -59,9 +62,15 @@ class JiraTracker:
             "issuetype": {"name": connection_option(self.connection, "issue_type", "Bug")},
             "labels": ["switchboard", _label(draft.signature)],
         }
-        issue = vendor_call(
-            self.connection, "jira.create_issue", lambda: self.client.create_issue(fields=fields), transient=_transient
-        )
+        jql = f'project = "{self.project}" AND labels = "{_label(draft.signature)}" ORDER BY created ASC'
+
+        def find_or_create():
+            # The search first, in every attempt: an issue the vendor made before a timed-out answer (or another
+            # Switchboard install) is reused, so retries never open a second issue for the signature.
+            found = self.client.search_issues(jql, maxResults=1, fields="summary")
+            return found[0] if found else self.client.create_issue(fields=fields)
+
+        issue = vendor_call(self.connection, "jira.create_issue", find_or_create, transient=_transient)
         url = f"{self.connection.base_url.rstrip('/')}/browse/{issue.key}"
         return CreatedIssue(key=issue.key, url=url, external_id=str(issue.id))
 
