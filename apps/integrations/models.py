@@ -397,3 +397,23 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.delivery_id} ({self.status})"
+
+
+class HelpdeskPost(models.Model):
+    """A Switchboard reply or internal note posted back to the helpdesk its ticket came from, once per message."""
+
+    message = models.OneToOneField("tickets.Message", on_delete=models.CASCADE, related_name="helpdesk_post")
+    provider = models.CharField(max_length=20, help_text="zendesk, freshdesk, intercom")
+    public = models.BooleanField(default=True, help_text="Public reply (else an internal note)")
+    ok = models.BooleanField(default=False)
+    external_id = models.CharField(max_length=100, blank=True, default="", help_text="Vendor's id of the post")
+    error = models.TextField(blank=True, default="")
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    posted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"message {self.message_id} → {self.provider} ({'posted' if self.ok else 'not posted'})"
