@@ -21,6 +21,7 @@ from .models import (
     BillingRefund,
     CallLog,
     Connection,
+    HelpdeskPost,
     TrackerIssue,
     TrackerIssueTicket,
     WebhookDelivery,
@@ -243,3 +244,12 @@ class IncomingWebhookAdmin(ReadOnlyAdmin):
     @admin.display(description="result")
     def result_pretty(self, obj):
         return pretty_json(obj.result)
+
+
+@admin.register(HelpdeskPost)
+class HelpdeskPostAdmin(ReadOnlyAdmin):
+    """Replies and notes posted back to Zendesk / Freshdesk / Intercom, once per message (connectors)."""
+
+    list_display = ("message", "provider", "public", "ok", "attempts", "posted_at")
+    list_filter = ("provider", "ok", "public")
+    search_fields = ("external_id", "error")
