@@ -63,6 +63,9 @@ def replies_send_bulk(
             for t, body in replies
         ]
     )
+    from apps.integrations.helpdesks.delivery import helpdesk_deliver_on_commit  # Zendesk/Freshdesk/Intercom
+
+    helpdesk_deliver_on_commit(messages)  # replies to helpdesk tickets are posted back there after commit
     ids = [ticket.pk for ticket, _ in replies]
     if is_internal:
         Ticket.objects.filter(pk__in=ids).update(updated_at=now)
