@@ -279,3 +279,30 @@ def test_connection_test_button_for_zendesk(zendesk):
     server.route("GET", r"/api/v2/users/me\.json", Reply(401, {"error": "Couldn't authenticate you"}))
     ok, message = connection_test(connection=conn)
     assert not ok and "401" in message
+
+
+def test_sent_replies_are_posted_back_once(zendesk, django_capture_on_commit_callbacks):
+    from apps.integrations.helpdesks.delivery import helpdesk_message_deliver
+    from apps.integrations.models import HelpdeskPost
+    from apps.tickets.services.replies import reply_send
+
+    server, _ = zendesk
+    ticket = TicketFactory(source="zendesk", external_id="101")
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = reply_send(ticket=ticket, body="We are on it.", author_kind="ai")
+        note = reply_send(ticket=ticket, body="Bug SUP-1 linked", author_kind="ai", is_internal=True)
+        reply_send(ticket=TicketFactory(source="email"), body="Hello", author_kind="ai")  # not a helpdesk ticket
+    comments = [r.json["ticket"]["comment"] for r in server.hits("PUT")]
+    assert comments == [{"body": "We are on it.", "public": True}, {"body": "Bug SUP-1 linked", "public": False}]
+    assert helpdesk_message_deliver(message=reply).ok and len(server.hits("PUT")) == 2  # never posted twice
+    assert HelpdeskPost.objects.get(message=note).public is False
+
+    server.route("PUT", r"/api/v2/tickets/(?P<id>\d+)\.json", Reply(500, {"error": "down"}))
+    with django_capture_on_commit_callbacks(execute=True):
+        failed = reply_send(ticket=ticket, body="Second reply", author_kind="agent")
+    post = HelpdeskPost.objects.get(message=failed)
+    assert not post.ok and "500" in post.error
+    server.route("PUT", r"/api/v2/tickets/(?P<id>\d+)\.json", {"ticket": {"id": 101}})
+    assert helpdesk_message_deliver(message=failed).ok
+    post.refresh_from_db()
+    assert post.ok and post.attempts == 2
