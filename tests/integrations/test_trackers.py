@@ -146,6 +146,8 @@ def test_linear_graphql_create_and_comment(standin):  # noqa: F811
     def graphql(req):
         body = req.json
         calls.append((req.headers["authorization"], body))
+        if "IssueFind" in body["query"]:
+            return {"data": {"issues": {"nodes": []}}}
         if "issueCreate" in body["query"]:
             inp = body["variables"]["input"]
             return {
@@ -169,8 +171,10 @@ def test_linear_graphql_create_and_comment(standin):  # noqa: F811
     first = bug_report(signature="E-1", summary="Broken export", steps="Export CSV", ticket=TicketFactory())
     second = bug_report(signature="E-1", summary="Broken export", steps="", ticket=TicketFactory())
     assert first.ok and first.key == "ENG-7" and second.key == "ENG-7" and not second.created
-    assert calls[0][0] == "lin_api_secret" and calls[0][1]["variables"]["input"]["teamId"] == "team-1"
-    assert calls[1][1]["variables"]["input"]["issueId"] == "uuid-1"
+    assert [c[1]["query"].split("(")[0].split()[-1] for c in calls] == ["IssueFind", "IssueCreate", "CommentCreate"]
+    assert calls[0][1]["variables"] == {"teamId": "team-1", "text": "Error signature: E-1\n"}
+    assert calls[1][0] == "lin_api_secret" and calls[1][1]["variables"]["input"]["teamId"] == "team-1"
+    assert calls[2][1]["variables"]["input"]["issueId"] == "uuid-1"
     server.route("POST", r"/graphql", {"errors": [{"message": "Entity not found: Team"}]})
     failed = bug_report(signature="E-2", summary="Other", steps="", ticket=TicketFactory())
     assert not failed.ok and "Entity not found" in failed.error
