@@ -73,6 +73,9 @@ def test_stripe_event_verified_processed_and_duplicate_stored_once(client, djang
     assert delivery.status == "processed" and delivery.duplicates == 1
     alert = AlertPost.objects.get()
     assert alert.key == "stripe:evt_1Dispute" and "49.00 USD" in alert.text
+    from apps.integrations.webhooks.tasks import webhook_process
+
+    assert webhook_process(delivery.pk) == "processed" and AlertPost.objects.count() == 1  # a task re-run: no-op
 
 
 @pytest.mark.parametrize("headers", [{}, {"HTTP_STRIPE_SIGNATURE": "t=1,v1=deadbeef"}, "wrong-secret"])

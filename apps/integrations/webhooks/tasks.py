@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.db import transaction
 from django.utils import timezone
 
 log = logging.getLogger(__name__)
@@ -44,21 +45,23 @@ def webhook_process(delivery_id: int) -> str:
     recorded as ``failed`` with the error (never raised: the delivery row is the record). Returns the status."""
     from apps.integrations.models import WebhookDelivery
 
-    delivery = WebhookDelivery.objects.get(pk=delivery_id)
-    if delivery.status != WebhookDelivery.Status.RECEIVED:
-        return delivery.status  # already done (a re-run of the task changes nothing)
-    try:
-        if delivery.provider == "stripe":
-            status, result = _stripe(delivery.payload)
-        elif delivery.provider in ("zendesk", "freshdesk", "intercom"):
-            status, result = _helpdesk(delivery.provider, delivery.payload)
-        else:  # slack events are verified and recorded; nothing acts on them yet
-            status, result = "ignored", {}
-        error = ""
-    except Exception as exc:  # recorded on the delivery, shown in the admin
-        log.warning("webhook %s/%s failed: %s", delivery.provider, delivery.delivery_id, exc)
-        status, result, error = "failed", {}, f"{type(exc).__name__}: {exc}"[:2000]
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        status=status, result=result, error=error, processed_at=timezone.now()
-    )
+    with transaction.atomic():  # the row lock makes a second worker on the same delivery wait, then do nothing
+        delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
+        if delivery.status != WebhookDelivery.Status.RECEIVED:
+            return delivery.status  # already done (a re-run of the task changes nothing)
+        try:
+            with transaction.atomic():  # the work's own savepoint: a failure undoes it and keeps the record
+                if delivery.provider == "stripe":
+                    status, result = _stripe(delivery.payload)
+                elif delivery.provider in ("zendesk", "freshdesk", "intercom"):
+                    status, result = _helpdesk(delivery.provider, delivery.payload)
+                else:  # slack events are verified and recorded; nothing acts on them yet
+                    status, result = "ignored", {}
+            error = ""
+        except Exception as exc:  # recorded on the delivery, shown in the admin
+            log.warning("webhook %s/%s failed: %s", delivery.provider, delivery.delivery_id, exc)
+            status, result, error = "failed", {}, f"{type(exc).__name__}: {exc}"[:2000]
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            status=status, result=result, error=error, processed_at=timezone.now()
+        )
     return status
