@@ -155,12 +155,24 @@ def triage_plan(batch: Batch, contexts: Sequence[TicketContext], *, context_ms: 
     predictions, error, classify_ms = _classify(batch, contexts)
     share = classify_ms / max(1, len(predictions) or len(contexts))
     model = getattr(batch.classifier, "model_name", type(batch.classifier).__name__) if batch.classifier else ""
+    covered = guard_covered_by_triggers(batch.triggers)
     plans = []
     for ctx in contexts:
         trace = Trace()
         trace.add("context", context_ms, **ctx.summary())
-        plans.append(_plan_one(batch, ctx, trace, predictions.get(ctx.ticket_id), error, share, model))
+        plans.append(_plan_one(batch, ctx, trace, predictions.get(ctx.ticket_id), error, share, model, covered))
     return plans
+
+
+def guard_covered_by_triggers(triggers) -> bool:
+    """Whether the trigger set already turns every guard request flag into a hit (its rules for each guard kind
+    are enabled, see ``apps.escalation.triggers``): then a separate guard pass over the same text would find
+    nothing new (any flag is a hit and escalates), so the engine skips it."""
+    from apps.escalation import triggers as module
+
+    wanted = set(getattr(module, "_GUARD_KINDS", None) or ())
+    enabled = set(getattr(triggers, "_guard_kinds", None) or ())
+    return bool(wanted) and wanted <= enabled
 
 
 def _escalation(
@@ -223,7 +235,7 @@ def _resume(batch: Batch, ctx: TicketContext, trace: Trace) -> tuple[str, float 
     return state["category"], state.get("confidence")
 
 
-def _plan_one(batch, ctx, trace, prediction, error, share, model) -> TriagePlan:
+def _plan_one(batch, ctx, trace, prediction, error, share, model, guard_covered=False) -> TriagePlan:
     slug, confidence, runner_ups, out_of_scope = "", None, [], False
     if not ctx.classify_text:
         trace.add("classify", 0.0, skipped="no customer text")
@@ -254,7 +266,10 @@ def _plan_one(batch, ctx, trace, prediction, error, share, model) -> TriagePlan:
         hits = batch.triggers.check(text=ctx.text, tier=ctx.tier, ctx=ctx)
         step["hits"] = [h.as_dict() for h in hits]
     flags: list = []
-    if batch.guard and ctx.text:
+    if batch.guard and ctx.text and guard_covered:
+        trace.add("guard_request", 0.0, covered_by_triggers=True, flags=[h.as_dict() for h in hits if h.kind in (
+            "injection", "restricted_topic")])  # fmt: skip
+    elif batch.guard and ctx.text:
         with trace.step("guard_request") as step:
             flags, guard_error = guard_request(ctx.text)
             step["flags"] = [f.as_dict() for f in flags]
