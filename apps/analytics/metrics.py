@@ -6,7 +6,7 @@ Figures per category (tickets created in the period, optionally one channel and 
 - *escalation rate*: tickets with a handoff (or status ``escalated``);
 - *draft approval rate*: reviewed drafts sent as written (approved / approved + edited + rejected), and the
   *edit size* of edited drafts (``1 - difflib ratio`` of ``Draft.body`` vs ``sent_body``, 0–1, kept on the
-  ``draft_edit`` training examples);
+  ``draft_edit`` training examples and summed into the daily figures);
 - *CSAT* of AI-handled tickets (a reply the AI wrote was sent: Decision ``sent`` or draft approved / edited)
   vs human-handled ones;
 - *median first response* (minutes) and *median resolution time* (hours), from histogram bins.
@@ -15,7 +15,7 @@ The **baseline** is the period of the same length ending at ``Category.rollout_s
 field; before it exists, or when empty, the category's first Decision); when the rollout started inside the
 period, the current figures count from the rollout on. Rates are compared with a chi-square
 test on the 2×2 table (the two-proportion z-test squared; ``scipy.stats.chi2_contingency``), times and CSAT with
-``scipy.stats.mannwhitneyu`` (on up to 3,000 values drawn from the bins, seeded); significant at ``ALPHA``.
+``scipy.stats.mannwhitneyu`` (on up to 1,000 values drawn from the bins, seeded); significant at ``ALPHA``.
 The **control group** (``control.in_control_group``,
 computed in SQL with the same hash) compares AI-eligible tickets with the held-out ones of the same category
 and period.
@@ -30,11 +30,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from django.db import connection
 from django.db.models import Min
 from scipy.stats import chi2_contingency, mannwhitneyu
 
-from apps.tickets.models import Organization, Ticket
 from apps.workflows.models import Category, Decision
 
 from .rollup import (
@@ -208,17 +206,6 @@ def _filters(channel: str, tier: str) -> tuple[str, dict]:
     return slice_where(channel=channel, tier=tier)
 
 
-def _draft_filters(channel: str, tier: str) -> tuple[str, dict]:
-    sql, params = "", {}
-    if channel:
-        sql += " AND t.channel = %(d_channel)s"
-        params["d_channel"] = channel
-    if tier:
-        sql += " AND o.tier = %(d_tier)s"
-        params["d_tier"] = tier
-    return sql, params
-
-
 def _figures(row: StatsRow | None) -> Figures:
     if row is None:
         return Figures()
@@ -232,6 +219,7 @@ def _figures(row: StatsRow | None) -> Figures:
         drafts_reviewed=row.drafts_reviewed,
         drafts_approved=row.drafts_approved,
         drafts_edited=row.drafts_edited,
+        edit_size=row.edit_ratio_sum / row.edits if row.edits else None,
         csat_ai=csat_ai,
         csat_ai_n=n_ai,
         csat_human=csat_human,
@@ -254,22 +242,6 @@ def _combine(rows: list[StatsRow]) -> StatsRow | None:
             size = max(len(a), len(b))
             setattr(total, f, [(a[i] if i < len(a) else 0) + (b[i] if i < len(b) else 0) for i in range(size)])
     return total
-
-
-EDIT_SQL = """
-SELECT w.id, CASE WHEN e.tday >= w.c_since THEN 'current' ELSE 'baseline' END AS grp, avg(x.edit_ratio)
-  FROM {example} x
-  JOIN {ticket} t ON t.id = x.ticket_id
-  LEFT JOIN {org} o ON o.id = t.organization_id
-  JOIN {category} c ON c.slug = x.category_slug
- CROSS JOIN LATERAL (SELECT (t.created_at AT TIME ZONE 'UTC')::date AS tday) e
-  JOIN unnest(%(ids)s::bigint[], %(c_since)s::date[], %(b_since)s::date[], %(b_until)s::date[])
-       AS w(id, c_since, b_since, b_until) ON w.id = c.id
- WHERE x.source = 'draft_edit' AND x.edit_ratio IS NOT NULL
-   AND ((e.tday >= w.c_since AND e.tday < %(until_day)s) OR (e.tday >= w.b_since AND e.tday < w.b_until))
-   {filters}
- GROUP BY 1, 2
-"""
 
 
 def category_metrics(
@@ -316,15 +288,12 @@ def category_metrics(
     where = "((s.day >= w.c_since AND s.day < %(until_day)s) OR (s.day >= w.b_since AND s.day < w.b_until))" + filters
     grp = "CASE WHEN s.day >= w.c_since AND s.day < %(until_day)s THEN 'current' ELSE 'baseline' END"
     rows = stats_grouped(where=where, params=params, keys=["s.category_id", grp, "s.in_control"], join=join)
-    draft_filters, draft_params = _draft_filters(channel, tier)
-    edits = _edit_sizes({**params, **draft_params}, draft_filters)
     out = []
     for c in categories:
         current_rows = [rows.get((c.pk, "current", flag)) for flag in (False, True)]
         baseline_rows = [rows.get((c.pk, "baseline", flag)) for flag in (False, True)]
         cur_row, base_row = _combine(current_rows), _combine(baseline_rows)
         current, baseline = _figures(cur_row), _figures(base_row)
-        current.edit_size, baseline.edit_size = edits.get((c.pk, "current")), edits.get((c.pk, "baseline"))
         start, source = starts[c.pk]
         item = CategoryMetrics(
             slug=c.slug,
@@ -359,23 +328,6 @@ def _hist_test(a: StatsRow | None, b: StatsRow | None, field: str, edges: list[f
     if a is None or b is None:
         return None
     return rank_test(hist_sample(getattr(a, field), edges), hist_sample(getattr(b, field), edges))
-
-
-def _edit_sizes(params: dict, filters: str) -> dict[tuple, float]:
-    """Mean edit size (``1 - difflib ratio``, 0–1) of the edited drafts per category and group, from the
-    ``draft_edit`` training examples (built hourly from the drafts; one grouped query)."""
-    from .models import TrainingExample
-
-    sql = EDIT_SQL.format(
-        example=TrainingExample._meta.db_table,
-        ticket=Ticket._meta.db_table,
-        org=Organization._meta.db_table,
-        category=Category._meta.db_table,
-        filters=filters,
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {(cat_id, grp): float(mean) for cat_id, grp, mean in cursor.fetchall()}
 
 
 def _rate(metric: str, a: Figures, b: Figures, count: str, total: str = "tickets") -> Comparison:

@@ -221,6 +221,8 @@ class CategoryDayStats(models.Model):
     drafts_reviewed = models.PositiveIntegerField(default=0)
     drafts_approved = models.PositiveIntegerField(default=0)
     drafts_edited = models.PositiveIntegerField(default=0)
+    edits = models.PositiveIntegerField(default=0, help_text="Tickets with a draft-edit training example")
+    edit_ratio_sum = models.FloatField(default=0.0, help_text="Sum of their edit ratios (0–1 each)")
     csat_ai = ArrayField(models.PositiveIntegerField(), size=5, default=list)
     csat_human = ArrayField(models.PositiveIntegerField(), size=5, default=list)
     first_response_hist = ArrayField(models.PositiveIntegerField(), default=list)

@@ -10,7 +10,8 @@ day). Medians come from fixed histograms
 (``*_EDGES``): exact to the bin, interpolated inside it. Definitions are the audit's and the metrics' (see
 ``metrics.py``): *escalated* = a handoff exists or the ticket's status is ``escalated``; *AI-resolved* = a
 sent ``resolve`` Decision and not escalated; *AI-handled* = a reply the AI wrote was sent (Decision ``sent``
-or a draft approved / edited); drafts are counted on their ticket's creation day.
+or a draft approved / edited); drafts and edit sizes (from the ``draft_edit`` training examples, built just
+before each scheduled refresh) are counted on their ticket's creation day.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from apps.tickets.models import Message, Organization, Ticket
 from apps.workflows.models import Category, Decision, Draft
 
 from .control import CONTROL_BUCKET_SQL
-from .models import CategoryDayStats
+from .models import CategoryDayStats, TrainingExample
 
 FIRST_RESPONSE_EDGES = [
     0,
@@ -149,8 +150,13 @@ def _refresh_sql() -> str:
                count(*) FILTER (WHERE status = 'approved') AS approved,
                count(*) FILTER (WHERE status = 'edited') AS edited
           FROM {Draft._meta.db_table} WHERE ticket_id IN (SELECT id FROM t) GROUP BY ticket_id
+    ), e AS (
+        SELECT ticket_id, avg(edit_ratio) AS edit_ratio
+          FROM {TrainingExample._meta.db_table}
+         WHERE source = 'draft_edit' AND edit_ratio IS NOT NULL AND ticket_id IN (SELECT id FROM t)
+         GROUP BY ticket_id
     ), x AS (
-        SELECT t.*, coalesce(m.replies, 0) AS replies,
+        SELECT t.*, coalesce(m.replies, 0) AS replies, e.edit_ratio,
                (h.ticket_id IS NOT NULL OR t.status = 'escalated') AS escalated,
                coalesce(d.resolve_sent, false) AS resolve_sent,
                (coalesce(d.sent, false) OR coalesce(r.approved, 0) + coalesce(r.edited, 0) > 0) AS ai_handled,
@@ -165,11 +171,13 @@ def _refresh_sql() -> str:
                    AS hd_b
           FROM t LEFT JOIN m ON m.ticket_id = t.id LEFT JOIN h ON h.ticket_id = t.id
           LEFT JOIN d ON d.ticket_id = t.id LEFT JOIN r ON r.ticket_id = t.id
+          LEFT JOIN e ON e.ticket_id = t.id
     )
     INSERT INTO {CategoryDayStats._meta.db_table} (
         day, category_id, channel, tier, segment, in_control, tickets, resolved, ai_resolved, ai_handled, escalated,
         urgent, reopened, answered, replies_resolved, replies_answered, drafts_reviewed, drafts_approved,
-        drafts_edited, csat_ai, csat_human, first_response_hist, resolution_hist, handle_hist, refreshed_at)
+        drafts_edited, edits, edit_ratio_sum, csat_ai, csat_human, first_response_hist, resolution_hist,
+        handle_hist, refreshed_at)
     SELECT day, category_id,
            CASE WHEN GROUPING(channel) = 1 THEN '*' ELSE channel END,
            CASE WHEN GROUPING(tier) = 1 THEN '*' ELSE tier END,
@@ -185,6 +193,7 @@ def _refresh_sql() -> str:
            coalesce(sum(replies) FILTER (WHERE resolved_at IS NOT NULL), 0),
            coalesce(sum(replies) FILTER (WHERE replies > 0), 0),
            sum(reviewed), sum(approved), sum(edited),
+           count(edit_ratio), coalesce(sum(edit_ratio), 0),
            {csat("ai_handled")}, {csat("NOT ai_handled")},
            {_bins("fr_b", FIRST_RESPONSE_EDGES)}, {_bins("rs_b", RESOLUTION_EDGES)}, {_bins("hd_b", HANDLE_EDGES)},
            %(now)s
@@ -242,7 +251,7 @@ def hist_median(counts, edges: list[float]) -> float | None:
     return float(edges[len(counts) - 1])
 
 
-def hist_sample(counts, edges: list[float], *, limit: int = 3000, seed: int = 0) -> list[float]:
+def hist_sample(counts, edges: list[float], *, limit: int = 1000, seed: int = 0) -> list[float]:
     """Values standing for the histogram (each bin's midpoint, repeated by its count; the open last bin at its
     lower edge), subsampled to ``limit`` without replacement (seeded) for rank tests."""
     counts = np.asarray([int(c or 0) for c in counts or []], dtype=np.int64)
@@ -255,7 +264,7 @@ def hist_sample(counts, edges: list[float], *, limit: int = 3000, seed: int = 0)
     return values.tolist()
 
 
-def csat_sample(counts, *, limit: int = 3000, seed: int = 0) -> list[float]:
+def csat_sample(counts, *, limit: int = 1000, seed: int = 0) -> list[float]:
     """Ratings 1–5 from their counts (index 0 = CSAT 1), subsampled like ``hist_sample``."""
     return hist_sample(counts, [0.5, 1.5, 2.5, 3.5, 4.5, 5.5], limit=limit, seed=seed)
 
@@ -284,6 +293,8 @@ class StatsRow:
     drafts_reviewed: int = 0
     drafts_approved: int = 0
     drafts_edited: int = 0
+    edits: int = 0
+    edit_ratio_sum: float = 0.0
     csat_ai: list | None = None
     csat_human: list | None = None
     first_response_hist: list | None = None
@@ -293,6 +304,10 @@ class StatsRow:
 
 SCALARS = [f for f in StatsRow.__dataclass_fields__ if not f.endswith(("_hist", "csat_ai", "csat_human"))]
 ARRAYS = ["csat_ai", "csat_human", "first_response_hist", "resolution_hist", "handle_hist"]
+
+
+def _number(name: str, value) -> int | float:
+    return float(value or 0) if name == "edit_ratio_sum" else int(value or 0)
 
 
 def stats_grouped(*, where: str, params: dict, keys: list[str], join: str = "") -> dict[tuple, StatsRow]:
@@ -306,7 +321,7 @@ def stats_grouped(*, where: str, params: dict, keys: list[str], join: str = "") 
         cursor.execute(f"SELECT {key_sql}, {sums} FROM {table} s {join} WHERE {where} GROUP BY {key_sql}", params)
         for row in cursor.fetchall():
             key, values = tuple(row[: len(keys)]), row[len(keys) :]
-            out[key] = StatsRow(**{f: int(v or 0) for f, v in zip(SCALARS, values, strict=True)})
+            out[key] = StatsRow(**{f: _number(f, v) for f, v in zip(SCALARS, values, strict=True)})
         keys_as = ", ".join(f"{k} AS k{i}" for i, k in enumerate(keys))
         keys_out = ", ".join(f"f.k{i}" for i in range(len(keys)))
         arrays = ", ".join(f"s.{a}" for a in ARRAYS)

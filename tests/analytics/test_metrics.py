@@ -81,8 +81,8 @@ def rollout():
     # the first Decision marks the rollout when the engine's field is absent
     Decision.objects.filter(pk=decisions[0].pk).update(created_at=start)
     Decision.objects.exclude(pk=decisions[0].pk).update(created_at=start + timedelta(days=1))
+    training_examples_build()  # edit sizes are kept on the draft-edit examples, then summed by the refresh
     category_stats_refresh(since=(now - timedelta(days=60)).date(), until=(now + timedelta(days=1)).date())
-    training_examples_build()  # edit sizes are kept on the draft-edit examples
     return {"faq": faq, "start": start, "now": now}
 
 
