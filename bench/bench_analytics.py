@@ -8,7 +8,8 @@ drafts, handoffs, organisations and contacts are replaced). Rows are generated i
 ``generate_series`` (no data crosses the wire): 12 categories (2 sensitive), 20,000 organisations, 100,000
 contacts, tickets spread over the last 90 days (so the default 90-day audit reads every one), three messages
 per ticket (customer, agent reply, and a follow-up from either side), a handoff for 6% of tickets, an AI
-Decision for the tickets of the last 30 days (with drafts for a third of them, a sixth of those edited).
+Decision for the tickets of the last 30 days (with drafts for a third of them, a sixth of those edited); every
+category rolled out 30 days ago with a 10% control group.
 
 Timed, each ``--repeat`` times after one warm-up (median and p95 printed):
 - the daily figures' refresh of 91 days (``rollup.category_stats_refresh``: the scheduled background job);
@@ -109,8 +110,14 @@ def load(n_tickets: int) -> None:
         for model in (CategoryDayStats, Draft, Decision, Handoff, Message, Ticket, Contact, Organization):
             c.execute(f"TRUNCATE {model._meta.db_table} CASCADE")
         c.execute("DELETE FROM workflows_category WHERE slug LIKE 'bench-%%'")
-        for slug, sensitive in CATEGORIES:
-            Category.objects.create(slug=slug, name=slug[6:].replace("-", " ").title(), is_sensitive=sensitive)
+        for slug, sensitive in CATEGORIES:  # rolled out 30 days ago (the engine sets rollout_started_at)
+            Category.objects.create(
+                slug=slug,
+                name=slug[6:].replace("-", " ").title(),
+                is_sensitive=sensitive,
+                rollout_started_at=now - timedelta(days=30),
+                control_share=0.1,
+            )
         Queue.objects.get_or_create(slug="support", defaults={"name": "General"})
         queue_id = Queue.objects.get(slug="support").pk
         cat_ids = list(
