@@ -115,6 +115,7 @@ def test_need_info_asks_then_resumes_with_the_follow_up_and_answers(orders):
         "version": 1, "category": "orders", "node": "ask", "fields": {}, "asks": 1, "confidence": 0.97, "decision": 0,
     }  # fmt: skip
     assert steps(first)["tree"]["kind"] == "ask" and steps(first)["tree"]["missing"] == ["order_id"]
+    assert first.trace["why"] == "need_info"
 
     # the follow-up carries no category signal of its own: the waiting workflow continues
     MessageFactory(ticket=ticket, body="[unknown@0.2] Sure, it is ORD-48213", author_kind=AuthorKind.CUSTOMER)

@@ -462,6 +462,8 @@ def _plan_one(batch, ctx, trace, prediction, error, share, model, guard_covered=
         extras.pop("workflow_state", None)  # shadow: nothing was asked
         return _finish(plan, ctx, flags, extras)
     plan = _plan_reply(ctx, trace, hits, outcome, effect, reason, band, reply, common)
+    if extras.get("workflow_state"):
+        plan.why = "need_info"  # a question to the customer, not an answer: the ticket stays open
     return _finish(plan, ctx, flags, extras)
 
 
