@@ -70,6 +70,25 @@ GERMAN_STOP = {
     "team",
     "vielen",
     "dank",
+    "könnten",
+    "möchte",
+    "mich",
+    "zur",
+    "uns",
+    "ihnen",
+    "dass",
+    "diese",
+    "dieser",
+    "einer",
+    "sowie",
+    "auch",
+    "oder",
+    "aber",
+    "werden",
+    "wurde",
+    "hallo",
+    "nich",
+    "gerne",
 }
 
 
@@ -96,10 +115,10 @@ def uncategorised_texts(*, since: datetime, until: datetime, limit: int = MAX_TI
     return ids, texts
 
 
-def _choose_k(vectors: np.ndarray, *, seed: int, k_max: int) -> int:
-    """The k in 2..k_max with the best silhouette (on up to 2,000 rows)."""
-    best_k, best = 2, -1.0
-    for k in range(2, k_max + 1):
+def _choose_k(vectors: np.ndarray, *, seed: int, k_min: int, k_max: int) -> int:
+    """The k in k_min..k_max with the best silhouette (on up to 2,000 rows)."""
+    best_k, best = k_min, -1.0
+    for k in range(k_min, k_max + 1):
         labels = KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(vectors)
         if len(set(labels)) < 2:
             continue
@@ -114,8 +133,9 @@ def suggestions_build(
 ) -> list[SuggestedCategory]:
     """Cluster the uncategorised tickets of ``[since, until)`` and store one ``SuggestedCategory`` per cluster.
 
-    ``k``: number of clusters (default: the best silhouette between 2 and 12). Embeddings come from
-    ``apps.integrations.embeddings.get_embeddings()``. Raises ``ValidationError`` with fewer than 6 tickets.
+    ``k``: number of clusters (default: the best silhouette between 4 and 12; from 2 under 40 tickets).
+    Embeddings come from ``apps.integrations.embeddings.get_embeddings()``.
+    Raises ``ValidationError`` with fewer than 6 tickets.
     """
     from apps.integrations.embeddings import get_embeddings
 
@@ -124,7 +144,10 @@ def suggestions_build(
         raise ValidationError(f"Need at least 6 uncategorised tickets to cluster; found {len(texts)}.")
     vectors = np.asarray(get_embeddings().embed(texts), dtype=np.float32)
     if k is None:
-        k = _choose_k(vectors, seed=seed, k_max=max(2, min(12, len(texts) // 5)))
+        # at least 4 clusters from 40 tickets on: two would only split languages or "question vs problem";
+        # a lead merges what belongs together
+        k_max = max(2, min(12, len(texts) // 5))
+        k = _choose_k(vectors, seed=seed, k_min=min(4, k_max) if len(texts) >= 40 else 2, k_max=k_max)
     k = max(2, min(k, len(texts) - 1))
     model = KMeans(n_clusters=k, n_init=8, random_state=seed).fit(vectors)
     labels = model.labels_
