@@ -98,6 +98,13 @@ def test_the_setting_selects_the_provider(settings, standin):  # noqa: F811
     assert get_llm().model_name == "offline-composer"
 
 
+def test_an_unconfigured_provider_escalates_instead_of_crashing(settings, orders):  # noqa: F811
+    settings.LLM_BASE_URL = settings.OPENAI_BASE_URL = settings.LLM_API_KEY = settings.OPENAI_API_KEY = ""
+    ticket = ticket_with("[orders@0.97] How do I export my orders?")
+    decision = ticket_triage(ticket_id=ticket.pk, classifier=CLF, llm=OpenAIProvider(model=MODEL))
+    assert decision.outcome == Outcome.ESCALATE and not decision.sent and "not configured" in decision.reason
+
+
 FAILURES = {
     "timeout": (lambda: Reply(200, completion(reply_json("late")), delay=1.5), "timed out after 0.4 s", 2),
     "429": (lambda: Reply(429, {"error": {"message": "slow down", "type": "rate_limit"}},

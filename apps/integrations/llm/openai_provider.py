@@ -104,8 +104,8 @@ class OpenAIProvider(LLMProvider):
         from openai import OpenAI
 
         self.base_url = base_url or _setting("LLM_BASE_URL", "OPENAI_BASE_URL", None)
-        if not self.base_url and not _setting("LLM_API_KEY", "OPENAI_API_KEY", ""):
-            raise ProviderError("the OpenAI provider needs LLM_BASE_URL or LLM_API_KEY")
+        # misconfiguration is reported per call (ProviderError → the ticket escalates), not at start-up
+        self.configured = bool(self.base_url or api_key or _setting("LLM_API_KEY", "OPENAI_API_KEY", ""))
         self.model_name = model or _setting("LLM_MODEL", "OPENAI_MODEL", "gpt-4o-mini")
         self.timeout = float(timeout if timeout is not None else _setting("LLM_TIMEOUT_S", "OPENAI_TIMEOUT_S", 20.0))
         retries = max_retries if max_retries is not None else _setting("LLM_MAX_RETRIES", "OPENAI_MAX_RETRIES", 2)
@@ -213,6 +213,8 @@ class OpenAIProvider(LLMProvider):
         import openai
 
         started = time.perf_counter()
+        if not self.configured:
+            raise self._error("not configured: set LLM_BASE_URL (a local server) or LLM_API_KEY", started)
         try:
             response = self.client.chat.completions.create(
                 model=self.model_name,
