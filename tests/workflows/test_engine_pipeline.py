@@ -126,6 +126,7 @@ def test_need_info_asks_then_resumes_with_the_follow_up_and_answers(orders):
     assert steps(second)["resume"]["node"] == "ask" and tree["resumed_from"] == "ask"
     assert [p["node"] for p in tree["path"]] == ["ask", "account", "status", "answer"]
     assert tree["fields"] == {"order_id": "48213"} and tree["lookups"][0]["ok"] is True
+    assert tree["facts"]["crm.account.account.status"] == "active"  # the looked-up values behind the branch
     assert second.outcome == Outcome.RESOLVE and second.sent and "order 48213 left our warehouse" in second.reply_text
     assert ticket.status == TicketStatus.RESOLVED and STATE_KEY not in ticket.metadata
 

@@ -21,6 +21,7 @@ from .conditions import condition_holds, view_from_context
 MAX_STEPS = 50
 DEFAULT_MAX_ASKS = 2
 STATE_KEY = "workflow"
+TRACE_FACTS = 60  # looked-up (allow-listed) values recorded in the Decision trace
 
 
 @dataclass
@@ -52,6 +53,7 @@ class TreeOutcome:
             "resumed_from": self.resumed_from,
             "fields": self.fields,
             "lookups": self.lookups,
+            "facts": {k: _traceable(v) for k, v in list(self.facts.items())[:TRACE_FACTS]},
             "actions": self.actions,
             **({"missing": self.missing} if self.missing else {}),
             **(
@@ -63,6 +65,13 @@ class TreeOutcome:
 
 
 LookupFn = Callable[..., Any]
+
+
+def _traceable(value: Any) -> Any:
+    """A fact value fit for the JSON trace: scalars as they are (strings capped), anything else as text."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return str(value)[:200]
 
 
 def default_lookup() -> LookupFn | None:
