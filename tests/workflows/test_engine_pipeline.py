@@ -228,16 +228,33 @@ def test_bug_category_files_a_bug_report_through_the_action_node(orders):
         {"id": "answer", "type": "answer", "knowledge": False, "template": "Thanks, we logged it for our engineers."},
         {"id": "human", "type": "escalate", "queue": "support"}]}  # fmt: skip
     publish(orders, tree=tree)
+    first = ticket_triage(ticket_id=ticket_with("[orders@0.97] Tracking page shows a blank screen").pk, classifier=CLF)
+    second = ticket_triage(ticket_id=ticket_with("[orders@0.97] Tracking page is empty for me").pk, classifier=CLF)
+    (one,) = steps(first)["actions"]["results"]
+    (two,) = steps(second)["actions"]["results"]
+    assert one["action"] == "bug_report" and one["signature"].startswith("orders:bug:")
+    assert one["ok"] and two["ok"], (one, two)
+    assert first.sent and second.sent and "we logged it" in first.reply_text
+    assert one["key"] == two["key"] and (one["created"], two["created"]) == (True, False)  # one issue, two tickets
+
+
+def test_a_failed_bug_report_escalates_instead_of_claiming_it_was_logged(orders, monkeypatch):
+    from apps.integrations import trackers
+
+    def refuse(**kwargs):
+        return trackers.TrackerLink(ok=False, issue_id=None, key="", url="", source="jira", error="HTTP 503")
+
+    monkeypatch.setattr(trackers, "bug_report", refuse)
+    tree = {"start": "bug", "fallback": "human", "nodes": [
+        {"id": "bug", "type": "action", "action": "bug_report", "next": "answer"},
+        {"id": "answer", "type": "answer", "knowledge": False, "template": "Thanks, we logged it."},
+        {"id": "human", "type": "escalate", "queue": "support"}]}  # fmt: skip
+    publish(orders, tree=tree)
     ticket = ticket_with("[orders@0.97] The tracking page shows a blank screen")
     decision = ticket_triage(ticket_id=ticket.pk, classifier=CLF)
-    (action,) = decision.trace["actions"]
-    assert decision.sent and action["action"] == "bug_report" and action["signature"].startswith("orders:bug:")
-    try:
-        import apps.integrations.trackers  # noqa: F401
-    except ImportError:
-        assert action == {**action, "ok": False, "error": "trackers not installed"}
-    else:
-        assert action["ok"] is True, action
+    assert decision.outcome == Outcome.ESCALATE and not decision.sent and ai_bodies(ticket) == []
+    assert decision.reason == "bug_report failed: HTTP 503" and decision.trace["why"] == "action_failed"
+    assert Handoff.objects.get(ticket=ticket).queue.slug == "support"
 
 
 def _plan(category, text, *, retrieve, node):

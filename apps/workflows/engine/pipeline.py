@@ -467,6 +467,19 @@ def _plan_one(batch, ctx, trace, prediction, error, share, model, guard_covered=
     return _finish(plan, ctx, flags, extras)
 
 
+def plan_escalate(plan: TriagePlan, *, reason: str, why: str) -> TriagePlan:
+    """Turn ``plan`` into an escalation after the fact (e.g. a tree action failed when the decision was recorded):
+    outcome escalate, a handoff to its queue (the category's default unless one was chosen), nothing sent, no
+    need_info state kept. Returns the same object, changed."""
+    category = plan.category
+    plan.queue_slug = plan.queue_slug or (category.default_queue.slug if category and category.default_queue else "")
+    plan.outcome, plan.effect, plan.reason, plan.why = Outcome.ESCALATE, Effect.HANDOFF, reason, why
+    plan.workflow_state, plan.resolves = None, True
+    plan.clear_workflow_state = resume_state(plan.ctx.ticket) is not None
+    plan.trace.add("decide", 0.0, outcome=plan.outcome, effect=plan.effect, reason=reason, queue=plan.queue_slug)
+    return plan
+
+
 def _finish(plan: TriagePlan, ctx: TicketContext, flags: list, extras: dict) -> TriagePlan:
     plan.flags = list(flags)
     plan.actions = list(extras.get("actions") or [])

@@ -45,7 +45,7 @@ from apps.workflows.engine import (
     ticket_turn,
     triage_plan,
 )
-from apps.workflows.engine.pipeline import ClassifierLike
+from apps.workflows.engine.pipeline import ClassifierLike, plan_escalate
 from apps.workflows.engine.workflow import WorkflowSpec
 from apps.workflows.models import Category, Decision, Draft, VersionStatus, WorkflowVersion
 from apps.workflows.tree.executor import STATE_KEY
@@ -177,6 +177,7 @@ def _handoff_item(plan: TriagePlan, decision: Decision) -> dict:
 
 def _record(plans: list[TriagePlan]) -> list[Decision]:
     """Insert the Decisions and apply each plan's effect; all inside the caller's transaction."""
+    _actions_run(plans)
     decisions = Decision.objects.bulk_create(
         [Decision(**plan.decision_fields(latency_ms=0.0, batch_size=len(plans))) for plan in plans]
     )
@@ -223,17 +224,29 @@ def _workflow_effects(plans: list[TriagePlan], decisions: list[Decision]) -> Non
                 metadata.pop(STATE_KEY, None)
             ticket.metadata = metadata
             Ticket.objects.filter(pk=ticket.pk).update(metadata=metadata)
-        if plan.actions:
-            results = [_action_run(action, plan) for action in plan.actions]
-            decision.trace = {**decision.trace, "actions": results}
-            Decision.objects.filter(pk=decision.pk).update(trace=decision.trace)
         if plan.gap:
             _gap_record(plan.gap, ticket.pk)
 
 
+def _actions_run(plans: list[TriagePlan]) -> None:
+    """Carry out the tree actions of the plans that have any (before their Decisions are written, so the trace
+    step ``actions`` records what happened). A failed action turns an answer into an escalation: the customer
+    must not be told the bug was logged when it was not."""
+    for plan in plans:
+        if not plan.actions:
+            continue
+        with plan.trace.step("actions") as step:
+            step["results"] = [_action_run(action, plan) for action in plan.actions]
+        failed = [r for r in step["results"] if not r["ok"]]
+        if failed and plan.effect != Effect.HANDOFF:
+            plan_escalate(
+                plan, reason=f"{failed[0]['action']} failed: {failed[0]['error']}"[:500], why="action_failed"
+            )
+
+
 def _action_run(action: dict, plan: TriagePlan) -> dict:
-    """Carry out one tree action (``bug_report`` through ``apps.integrations.trackers``); returns what happened.
-    A tracker failure is recorded, never raised: the decision stands and the agent sees the error in the trace."""
+    """Carry out one tree action (``bug_report`` through ``apps.integrations.trackers``); returns what happened:
+    ``{"action", "node", "signature", "ok", "key", "url", "created", "error"}``. Never raises."""
     done = {"action": action["action"], "node": action.get("node", ""), "signature": action.get("signature", "")}
     try:
         from apps.integrations.trackers import bug_report
@@ -244,13 +257,18 @@ def _action_run(action: dict, plan: TriagePlan) -> dict:
             link = bug_report(
                 signature=action["signature"], summary=action["summary"], steps=action["steps"], ticket=plan.ctx.ticket
             )
-    except Exception as exc:  # the tracker is down or refuses: keep the decision, show the failure
+    except Exception as exc:  # a tracker bug: record it, the plan escalates
         log.warning("bug_report failed for ticket %s: %s", plan.ctx.ticket_id, exc)
         return {**done, "ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
-    if not getattr(link, "ok", True):  # connectors return (not raise) vendor failures so their records are kept
-        return {**done, "ok": False, "error": str(getattr(link, "error", ""))[:300]}
-    url = getattr(link, "url", "") or getattr(link, "issue_url", "")
-    return {**done, "ok": True, "url": url, "key": getattr(link, "key", "") or getattr(link, "issue_key", "")}
+    ok = bool(getattr(link, "ok", True))  # connectors return (not raise) vendor failures so their records are kept
+    return {
+        **done,
+        "ok": ok,
+        "key": getattr(link, "key", ""),
+        "url": getattr(link, "url", ""),
+        "created": bool(getattr(link, "created", False)),
+        "error": "" if ok else str(getattr(link, "error", "") or "tracker refused")[:300],
+    }
 
 
 def _gap_record(gap: tuple[str, float], ticket_id: int) -> None:
