@@ -150,7 +150,10 @@ def _notify(anomaly: Anomaly) -> None:
                 ticket=ticket,
                 customers=anomaly.customers,
             )
-            anomaly.tracker_url = str(getattr(link, "url", "") or "")[:500]
+            if getattr(link, "ok", True):
+                anomaly.tracker_url = str(getattr(link, "url", "") or "")[:500]
+            else:  # the vendor refused or failed: recorded, shown on the dashboard
+                errors.append(f"tracker: {getattr(link, 'error', '') or 'failed'}")
         except Exception as exc:  # a vendor outage must not stop the scan
             logger.exception("tracker issue for anomaly %s failed", anomaly.pk)
             errors.append(f"tracker: {exc}")
