@@ -98,3 +98,18 @@ def test_anomalies_show_on_the_category_dashboard(lead_client, sent):
     anomalies_scan(now=now)
     html = lead_client.get("/analytics/metrics/").content.decode()
     assert "e1042" in html and "https://tracker.example/issues/1" in html
+
+
+def test_a_failed_tracker_call_is_recorded(monkeypatch):
+    @dataclass
+    class Failed:
+        ok: bool = False
+        url: str = ""
+        error: str = "403 from the tracker"
+
+    monkeypatch.setattr(anomalies, "_integrations", lambda: (lambda **kw: True, lambda **kw: Failed()))
+    now = timezone.now()
+    for i in range(3):
+        _report(ContactFactory(), now - timedelta(minutes=10 + i))
+    (anomaly,) = anomalies_scan(now=now)
+    assert anomaly.alert_sent and anomaly.tracker_url == "" and "403 from the tracker" in anomaly.error
