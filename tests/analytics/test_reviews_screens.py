@@ -194,7 +194,9 @@ def test_api_audit_and_category_metrics(lead_user, agent_user, audit_history):
     lead.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=lead_user).key}")
     body = lead.get("/api/v1/metrics/audit/?days=90&coverage_sample=0").json()
     assert [c["slug"] for c in body["categories"]] == ["password-reset", "billing-dispute", "legal"]
-    assert body["build_order"] == ["password-reset", "billing-dispute"] and body["source"] == "live"
+    assert body["build_order"] == ["password-reset", "billing-dispute"] and body["source"] == "stats"
+    live = lead.get("/api/v1/metrics/audit/?days=90&coverage_sample=0&source=live").json()
+    assert [c["slug"] for c in live["categories"]] == [c["slug"] for c in body["categories"]]
     metrics = lead.get("/api/v1/metrics/categories/?days=90&channel=chat").json()
     by_slug = {c["slug"]: c for c in metrics["categories"]}
     assert by_slug["password-reset"]["current"]["tickets"] + by_slug["password-reset"]["baseline"]["tickets"] == 30

@@ -83,6 +83,11 @@ class MetricsSerializer(serializers.Serializer):
 class AuditQuerySerializer(serializers.Serializer):
     days = serializers.IntegerField(min_value=1, max_value=MAX_DAYS, required=False, help_text="Default 90")
     coverage_sample = serializers.IntegerField(min_value=0, max_value=50, required=False)
+    source = serializers.ChoiceField(
+        choices=["stats", "live"],
+        required=False,
+        help_text="stats (default): the daily figures, fast at any size; live: tickets and messages, exact medians",
+    )
 
 
 class CategoryMetricsQuerySerializer(serializers.Serializer):

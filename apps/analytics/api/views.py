@@ -107,6 +107,7 @@ class AuditView(APIView):
         report = audit_run(
             days=query.validated_data.get("days", AUDIT_DAYS),
             coverage_sample=query.validated_data.get("coverage_sample", COVERAGE_SAMPLE),
+            source=query.validated_data.get("source", "stats"),
         )
         return Response(report.as_dict())
 
