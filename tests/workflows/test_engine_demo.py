@@ -49,3 +49,27 @@ def test_double_charge_branches_on_the_charge_shape(demo, scenario, kind, end):
     if kind == "answer":
         text = out.facts["billing.summary.explanation.customer_text"]
         assert text and "refund" not in text.lower()
+
+
+def test_the_handoff_package_carries_the_trees_lookups_and_allow_listed_facts(demo):
+    """A genuine duplicate capture escalates with what the tree looked up, so the billing agent never has to ask."""
+    from apps.workflows.engine.package import handoff_package
+    from apps.workflows.engine.pipeline import TriagePlan
+    from apps.workflows.engine.trace import Trace
+    from apps.workflows.engine.workflow import tree_step
+
+    org = Organization.objects.get(name=demo.scenarios["duplicate_capture"])
+    ticket = Ticket.objects.filter(organization=org).select_related("contact", "organization").first()
+    ticket.metadata = {}
+    message = Message(ticket=ticket, author_kind=AuthorKind.CUSTOMER, body="Why was I charged twice?")
+    message.created_at = ticket.created_at
+    ctx = context_build(ticket, [message])
+    trace = Trace()
+    run = tree_step(tree=DEMO_WORKFLOWS["billing/double-charge"][0], ctx=ctx, trace=trace,
+                    category_slug="billing/double-charge", confidence=0.9, version=1, lookup=None, validate=False)  # fmt: skip
+    plan = TriagePlan(ctx=ctx, outcome="escalate", effect="handoff", reason=run.reason, why="tree_escalate", trace=trace)
+    package = handoff_package(plan)
+    assert package["facts"]["billing.summary.explanation.shape"] == "duplicate_capture"
+    assert [step["node"] for step in package["tried"]["nodes"]] == [step["node"] for step in run.path]
+    assert package["tried"]["lookups"] and package["tried"]["lookups"][0]["ok"] is True
+    assert not any("last4" in key or "address" in key for key in package["facts"])

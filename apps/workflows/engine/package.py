@@ -47,6 +47,11 @@ def _tried(plan: TriagePlan) -> list[str]:
     return lines
 
 
+def _tree_step(plan: TriagePlan) -> dict:
+    """The ``tree`` step of ``plan``'s trace (path, lookups, allow-listed facts, collected fields), or ``{}``."""
+    return next((s for s in plan.trace.steps if s.get("step") == "tree"), {})
+
+
 def handoff_package(plan: TriagePlan) -> dict:
     """The package for ``plan``'s escalation. Keys: conversation, customer, channel, page, understood (category,
     confidence, runner-ups, fields), tried (steps, nodes, lookups, draft), why (reason, triggers with evidence),
@@ -55,6 +60,7 @@ def handoff_package(plan: TriagePlan) -> dict:
     category = plan.category
     draft = plan.reply.text if plan.reply and plan.rollout_state != RolloutState.SHADOW else None
     next_step = next((h.next_step for h in plan.hits if h.next_step), "") or NEXT_STEPS.get(plan.why, "")
+    tree = _tree_step(plan)
     return {
         "conversation": ctx.conversation,
         "customer": ctx.customer,
@@ -67,11 +73,17 @@ def handoff_package(plan: TriagePlan) -> dict:
             "runner_ups": plan.runner_ups,
             "out_of_scope": plan.out_of_scope,
             "customer_text": ctx.text[:CUSTOMER_TEXT_CHARS],
-            "fields": {},
+            "fields": tree.get("fields", {}),
         },
-        "tried": {"steps": _tried(plan), "outcome": plan.outcome, "nodes": [], "lookups": [], "draft": draft},
+        "tried": {
+            "steps": _tried(plan),
+            "outcome": plan.outcome,
+            "nodes": tree.get("path", []),
+            "lookups": tree.get("lookups", []),
+            "draft": draft,
+        },
         "why": {"reason": plan.reason, "kind": plan.why, "triggers": [h.as_dict() for h in plan.hits]},
-        "facts": {},
+        "facts": tree.get("facts", {}),
         "priority": plan.priority,
         "sla_due_at": None,
         "next_step": next_step,
