@@ -65,9 +65,14 @@ def test_the_handoff_package_carries_the_trees_lookups_and_allow_listed_facts(de
     message.created_at = ticket.created_at
     ctx = context_build(ticket, [message])
     trace = Trace()
-    run = tree_step(tree=DEMO_WORKFLOWS["billing/double-charge"][0], ctx=ctx, trace=trace,
-                    category_slug="billing/double-charge", confidence=0.9, version=1, lookup=None, validate=False)  # fmt: skip
-    plan = TriagePlan(ctx=ctx, outcome="escalate", effect="handoff", reason=run.reason, why="tree_escalate", trace=trace)
+    tree = DEMO_WORKFLOWS["billing/double-charge"][0]
+    run = tree_step(
+        tree=tree, ctx=ctx, trace=trace, category_slug="billing/double-charge", confidence=0.9, version=1,
+        lookup=None, validate=False,
+    )  # fmt: skip
+    plan = TriagePlan(
+        ctx=ctx, outcome="escalate", effect="handoff", reason=run.reason, why="tree_escalate", trace=trace
+    )
     package = handoff_package(plan)
     assert package["facts"]["billing.summary.explanation.shape"] == "duplicate_capture"
     assert [step["node"] for step in package["tried"]["nodes"]] == [step["node"] for step in run.path]
