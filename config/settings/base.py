@@ -203,7 +203,8 @@ OPENAI_BASE_URL = env("OPENAI_BASE_URL", default="")
 OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
 OPENAI_MODEL = env("OPENAI_MODEL", default="gpt-4o-mini")
 OPENAI_TIMEOUT_S = env.float("OPENAI_TIMEOUT_S", default=20.0)
-LLM_REDACT_PII = env.bool("LLM_REDACT_PII", default=True)  # apps/core/redaction.redact() on text sent to an external LLM
+# apps/core/redaction.redact() on text sent to an external LLM
+LLM_REDACT_PII = env.bool("LLM_REDACT_PII", default=True)
 LLM_PROVIDER = env("LLM_PROVIDER", default=LLM_PROVIDER)  # offline | openai | dotted path (apps/integrations/llm)
 LLM_BASE_URL = env("LLM_BASE_URL", default=OPENAI_BASE_URL)  # an OpenAI-compatible server
 LLM_MODEL = env("LLM_MODEL", default=OPENAI_MODEL)
@@ -218,4 +219,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"pgserver": {"level": "WARNING"}},
 }
-REPLY_LINK_HOSTS = env.list("REPLY_LINK_HOSTS", default=["tallyflow.example"])  # hosts (and subdomains) replies may link to
+# hosts (and subdomains) replies may link to
+REPLY_LINK_HOSTS = env.list("REPLY_LINK_HOSTS", default=["tallyflow.example"])
