@@ -136,8 +136,13 @@ def _age_bucket(now: datetime) -> Case:
 
 
 def pending_drafts(*, now: datetime | None = None) -> QuerySet[Draft]:
-    """Pending drafts annotated for the queue (see ``drafts_annotated``), no filter, no order."""
-    return drafts_annotated(Draft.objects.filter(status=DraftStatus.PENDING), now=now)
+    """Pending drafts annotated for the queue (see ``drafts_annotated``), no filter, no order. Drafts snoozed
+    until after ``now`` are left out until the time passes."""
+    now = now or timezone.now()
+    pending = Draft.objects.filter(status=DraftStatus.PENDING).filter(
+        Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now)
+    )
+    return drafts_annotated(pending, now=now)
 
 
 def drafts_annotated(queryset: QuerySet[Draft], *, now: datetime | None = None) -> QuerySet[Draft]:

@@ -170,3 +170,47 @@ def test_superseded_draft_says_so(draft, agent_user):
     with pytest.raises(ConflictError, match="superseded"):
         draft_approve(draft_id=draft.pk, version=1, user=agent_user)
     assert sent_messages(draft.ticket) == []
+
+
+def test_snoozed_draft_leaves_the_queue_until_the_time_passes(draft, agent_user):
+    from apps.workflows.selectors import pending_drafts
+    from apps.workflows.services.drafts import draft_snooze
+
+    now = timezone.now()
+    result = draft_snooze(draft_id=draft.pk, version=1, user=agent_user, until=now + timedelta(hours=2), now=now)
+
+    assert result.status == DraftStatus.PENDING and result.version == 2
+    assert list(pending_drafts(now=now)) == []
+    assert list(pending_drafts(now=now + timedelta(hours=1, minutes=59))) == []
+    assert [d.pk for d in pending_drafts(now=now + timedelta(hours=2, seconds=1))] == [draft.pk]
+    assert sent_messages(draft.ticket) == []
+
+
+def test_snooze_with_a_stale_version_is_rejected_and_changes_nothing(draft, agent_user):
+    from apps.workflows.services.drafts import draft_snooze
+
+    draft_recategorize(draft_id=draft.pk, version=1, user=agent_user, category_slug=draft.decision.category.slug)
+    with pytest.raises(ConflictError, match="changed since you opened it"):
+        draft_snooze(draft_id=draft.pk, version=1, user=agent_user, until=timezone.now() + timedelta(hours=1))
+    draft.refresh_from_db()
+    assert draft.snoozed_until is None and draft.version == 2
+
+
+@pytest.mark.parametrize("offset", [timedelta(minutes=-5), timedelta(days=8)])
+def test_snooze_refuses_past_or_too_distant_times(draft, agent_user, offset):
+    from apps.workflows.services.drafts import draft_snooze
+
+    with pytest.raises(ValidationError):
+        draft_snooze(draft_id=draft.pk, version=1, user=agent_user, until=timezone.now() + offset)
+    draft.refresh_from_db()
+    assert draft.snoozed_until is None and draft.version == 1
+
+
+def test_opened_at_is_set_once(draft):
+    from apps.workflows.services.drafts import draft_mark_opened
+
+    first = timezone.now() - timedelta(minutes=3)
+    assert draft_mark_opened(draft_id=draft.pk, now=first) is True
+    assert draft_mark_opened(draft_id=draft.pk) is False
+    draft.refresh_from_db()
+    assert draft.opened_at == first

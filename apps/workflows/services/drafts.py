@@ -1,5 +1,5 @@
 """Review actions on AI drafts: approve (send as is), edit then send, reject (escalate with a handoff package),
-correct the category (a training label).
+correct the category (a training label), snooze (hide from the queue for a while).
 
 Each action locks the draft row (``select_for_update``) and checks the ``version`` the agent reviewed, so two
 agents acting on the same draft at once give exactly one outcome and at most one message to the customer: the
@@ -7,6 +7,8 @@ second gets a ``ConflictError`` saying what happened. Every successful action bu
 """
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -24,6 +26,7 @@ MAX_BODY_CHARS = 20_000
 MAX_NOTE_CHARS = 2_000
 CONVERSATION_MESSAGES = 30
 MESSAGE_CHARS = 4_000
+MAX_SNOOZE = timedelta(days=7)
 
 
 class RejectReason(models.TextChoices):
@@ -208,6 +211,38 @@ def draft_recategorize(*, draft_id: int, version: int, user, category_slug: str)
     draft.version += 1
     draft.save(update_fields=["version", "updated_at"])
     return draft
+
+
+@transaction.atomic
+def draft_snooze(*, draft_id: int, version: int, user, until: datetime, now: datetime | None = None) -> Draft:
+    """Hide pending draft ``draft_id`` from the review queue until ``until`` (an aware datetime, later than
+    ``now`` and at most 7 days ahead). The draft stays pending and comes back on its own when the time passes;
+    its version is bumped. ``user`` is the agent snoozing it (kept for symmetry with the other actions).
+
+    Raises ``ValidationError`` for a naive, past or too-distant time and ``ConflictError`` as ``draft_approve``.
+    """
+    now = now or timezone.now()
+    if until is None or timezone.is_naive(until):
+        raise ValidationError("Snooze needs a date and time with a time zone.")
+    if until <= now:
+        raise ValidationError(f"Snooze until {until:%Y-%m-%d %H:%M} is not in the future.")
+    if until - now > MAX_SNOOZE:
+        raise ValidationError(f"A draft can be snoozed for at most {MAX_SNOOZE.days} days.")
+    draft = _locked_draft(draft_id=draft_id, version=version)
+    draft.snoozed_until = until
+    draft.version += 1
+    draft.save(update_fields=["snoozed_until", "version", "updated_at"])
+    return draft
+
+
+def draft_mark_opened(*, draft_id: int, now: datetime | None = None) -> bool:
+    """Record when an agent first opened draft ``draft_id`` (``opened_at``, set once, only while pending): the
+    start of its review time. One UPDATE; True when this call set it."""
+    return bool(
+        Draft.objects.filter(pk=draft_id, status=DraftStatus.PENDING, opened_at__isnull=True).update(
+            opened_at=now or timezone.now()
+        )
+    )
 
 
 def steps_in_words(steps: list[dict]) -> list[str]:
