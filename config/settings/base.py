@@ -221,3 +221,7 @@ LOGGING = {
 }
 # hosts (and subdomains) replies may link to
 REPLY_LINK_HOSTS = env.list("REPLY_LINK_HOSTS", default=["tallyflow.example"])
+
+# Public address of this install: links in emails (rating links) and tracker issues point here
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+SWITCHBOARD_URL = SITE_URL

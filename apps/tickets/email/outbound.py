@@ -71,7 +71,8 @@ def email_reply_send(message: Message, *, connection=None) -> EmailMessage | Non
     Threading: ``In-Reply-To`` is the last customer email's Message-ID, ``References`` its references plus it
     (last 20); the generated ``Message-ID`` is stored on ``message`` (with the other headers) after the backend
     accepted the email, so the customer's answer threads back here. People CC'd on that email stay in Cc (our own
-    addresses never). AI replies carry ``Auto-Submitted: auto-replied`` (RFC 3834) so autoresponders don't answer.
+    addresses never). AI and agent replies end with a signed rating link (CSAT, ``apps.analytics``).
+    AI replies carry ``Auto-Submitted: auto-replied`` (RFC 3834) so autoresponders don't answer.
     ``connection``: a Django email connection (default ``get_connection()``). Raises ``ValidationError`` for
     internal notes, customer messages, empty bodies or a ticket without a contact address; ``ProviderError`` when
     the mail server fails (nothing is marked as sent).
@@ -97,9 +98,14 @@ def email_reply_send(message: Message, *, connection=None) -> EmailMessage | Non
         headers["References"] = " ".join(references)
     if message.author_kind == AuthorKind.AI:
         headers["Auto-Submitted"] = "auto-replied"
+    body = message.body
+    if message.author_kind in (AuthorKind.AI, AuthorKind.AGENT):  # CSAT for AI- and human-handled answers alike
+        from apps.analytics.services.feedback import feedback_footer
+
+        body = f"{body}\n\n--\n{feedback_footer(ticket_id=ticket.pk, message_id=message.pk)}"
     email = EmailMessage(
         subject=reply_subject(ticket),
-        body=message.body,
+        body=body,
         from_email=support_address(),
         to=[to],
         cc=_cc(last, to=to),

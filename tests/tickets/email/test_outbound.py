@@ -132,7 +132,7 @@ def test_real_smtp_round_trip(thread, settings):
     assert wire["Subject"] == f"Re: Export failing [#{ticket.pk}]"
     assert wire["In-Reply-To"] == "<c2@northwind.example>"
     assert wire["Message-ID"] == Message.objects.get(pk=answer.pk).email_message_id
-    assert wire.get_content().strip() == "Grüße — fixed ✅"
+    assert wire.get_content().splitlines()[0] == "Grüße — fixed ✅"  # then the rating link
 
 
 def test_mail_server_down_raises_and_marks_nothing(thread):
@@ -154,3 +154,25 @@ def test_reply_subject_strips_prefixes_and_old_tags(thread):
     assert reply_subject(ticket) == f"Re: Invoice wrong [#{ticket.pk}]"
     ticket.subject = ""
     assert reply_subject(ticket) == f"Re: Your request [#{ticket.pk}]"
+
+
+def test_emailed_reply_ends_with_a_signed_rating_link_that_records_csat(thread, client):
+    """The rating link under an emailed answer opens the public rating page and records the customer's CSAT."""
+    import re
+    from urllib.parse import urlsplit
+
+    from apps.analytics.models import Feedback
+
+    ticket, _ = thread
+    answer = reply_send(ticket=ticket, body="We fixed the export; please retry.", author_kind=AuthorKind.AGENT)
+    email_reply_send(answer)
+    body = mail.outbox[0].body
+    assert body.startswith("We fixed the export; please retry.")
+    link = re.search(r"Rate it here: (\S+)", body).group(1)
+    response = client.post(urlsplit(link).path, {"csat": "4", "helpful": "true"})
+    assert response.status_code == 200
+    feedback = Feedback.objects.get(ticket=ticket)
+    assert feedback.csat == 4
+    tampered = client.post(urlsplit(link).path[:-3] + "xx/", {"csat": "1"})
+    assert tampered.status_code == 400
+    assert Feedback.objects.filter(ticket=ticket).count() == 1
