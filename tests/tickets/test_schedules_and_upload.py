@@ -68,3 +68,78 @@ def test_scheduled_poll_with_imap_settings_reads_the_mailbox(settings):
         server.shutdown()
     assert result["created"] == 1 and not result["failed"]
     assert Message.objects.filter(email_message_id="<imap-1@northwind.example>").count() == 1
+
+
+UPLOAD_URL = "/admin/tickets/ticket/upload-email/"
+
+
+def _upload(client, *files):
+    return client.post(UPLOAD_URL, {"files": list(files)}, follow=True)
+
+
+def _file(name: str, data: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type="message/rfc822")
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_change_list_has_the_upload_button(admin_client_):
+    response = admin_client_.get("/admin/tickets/ticket/")
+    assert response.status_code == 200
+    assert UPLOAD_URL.encode() in response.content and b"Upload email" in response.content
+    assert admin_client_.get(UPLOAD_URL).status_code == 200
+
+
+def test_uploaded_eml_becomes_a_ticket_once(admin_client_, _intake, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _upload(admin_client_, _file("vat.eml", _eml()))
+    assert response.status_code == 200
+    ticket = Ticket.objects.get()
+    assert ticket.subject == "Wrong VAT number on invoice"
+    assert "wrong VAT number" in ticket.messages.get().body
+    assert any(f"ticket #{ticket.pk}" in m and "stored as message" in m for m in _messages(response))
+    assert _intake  # the new ticket was sent to triage
+
+    again = _upload(admin_client_, _file("vat-again.eml", _eml()))
+    assert Ticket.objects.count() == 1 and Message.objects.count() == 1
+    assert any("already stored" in m for m in _messages(again))
+
+
+def test_several_files_are_reported_one_by_one(admin_client_):
+    response = _upload(
+        admin_client_,
+        _file("a.eml", _eml("First question", message_id="<a@northwind.example>")),
+        _file("b.eml", _eml("Second question", message_id="<b@northwind.example>")),
+        _file("notes.txt", b"just some notes\nnot an email\n"),
+    )
+    texts = _messages(response)
+    assert Ticket.objects.count() == 2
+    assert sum("stored as message" in m for m in texts) == 2
+    assert any(m.startswith("notes.txt: not an email") for m in texts)
+
+
+def test_non_email_file_is_refused_and_nothing_stored(admin_client_):
+    response = _upload(admin_client_, _file("photo.eml", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR binary"))
+    assert any("photo.eml: not an email" in m for m in _messages(response))
+    assert not Ticket.objects.exists() and not Message.objects.exists()
+
+
+def test_oversized_file_is_refused(admin_client_, settings):
+    settings.EMAIL_INBOUND_MAX_BYTES = 100
+    response = _upload(admin_client_, _file("big.eml", _eml("x" * 500)))
+    assert any("big.eml" in m and "over the" in m for m in _messages(response))
+    assert not Ticket.objects.exists()
+
+
+@pytest.mark.parametrize("client_fixture", ["lead_client", "agent_client", "client"])
+def test_non_admins_cannot_upload(request, client_fixture):
+    client = request.getfixturevalue(client_fixture)
+    response = client.post(UPLOAD_URL, {"files": [_file("vat.eml", _eml())]})
+    assert response.status_code in (302, 403)
+    if response.status_code == 302:
+        assert "/login/" in response["Location"]
+    assert not Ticket.objects.exists()
