@@ -163,7 +163,7 @@ def _queries_for_page(client, django_assert_max_num_queries, budget):
     return len(captured.captured_queries), response
 
 
-QUERY_BUDGET = 7  # session, user, list, counts, selected draft, its messages, category choices
+QUERY_BUDGET = 8  # session, user, list, counts, selected draft, its messages, category choices, opened_at
 
 
 def test_queue_page_stays_within_a_fixed_query_budget(agent_client, django_assert_max_num_queries):
@@ -261,3 +261,41 @@ def test_page_the_customer_was_on_links_only_http(agent_client, category, page_u
     assert "Page the customer was on" in html
     assert (f'<a href="{page_url}"' in html) is linked
     assert "Billing settings" in html.split("Page the customer was on")[1]
+
+
+def test_snooze_hides_the_draft_and_moves_on(agent_client, category):
+    first = make_draft(category=category, tier="enterprise")
+    second = make_draft(category=category, tier="pro")
+    response = agent_client.post(f"/workflows/review/{first.pk}/snooze/", {"version": 1, "minutes": 60}, headers=HX)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith(f'<section id="draft-detail" class="draft-detail" data-draft-id="{second.pk}"')
+    assert f'<div id="draft-row-{first.pk}" hx-swap-oob="delete"></div>' in html
+    assert "Snoozed the draft" in html
+    first.refresh_from_db()
+    assert first.status == DraftStatus.PENDING and first.snoozed_until is not None and first.version == 2
+    page = agent_client.get("/workflows/review/").content.decode()
+    assert f'data-draft-id="{first.pk}"' not in page
+    assert f'data-draft-id="{second.pk}"' in page
+
+
+def test_snooze_with_an_unknown_duration_is_refused(agent_client, draft):
+    response = agent_client.post(f"/workflows/review/{draft.pk}/snooze/", {"version": 1, "minutes": 7}, headers=HX)
+    assert response.status_code == 422
+    draft.refresh_from_db()
+    assert draft.snoozed_until is None and draft.version == 1
+
+
+def test_opening_a_draft_records_opened_at_once_and_shows_the_snooze_key(agent_client, draft):
+    assert draft.opened_at is None
+    html = agent_client.get(f"/workflows/review/{draft.pk}/", headers=HX).content.decode()
+    assert 'id="snooze-form"' in html and "Snooze <kbd>s</kbd>" in html
+    draft.refresh_from_db()
+    first = draft.opened_at
+    assert first is not None
+    agent_client.get(f"/workflows/review/{draft.pk}/", headers=HX)
+    draft.refresh_from_db()
+    assert draft.opened_at == first
+    page = agent_client.get("/workflows/review/").content.decode()
+    assert "<kbd>s</kbd></td><td>snooze" in page

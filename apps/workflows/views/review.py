@@ -6,6 +6,7 @@ actions return the next draft's detail with the counts, the flash message and th
 from __future__ import annotations
 
 import difflib
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.contrib import messages
@@ -34,14 +35,17 @@ from apps.workflows.services.drafts import (
     RejectReason,
     draft_approve,
     draft_edit_send,
+    draft_mark_opened,
     draft_recategorize,
     draft_reject,
+    draft_snooze,
     steps_in_words,
 )
 
 from .presence import draft_viewing_clear, draft_viewing_mark, drafts_viewers
 
 TEMPLATE = "workflows/review_queue.html"
+SNOOZE_CHOICES = [(15, "15 minutes"), (60, "1 hour"), (240, "4 hours"), (1440, "1 day")]
 HIDDEN_TRACE_KEYS = {"step", "ms", "customer", "runner_ups", "hits", "citations", "page"}
 
 
@@ -116,6 +120,8 @@ def _detail_context(draft: Draft | None, user) -> dict:
         )
     is_pending = draft.status == DraftStatus.PENDING
     other_viewer = draft_viewing_mark(draft_id=draft.pk, user=user) if is_pending else ""
+    if is_pending:  # review time starts when an agent first opens the draft (one UPDATE; a no-op after that)
+        draft_mark_opened(draft_id=draft.pk)
     return {
         "draft": draft,
         "decision": decision,
@@ -129,6 +135,7 @@ def _detail_context(draft: Draft | None, user) -> dict:
         "shape": "email" if draft.ticket.channel in ("email", "web") else "chat",
         "diff": diff,
         "reject_reasons": RejectReason.choices,
+        "snooze_choices": SNOOZE_CHOICES,
         "reject_label": dict(RejectReason.choices).get(draft.reject_reason, draft.reject_reason),
         "is_pending": is_pending,
         "other_viewer": other_viewer,
@@ -197,6 +204,14 @@ def _version(request: HttpRequest) -> int:
         raise ValidationError("The form is missing the draft version: reload the page.") from None
 
 
+def _snooze_minutes(request: HttpRequest) -> int:
+    allowed = [value for value, _ in SNOOZE_CHOICES]
+    value = request.POST.get("minutes", "")
+    if not value.isdigit() or int(value) not in allowed:
+        raise ValidationError(f"Snooze for one of {', '.join(map(str, allowed))} minutes.")
+    return int(value)
+
+
 def _act(request: HttpRequest, draft_id: int, action: str) -> HttpResponse:
     filters = ReviewFilters.from_query(request.GET)
     confirm_stale = request.POST.get("confirm_stale") == "1"
@@ -215,6 +230,16 @@ def _act(request: HttpRequest, draft_id: int, action: str) -> HttpResponse:
                 confirm_stale=confirm_stale,
             )
             text = f"Sent your edited reply on ticket #{draft.ticket_id}."
+        elif action == "snooze":
+            minutes = _snooze_minutes(request)
+            draft = draft_snooze(
+                draft_id=draft_id,
+                version=version,
+                user=request.user,
+                until=timezone.now() + timedelta(minutes=minutes),
+            )
+            until = timezone.localtime(draft.snoozed_until)
+            text = f"Snoozed the draft on ticket #{draft.ticket_id} until {until:%Y-%m-%d %H:%M}."
         elif action == "category":
             draft = draft_recategorize(
                 draft_id=draft_id,
@@ -245,7 +270,7 @@ def _act(request: HttpRequest, draft_id: int, action: str) -> HttpResponse:
     if acted is None:
         raise Http404("No such draft.")
     now = timezone.now()
-    done = acted.status != DraftStatus.PENDING
+    done = acted.status != DraftStatus.PENDING or (acted.snoozed_until is not None and acted.snoozed_until > now)
     if done:
         draft_viewing_clear(draft_id=draft_id, user=request.user)
     shown = acted
@@ -265,7 +290,7 @@ def _act(request: HttpRequest, draft_id: int, action: str) -> HttpResponse:
         "flash": flash,
         "removed_id": acted.pk if done else None,
         "edit_body": request.POST.get("body") if error and action == "edit" else None,
-        "open_form": action if error and action in ("edit", "reject") else "",
+        "open_form": action if error and action in ("edit", "reject", "snooze") else "",
         **_detail_context(shown, request.user),
     }
     body = "".join(
@@ -304,3 +329,10 @@ def draft_category_view(request: HttpRequest, draft_id: int) -> HttpResponse:
 def draft_reject_view(request: HttpRequest, draft_id: int) -> HttpResponse:
     """Reject with a reason (``version``, ``reason``, ``note``): the ticket escalates."""
     return _act(request, draft_id, "reject")
+
+
+@require_POST
+@role_required(*ALL_ROLES)
+def draft_snooze_view(request: HttpRequest, draft_id: int) -> HttpResponse:
+    """Snooze (``version``, ``minutes``: one of ``SNOOZE_CHOICES``): the draft leaves the queue until then."""
+    return _act(request, draft_id, "snooze")
