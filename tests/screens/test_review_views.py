@@ -299,3 +299,22 @@ def test_opening_a_draft_records_opened_at_once_and_shows_the_snooze_key(agent_c
     assert draft.opened_at == first
     page = agent_client.get("/workflows/review/").content.decode()
     assert "<kbd>s</kbd></td><td>snooze" in page
+
+
+def test_api_snooze_uses_the_same_service_and_checks_the_version(agent_user, draft):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(agent_user)
+    url = f"/api/v1/drafts/{draft.pk}/snooze/"
+    until = timezone.now() + timedelta(hours=3)
+    response = api.post(url, {"version": 1, "until": until.isoformat()}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["version"] == 2 and response.json()["snoozed_until"] is not None
+    again = api.post(url, {"version": 1, "until": until.isoformat()}, format="json")
+    assert again.status_code == 409
+    draft.refresh_from_db()
+    assert abs((draft.snoozed_until - until).total_seconds()) < 1

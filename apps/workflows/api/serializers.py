@@ -40,6 +40,8 @@ class DraftSerializer(serializers.ModelSerializer):
             "reviewed_at",
             "reject_reason",
             "reject_note",
+            "snoozed_until",
+            "opened_at",
             "created_at",
             "updated_at",
         ]
@@ -57,6 +59,11 @@ class DraftVersionSerializer(serializers.Serializer):
 
 class DraftEditSerializer(DraftVersionSerializer):
     body = serializers.CharField(max_length=20_000, help_text="The reply to send instead of the AI's text")
+
+
+class DraftSnoozeSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1, help_text="The draft's version you reviewed")
+    until = serializers.DateTimeField(help_text="Hide the draft from the queue until then (ISO 8601, at most 7 days)")
 
 
 class DraftRejectSerializer(serializers.Serializer):

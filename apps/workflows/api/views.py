@@ -1,4 +1,5 @@
-"""The draft review queue over the API: list, read, approve, edit-and-send, reject (same services as the screen)."""
+"""The draft review queue over the API: list, read, approve, edit-and-send, reject, snooze (same services as the
+screen)."""
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -12,10 +13,16 @@ from apps.core.api.errors import error_responses
 from apps.core.api.pagination import OldestFirstCursorPagination
 from apps.core.permissions import IsStaffRole
 from apps.workflows.models import Draft
-from apps.workflows.services.drafts import draft_approve, draft_edit_send, draft_reject
+from apps.workflows.services.drafts import draft_approve, draft_edit_send, draft_reject, draft_snooze
 
 from .filters import DraftFilter
-from .serializers import DraftEditSerializer, DraftRejectSerializer, DraftSerializer, DraftVersionSerializer
+from .serializers import (
+    DraftEditSerializer,
+    DraftRejectSerializer,
+    DraftSerializer,
+    DraftSnoozeSerializer,
+    DraftVersionSerializer,
+)
 
 TAG = ["drafts"]
 ACTION_ERRORS = error_responses(400, 401, 403, 404, 409)
@@ -108,6 +115,21 @@ class DraftViewSet(viewsets.ReadOnlyModelViewSet):
                 reason=data["reason"],
                 note=data.get("note", ""),
             )
+        )
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="drafts_snooze",
+        summary="Hide the draft from the review queue until a time",
+        request=DraftSnoozeSerializer,
+        responses={200: DraftSerializer, **ACTION_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def snooze(self, request: Request, pk: str) -> Response:
+        draft = self.get_object()
+        data = self._valid(DraftSnoozeSerializer, request)
+        return self._done(
+            draft_snooze(draft_id=draft.pk, version=data["version"], user=request.user, until=data["until"])
         )
 
     @staticmethod
