@@ -147,3 +147,20 @@ def test_a_successful_reply_through_the_pipeline_records_model_tokens_and_latenc
     assert (decision.model_name, decision.tokens_in, decision.tokens_out) == (MODEL, 321, 19)
     assert decision.prompt_version == "openai-reply-v1" and decision.latency_ms > 0
     assert Message.objects.get(ticket=ticket, author_kind=AuthorKind.AI).body == text
+
+
+def test_the_provider_judges_borderline_frustration_and_a_failure_keeps_the_lexicon_verdict(standin):  # noqa: F811
+    from apps.escalation.frustration import frustration_assess
+
+    text = "The export is slow and a bit annoying."  # VADER -0.40: borderline, neither clear nor calm
+    judged = standin({COMPLETIONS: Reply(200, completion(json.dumps({"frustrated": True, "evidence": "annoying"})))})
+    found = frustration_assess(text, llm=provider(judged))
+    assert (found.cue, found.evidence) == ("llm", "annoying")
+    schema = judged.requests[0].json["response_format"]["json_schema"]
+    assert schema["name"] == "frustration" and schema["schema"]["required"] == ["frustrated", "evidence"]
+    calm = standin({COMPLETIONS: Reply(200, completion(json.dumps({"frustrated": False, "evidence": ""})))})
+    assert frustration_assess(text, llm=provider(calm)).cue == ""
+    broken = standin({COMPLETIONS: Reply(500, {"error": {"message": "boom"}})})
+    assert frustration_assess(text, llm=provider(broken, retries=0)).cue == ""
+    clear = frustration_assess("This is disappointing, the export failed again.", llm=provider(broken, retries=0))
+    assert clear.cue == "vader"  # a clear lexicon verdict needs no model call

@@ -87,6 +87,14 @@ def category_schema(slugs: Sequence[str]) -> dict:
     }
 
 
+FRUSTRATION_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["frustrated", "evidence"],
+    "properties": {"frustrated": {"type": "boolean"}, "evidence": {"type": "string", "maxLength": 200}},
+}
+
+
 class OpenAIProvider(LLMProvider):
     """Chat completions against ``LLM_BASE_URL`` with strict JSON-schema output (see the module docstring)."""
 
@@ -198,6 +206,22 @@ class OpenAIProvider(LLMProvider):
             schema=category_schema(slugs),
         )  # fmt: skip
         return data["category"], float(data["confidence"]), self._meta(usage, ms)
+
+    def judge_frustration(self, text: str) -> tuple[bool, str]:
+        """``(frustrated, evidence)`` for a customer message the sentiment lexicon found borderline (used by
+        ``apps.escalation.frustration``). ``evidence``: a short quote or reason, at most 200 characters. Raises
+        ``ProviderError`` like every call; the caller then keeps the lexicon's verdict."""
+        prompt = (
+            "Is the customer frustrated, angry or sarcastic (praise that means the opposite)? Quote the words that "
+            "show it as evidence, or leave evidence empty.\n<customer>"
+        )
+        data, _, _ = self._structured(
+            [{"role": "system", "content": SYSTEM_PROMPT},
+             {"role": "user", "content": prompt + _redactor()(text[:MAX_TEXT_CHARS]) + "</customer>"}],
+            name="frustration",
+            schema=FRUSTRATION_SCHEMA,
+        )  # fmt: skip
+        return bool(data["frustrated"]), str(data["evidence"])[:200]
 
     # -- internals -----------------------------------------------------------------------------------------------
     def _meta(self, usage, ms: float) -> dict:

@@ -79,16 +79,31 @@ class TriageResult:
         }
 
 
+def _page_aware_hits(ctx: TicketContext) -> list:
+    """Public knowledge hits for the customer's text, page-aware: when the page context names a product area
+    (``ctx.page["context"]["product_area"]``, or ``"area"`` as the API stores it), search that area plus area-less
+    chunks first, and the whole public knowledge base when that gives no passage above the grounding threshold."""
+    public = {"visibility": Visibility.PUBLIC}
+    page_context = (ctx.page or {}).get("context") or {}
+    area = str(page_context.get("product_area") or page_context.get("area") or "").strip()
+    if area:
+        hits = knowledge_search(ctx.text, k=KB_PASSAGES, filters={**public, "product_area": [area]})
+        if passages_for_reply(hits):
+            return hits
+    return knowledge_search(ctx.text, k=KB_PASSAGES, filters=public)
+
+
 def knowledge_passages(ctx: TicketContext, category: Category) -> list[Passage]:
     """Public knowledge passages for the customer's current text (hybrid search, grounding threshold, sanitized;
-    ``apps.knowledge``), at most ``KB_PASSAGES``. Called by the engine only for replies it composes."""
-    return passages_for_reply(knowledge_search(ctx.text, k=KB_PASSAGES, filters={"visibility": Visibility.PUBLIC}))
+    ``apps.knowledge``; page-aware, see ``_page_aware_hits``), at most ``KB_PASSAGES``. Called by the engine only
+    for replies it composes."""
+    return passages_for_reply(_page_aware_hits(ctx))
 
 
 def knowledge_retrieve(ctx: TicketContext, category: Category) -> tuple[list[Passage], float]:
     """``(passages, best score)``: ``knowledge_passages`` plus the best retrieval score (0–1) of the search, for
     the grounding check and knowledge-gap recording."""
-    hits = knowledge_search(ctx.text, k=KB_PASSAGES, filters={"visibility": Visibility.PUBLIC})
+    hits = _page_aware_hits(ctx)
     return passages_for_reply(hits), best_score(hits)
 
 
@@ -115,11 +130,12 @@ def _batch(classifier: ClassifierLike | None, llm: LLMProvider | None) -> Batch:
         classifier = get_active_classifier()
     has_knowledge = Chunk.objects.filter(visibility=Visibility.PUBLIC).exists()
     trees, specs = published_workflows()
+    llm = llm or get_llm()
     return Batch(
         classifier=classifier,
         categories={c.slug: c for c in Category.objects.select_related("default_queue")},
-        triggers=TriggerSet.load(),
-        llm=llm or get_llm(),
+        triggers=TriggerSet.load(llm=llm),  # a provider with judge_frustration judges borderline sentiment
+        llm=llm,
         passages=knowledge_passages if has_knowledge else None,
         trees=trees,
         workflows=specs,
