@@ -7,6 +7,8 @@ Data source: ``workflows.Draft`` / ``Decision`` / ``Category`` and ``tickets.Tic
 
 from __future__ import annotations
 
+import difflib
+import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -373,3 +375,128 @@ def category_figures(*, days: int = 30, now: datetime | None = None) -> dict[int
         f = figures.setdefault(row["category_id"], CategoryFigures())
         f.decisions, f.resolved, f.drafted, f.escalated = row["n"], row["resolved"], row["drafted"], row["escalated"]
     return figures
+
+
+REVIEWED_STATUSES = (DraftStatus.APPROVED, DraftStatus.EDITED, DraftStatus.REJECTED)
+
+
+def edit_size(before: str, after: str) -> tuple[int, float]:
+    """How much an agent changed a draft: ``(characters, share)``. ``characters`` is the number of characters
+    replaced, inserted or deleted according to ``difflib.SequenceMatcher`` opcodes (the longer side of each change);
+    ``share`` is ``1 - ratio()`` (0 = identical, 1 = nothing in common). Both texts are stripped first."""
+    before, after = (before or "").strip(), (after or "").strip()
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    chars = sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal")
+    return chars, 1.0 - matcher.ratio()
+
+
+@dataclass
+class ReviewFigures:
+    """Review figures of one agent or one category. Times in seconds; rates are fractions (0–1) of ``count``;
+    edit sizes are medians over edited drafts only (``None`` when none was edited)."""
+
+    key: str
+    label: str
+    count: int = 0
+    approved: int = 0
+    edited: int = 0
+    rejected: int = 0
+    median_review_seconds: float | None = None
+    median_edit_chars: float | None = None
+    median_edit_share: float | None = None
+    _seconds: list[float] = field(default_factory=list, repr=False)
+    _edit_chars: list[int] = field(default_factory=list, repr=False)
+    _edit_shares: list[float] = field(default_factory=list, repr=False)
+
+    def _add(self, *, status: str, seconds: float, edit: tuple[int, float] | None) -> None:
+        self.count += 1
+        if status == DraftStatus.APPROVED:
+            self.approved += 1
+        elif status == DraftStatus.EDITED:
+            self.edited += 1
+        else:
+            self.rejected += 1
+        self._seconds.append(seconds)
+        if edit is not None:
+            self._edit_chars.append(edit[0])
+            self._edit_shares.append(edit[1])
+
+    def _finish(self) -> ReviewFigures:
+        self.median_review_seconds = statistics.median(self._seconds) if self._seconds else None
+        self.median_edit_chars = statistics.median(self._edit_chars) if self._edit_chars else None
+        self.median_edit_share = statistics.median(self._edit_shares) if self._edit_shares else None
+        return self
+
+    @property
+    def approval_rate(self) -> float | None:
+        return self.approved / self.count if self.count else None
+
+    @property
+    def edit_rate(self) -> float | None:
+        return self.edited / self.count if self.count else None
+
+    @property
+    def reject_rate(self) -> float | None:
+        return self.rejected / self.count if self.count else None
+
+
+@dataclass
+class ReviewMetrics:
+    """``review_metrics`` result: ``agents`` and ``categories`` (most reviews first) and ``overall``."""
+
+    since: datetime
+    overall: ReviewFigures
+    agents: list[ReviewFigures]
+    categories: list[ReviewFigures]
+
+
+def review_metrics(*, since: datetime, until: datetime | None = None) -> ReviewMetrics:
+    """Review figures per agent and per category for drafts reviewed (approved, edited or rejected) at or after
+    ``since`` and before ``until`` (default: now).
+
+    Time to review = ``reviewed_at - opened_at`` (when an agent first opened the draft), else ``reviewed_at -
+    created_at`` (seconds, median). Rates are shares of reviewed drafts; edit size compares the AI's ``body`` with
+    the ``sent_body`` of edited drafts (see ``edit_size``). Drafts reviewed by a deleted user count under
+    ``(deleted user)``; drafts without a category under ``none``.
+
+    Data source: ``workflows.Draft`` with its reviewer and its Decision's category; one query, the medians and edit
+    sizes are computed in Python over the window's rows.
+    """
+    until = until or timezone.now()
+    rows = (
+        Draft.objects.filter(status__in=REVIEWED_STATUSES, reviewed_at__gte=since, reviewed_at__lt=until)
+        .values_list(
+            "status",
+            "reviewed_at",
+            "opened_at",
+            "created_at",
+            "body",
+            "sent_body",
+            "reviewed_by__username",
+            "decision__category__slug",
+            "decision__category__name",
+        )
+        .order_by()
+    )
+    overall = ReviewFigures(key="all", label="All reviews")
+    agents: dict[str, ReviewFigures] = {}
+    categories: dict[str, ReviewFigures] = {}
+    for status, reviewed_at, opened_at, created_at, body, sent_body, username, slug, name in rows:
+        start = opened_at if opened_at is not None and opened_at <= reviewed_at else created_at
+        seconds = max(0.0, (reviewed_at - start).total_seconds())
+        edit = edit_size(body, sent_body) if status == DraftStatus.EDITED else None
+        agent_key = username or "(deleted user)"
+        category_key = slug or NO_VALUE
+        for figures in (
+            overall,
+            agents.setdefault(agent_key, ReviewFigures(key=agent_key, label=agent_key)),
+            categories.setdefault(category_key, ReviewFigures(key=category_key, label=name or "No category")),
+        ):
+            figures._add(status=status, seconds=seconds, edit=edit)
+
+    def ordered(groups: dict[str, ReviewFigures]) -> list[ReviewFigures]:
+        return sorted((f._finish() for f in groups.values()), key=lambda f: (-f.count, f.key))
+
+    return ReviewMetrics(
+        since=since, overall=overall._finish(), agents=ordered(agents), categories=ordered(categories)
+    )

@@ -9,6 +9,7 @@ from .views import workflows_versions as versions
 app_name = "workflows"
 urlpatterns = [
     path("review/", views.review_queue, name="review_queue"),
+    path("review/metrics/", views.review_metrics_view, name="review_metrics"),
     path("review/<int:draft_id>/", views.review_queue, name="draft_detail"),
     path("review/<int:draft_id>/approve/", views.draft_approve_view, name="draft_approve"),
     path("review/<int:draft_id>/edit/", views.draft_edit_view, name="draft_edit"),

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url
 
 from apps.core.errors import ApplicationError, ConflictError, ValidationError
-from apps.core.permissions import ALL_ROLES, role_required
+from apps.core.permissions import ALL_ROLES, LEADS, role_required
 from apps.workflows.choices import DraftStatus, Outcome, RolloutState
 from apps.workflows.models import Draft
 from apps.workflows.selectors import (
@@ -27,6 +27,7 @@ from apps.workflows.selectors import (
     ReviewFilters,
     category_choices,
     draft_detail,
+    review_metrics,
     review_queue_counts,
     review_queue_list,
     review_queue_next,
@@ -336,3 +337,19 @@ def draft_reject_view(request: HttpRequest, draft_id: int) -> HttpResponse:
 def draft_snooze_view(request: HttpRequest, draft_id: int) -> HttpResponse:
     """Snooze (``version``, ``minutes``: one of ``SNOOZE_CHOICES``): the draft leaves the queue until then."""
     return _act(request, draft_id, "snooze")
+
+
+METRICS_WINDOWS = (1, 7, 30, 90)
+
+
+@require_GET
+@role_required(*LEADS)
+def review_metrics_view(request: HttpRequest) -> HttpResponse:
+    """Review figures per agent and per category over the last ``?days=`` (1, 7, 30 or 90; default 30) for leads:
+    reviews, median time to review, approval / edit / reject rates, median edit size."""
+    days = request.GET.get("days", "30")
+    days = int(days) if days.isdigit() and int(days) in METRICS_WINDOWS else 30
+    metrics = review_metrics(since=timezone.now() - timedelta(days=days))
+    return render(
+        request, "workflows/review_metrics.html", {"metrics": metrics, "days": days, "windows": METRICS_WINDOWS}
+    )
