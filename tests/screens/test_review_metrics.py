@@ -115,3 +115,10 @@ def test_lead_page_shows_the_tables_and_agents_are_refused(lead_client, agent_us
     agent = Client()
     agent.force_login(agent_user)
     assert agent.get("/workflows/review/metrics/").status_code == 403
+
+
+def test_queue_page_links_leads_to_the_metrics(lead_client, agent_user):
+    assert 'data-testid="metrics-link"' in lead_client.get("/workflows/review/").content.decode()
+    agent = Client()
+    agent.force_login(agent_user)
+    assert 'data-testid="metrics-link"' not in agent.get("/workflows/review/").content.decode()
