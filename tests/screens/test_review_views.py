@@ -278,6 +278,10 @@ def test_snooze_hides_the_draft_and_moves_on(agent_client, category):
     page = agent_client.get("/workflows/review/").content.decode()
     assert f'data-draft-id="{first.pk}"' not in page
     assert f'data-draft-id="{second.pk}"' in page
+    opened = agent_client.get(f"/workflows/review/{first.pk}/", headers=HX).content.decode()
+    assert 'data-testid="snoozed"' in opened
+    other = agent_client.get(f"/workflows/review/{second.pk}/", headers=HX).content.decode()
+    assert 'data-testid="snoozed"' not in other
 
 
 def test_snooze_with_an_unknown_duration_is_refused(agent_client, draft):

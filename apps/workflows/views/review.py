@@ -137,6 +137,7 @@ def _detail_context(draft: Draft | None, user) -> dict:
         "diff": diff,
         "reject_reasons": RejectReason.choices,
         "snooze_choices": SNOOZE_CHOICES,
+        "snoozed_until": draft.snoozed_until if draft.snoozed_until and draft.snoozed_until > timezone.now() else None,
         "reject_label": dict(RejectReason.choices).get(draft.reject_reason, draft.reject_reason),
         "is_pending": is_pending,
         "other_viewer": other_viewer,
