@@ -122,3 +122,9 @@ def test_queue_page_links_leads_to_the_metrics(lead_client, agent_user):
     agent = Client()
     agent.force_login(agent_user)
     assert 'data-testid="metrics-link"' not in agent.get("/workflows/review/").content.decode()
+
+
+def test_metrics_read_in_one_query(reviews, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        metrics = review_metrics(since=reviews - timedelta(days=40))
+    assert metrics.overall.count == 5
