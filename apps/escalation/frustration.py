@@ -81,11 +81,41 @@ class Frustration:
         return bool(self.cue)
 
 
+# Words that describe the product's fault, not the customer's mood: a plain bug report ("export keeps failing with
+# error E-504") is not frustration. They score 0 in our copy of VADER's lexicon.
+PROBLEM_WORDS = (
+    "error", "errors", "fail", "fails", "failed", "failing", "failure", "failures", "bug", "bugs", "broken",
+    "crash", "crashed", "crashes", "crashing", "issue", "issues", "problem", "problems", "missing", "stuck",
+    "declined", "denied", "rejected", "reject", "wrong", "lost", "block", "blocked", "limit", "limited",
+)  # fmt: skip
+
+
 @lru_cache(maxsize=1)
 def _analyzer():
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    return SentimentIntensityAnalyzer()
+    analyzer = SentimentIntensityAnalyzer()
+    for word in PROBLEM_WORDS:
+        analyzer.lexicon.pop(word, None)
+    return analyzer
+
+
+@lru_cache(maxsize=1)
+def _language_detector():
+    from lingua import Language, LanguageDetectorBuilder
+
+    languages = (Language.ENGLISH, Language.GERMAN, Language.SPANISH, Language.FRENCH, Language.ITALIAN,
+                 Language.PORTUGUESE, Language.DUTCH)  # fmt: skip
+    return LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()
+
+
+def is_english(text: str) -> bool:
+    """Whether ``text`` reads as English (``lingua``, low-accuracy mode over en/de/es/fr/it/pt/nl; too short to
+    tell counts as English). VADER's lexicon is English: other languages rely on the cues and the LLM."""
+    from lingua import Language
+
+    found = _language_detector().detect_language_of(text[:2000])
+    return found is None or found == Language.ENGLISH
 
 
 def shouting(text: str) -> str:
@@ -129,10 +159,13 @@ def frustration_assess(text: str, *, threshold: float = VADER_THRESHOLD, llm=Non
     exasperated = _EXASPERATION_RE.search(text)
     if exasperated:
         return Frustration("exasperation", exasperated.group(0), compound)
+    english = is_english(text)
+    if not english:
+        compound = 0.0  # VADER reads Spanish "no puedo…" as negative: no lexicon verdict outside English
     if compound <= threshold:
         return Frustration("vader", f"sentiment {compound:.2f}", compound)
     judge = getattr(llm, "judge_frustration", None)
-    if judge is not None and compound <= BORDERLINE:
+    if judge is not None and (compound <= BORDERLINE or not english):
         try:
             frustrated, why = judge(text)
         except Exception:  # noqa: BLE001 — an LLM failure never blocks triage; the lexicon result stands

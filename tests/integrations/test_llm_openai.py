@@ -162,5 +162,5 @@ def test_the_provider_judges_borderline_frustration_and_a_failure_keeps_the_lexi
     assert frustration_assess(text, llm=provider(calm)).cue == ""
     broken = standin({COMPLETIONS: Reply(500, {"error": {"message": "boom"}})})
     assert frustration_assess(text, llm=provider(broken, retries=0)).cue == ""
-    clear = frustration_assess("This is disappointing, the export failed again.", llm=provider(broken, retries=0))
+    clear = frustration_assess("This is so disappointing and frustrating.", llm=provider(broken, retries=0))
     assert clear.cue == "vader"  # a clear lexicon verdict needs no model call

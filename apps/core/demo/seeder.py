@@ -103,6 +103,11 @@ def demo_workspace_seed(
     )
     summary = SeedSummary()
     with transaction.atomic():
+        from apps.escalation.defaults import escalation_defaults_ensure
+        from apps.escalation.triggers import trigger_rules_ensure_defaults
+
+        trigger_rules_ensure_defaults()  # the default trigger rules, SLA policies and routing rules that
+        escalation_defaults_ensure()  # migrations install, again after a flush (--reset, transactional tests)
         users = _save_users()
         queues = _save_queues(users)
         _save_categories(queues)
