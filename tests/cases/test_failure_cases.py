@@ -17,15 +17,13 @@ CASES_FILE = SHARED_CASES / "failure_cases.jsonl"
 KNOWN_FAILURES: dict[str, str] = {
     "F02": "engine/classifier: a login bug predicted as the sensitive 'security' category at 0.19 escalates before"
     " the confidence band (sensitivity should need confidence; the 14-ticket spike should point to a bug)",
-    "F04": "engine: an escalation whose triggers name no queue takes the low-confidence category's queue "
-    "(security at 0.17) instead of the general queue",
     "F11": "classifier/engine: an invoice proration question is predicted how-to at 0.39 and escalated as out of "
     "scope to support (billing wording should reach billing)",
     "F13": "engine: a follow-up CSV import bug is predicted bug-report at 0.49 and escalated as out of scope; the "
     "previous conversation is not in the context",
     "F16": "engine: 'Thanks, that fixed it!' has no closing-acknowledgement path (drafted as bug-report)",
-    "F17": "escalation: VADER frustration fires on Spanish text (-0.53); classifier: predicted account/permissions; "
-    "engine: a Spanish reply for the resolve",
+    "F17": "classifier: predicted account/permissions (the demo history has little Spanish); engine: a Spanish "
+    "reply for the resolve",
     "F27": "engine: a bug report with an error code is auto-resolved at 0.96 (bug-report auto threshold 0.95); a bug "
     "that files a tracker issue should be drafted",
     "F28": "engine/escalation: a sarcastic invoice complaint predicted how-to at 0.19 goes to support, not billing "

@@ -195,13 +195,15 @@ def _escalation(
     priority_floor="",
 ) -> TriagePlan:
     queue_default = category.default_queue.slug if category is not None and category.default_queue else ""
+    if category is not None and (confidence is None or confidence < category.draft_threshold or out_of_scope):
+        queue_default = ""  # a low-confidence guess picks no specialist queue: first line (support) sorts it out
     queue, priority = escalation_route(hits=hits, category_queue="", ticket_priority=ctx.ticket.priority)
     flag_queue = next((f.queue_slug for f in flags if getattr(f, "queue_slug", "")), "")
     queue = queue_override or queue or flag_queue or queue_default
     if priority_floor:
         priority = max([priority, priority_floor], key=lambda p: PRIORITY_RANK.get(p, 1))
     trace.add(
-        "decide", 0.0, outcome=outcome, effect=effect, reason=reason, queue=queue or "general", priority=priority
+        "decide", 0.0, outcome=outcome, effect=effect, reason=reason, queue=queue or "support", priority=priority
     )
     return TriagePlan(
         ctx=ctx,
