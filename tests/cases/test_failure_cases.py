@@ -24,8 +24,6 @@ KNOWN_FAILURES: dict[str, str] = {
     "F16": "engine: 'Thanks, that fixed it!' has no closing-acknowledgement path (drafted as bug-report)",
     "F17": "classifier: predicted account/permissions (the demo history has little Spanish); engine: a Spanish "
     "reply for the resolve",
-    "F27": "engine: a bug report with an error code is auto-resolved at 0.96 (bug-report auto threshold 0.95); a bug "
-    "that files a tracker issue should be drafted",
     "F28": "engine/escalation: a sarcastic invoice complaint predicted how-to at 0.19 goes to support, not billing "
     "(the /billing page or invoice wording should route to billing)",
 }

@@ -432,6 +432,9 @@ def _plan_one(batch, ctx, trace, prediction, error, share, model, guard_covered=
                 if outcome == Outcome.RESOLVE:
                     outcome, reason = Outcome.DRAFT, f"{reason}; not grounded (no passage above the threshold): draft"
                     effect = Effect.DRAFT if effect == Effect.SEND else effect
+            if run.actions and outcome == Outcome.RESOLVE:  # a filed bug is not a solved problem: an agent confirms
+                outcome, reason = Outcome.DRAFT, f"{reason}; files a tracker issue: draft for an agent"
+                effect = Effect.DRAFT if effect == Effect.SEND else effect
     else:
         reply, compose_error, passages = _compose(batch, ctx, category, trace, extras)
         if compose_error:
