@@ -176,7 +176,7 @@ def test_an_llm_that_can_judge_decides_borderline_text():
             self.calls.append(text)
             return True, "the customer sounds fed-up with waiting"
 
-    text = "The import fails."  # VADER -0.42: borderline
+    text = "The export is slow and a bit annoying."  # VADER -0.40: borderline ("fails" alone scores 0 now)
     found = frustration_assess(text, llm=Judge())
     assert (found.cue, found.evidence) == ("llm", "the customer sounds fed-up with waiting")
     assert not frustration_assess(text, llm=object())  # a provider without the method is not asked
