@@ -70,7 +70,7 @@ def changes_recent(*, limit: int = 50, model_label: str = "", since: datetime | 
     rows.sort(key=lambda item: (item[1].history_date, item[1].history_id), reverse=True)
     rows = rows[:limit]
 
-    previous: dict[int, object] = {}
+    previous: dict[tuple[type, int], object] = {}  # (model, history_id): history ids repeat across tables
     by_model: dict[type, list] = defaultdict(list)
     for model, record in rows:
         by_model[model].append(record)
@@ -83,13 +83,13 @@ def changes_recent(*, limit: int = 50, model_label: str = "", since: datetime | 
         for record in earlier:
             key = getattr(record, pk)
             if record.history_id in wanted and key in last_of:
-                previous[record.history_id] = last_of[key]
+                previous[(model, record.history_id)] = last_of[key]
             last_of[key] = record
 
     changes = []
     for model, record in rows:
         tracked = TRACKED[model._meta.label]
-        before = previous.get(record.history_id)
+        before = previous.get((model, record.history_id))
         if record.history_type == "-":
             fields = []
         elif before is None:

@@ -125,3 +125,26 @@ def test_saves_of_untracked_fields_leave_no_history(client, django_user_model):
     user.email = "quiet@example.com"
     user.save(update_fields=["email"])
     assert user.history.count() == 2
+
+
+def test_change_list_pairs_each_record_with_its_own_models_earlier_row(django_user_model):
+    """History ids repeat across the history tables: a Queue's second row must be diffed against the Queue's first,
+    never against a User row with the same history id (the /audit/ page failed with FieldDoesNotExist)."""
+    from django.db import connection
+
+    from apps.audit.selectors import changes_recent
+    from apps.escalation.models import Queue
+
+    with connection.cursor() as cursor:  # both history tables hand out the same ids from here on
+        for model in (Queue, django_user_model):
+            table = model.history.model._meta.db_table
+            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'history_id'), 50000, false)", [table])
+    user = django_user_model.objects.create_user("collide", password="x", role="agent")
+    queue = Queue.objects.create(slug="collide-q", name="Before")
+    user.first_name = "Changed"
+    user.save()
+    queue.name = "After"
+    queue.save()
+    changes = {(c.model_name, c.label): c for c in changes_recent(limit=20)}
+    queue_change = next(c for (model, label), c in changes.items() if label == "After")
+    assert ("name", "Before", "After") in queue_change.fields
