@@ -298,6 +298,8 @@ def replay_batch(
             if errors:
                 raise ValidationError(f"the tree of {slug} v{o.get('number')} is not valid: {errors[0]}")
             trees[slug] = o["tree"]
+        elif "tree" in o:  # a version without a tree runs the category template, never the published tree
+            trees.pop(slug, None)
         base = specs.get(slug)
         specs[slug] = WorkflowSpec(
             version=int(o.get("number") or (base.version if base else 0)),
