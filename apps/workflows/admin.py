@@ -1,10 +1,17 @@
-from django.contrib import admin
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
+from django.utils import timezone
 
 from apps.core.admin_actions import (
     categories_rollout_forward,
     categories_rollout_off,
     classifier_activate,
     classifier_retrain,
+    report_each,
     workflow_version_rollback,
     workflow_versions_publish,
 )
@@ -75,14 +82,88 @@ class DecisionAdmin(ReadOnlyAdmin):
         return pretty_json(obj.triggers)
 
 
+SNOOZE_CHOICES = [(15, "15 minutes"), (60, "1 hour"), (240, "4 hours"), (1440, "1 day"), (4320, "3 days")]
+
+
+class DraftSnoozeForm(forms.Form):
+    """The admin snooze action's second step: how long the selected drafts leave the review queue."""
+
+    minutes = forms.TypedChoiceField(choices=SNOOZE_CHOICES, coerce=int, initial=60, label="Hide from the queue for")
+
+
+def _may_change_drafts(request) -> bool:
+    if request.user.has_perm("workflows.change_draft"):
+        return True
+    messages.error(request, "Your role cannot change drafts.")
+    return False
+
+
+@admin.action(description="Snooze the selected pending drafts (choose how long)")
+def drafts_snooze(modeladmin, request, queryset):
+    """Snooze each selected draft through ``draft_snooze`` (the review screen's and the API's service) at the
+    version it has now. First shows a page to choose the duration; an ``ApplicationError`` (already reviewed,
+    superseded) becomes an error message naming the draft and the others still run."""
+    from apps.workflows.services.drafts import draft_snooze
+
+    if not _may_change_drafts(request):
+        return None
+    form = DraftSnoozeForm(request.POST if "apply" in request.POST else None)
+    if not form.is_valid():
+        context = {
+            **modeladmin.admin_site.each_context(request),
+            "title": "Snooze drafts",
+            "opts": modeladmin.model._meta,
+            "queryset": queryset.select_related("ticket"),
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/workflows/draft/snooze.html", context)
+    until = timezone.now() + timedelta(minutes=form.cleaned_data["minutes"])
+    report_each(
+        request,
+        queryset,
+        lambda draft: draft_snooze(draft_id=draft.pk, version=draft.version, user=request.user, until=until),
+        done=f"{{count}} draft(s) snoozed until {timezone.localtime(until):%Y-%m-%d %H:%M}.",
+    )
+    return None
+
+
+@admin.action(description="Un-snooze the selected drafts (back in the review queue now)")
+def drafts_unsnooze(modeladmin, request, queryset):
+    """Put each selected snoozed draft back in the review queue through ``draft_unsnooze``."""
+    from apps.workflows.services.drafts import draft_unsnooze
+
+    if not _may_change_drafts(request):
+        return
+    report_each(
+        request,
+        queryset,
+        lambda draft: draft_unsnooze(draft_id=draft.pk, version=draft.version, user=request.user),
+        done="{count} draft(s) back in the review queue.",
+    )
+
+
 @admin.register(Draft)
 class DraftAdmin(ReadOnlyAdmin):
-    list_display = ("id", "ticket", "status", "reviewed_by", "reviewed_at", "reject_reason", "created_at")
+    """Drafts are reviewed on the review screen; here they are listed, and snoozed or un-snoozed in bulk through
+    the same services."""
+
+    list_display = (
+        "id",
+        "ticket",
+        "status",
+        "snoozed_until",
+        "reviewed_by",
+        "reviewed_at",
+        "reject_reason",
+        "created_at",
+    )
     list_filter = ("status", "reject_reason")
     search_fields = ("=ticket__id", "body")
     date_hierarchy = "created_at"
     list_select_related = ("ticket", "reviewed_by")
     view_on_site = on_screen("workflows:draft_detail")
+    actions = [drafts_snooze, drafts_unsnooze]
 
 
 @admin.register(ClassifierVersion)

@@ -312,6 +312,21 @@ def review_queue_next(*, after: Draft, filters: ReviewFilters, now: datetime | N
     return queue.first()
 
 
+SNOOZED_LIMIT = 20
+
+
+def snoozed_drafts(*, now: datetime | None = None, limit: int = SNOOZED_LIMIT) -> list[Draft]:
+    """Pending drafts snoozed until after ``now`` (hidden from the queue), the soonest back first, with their
+    ticket: at most ``limit`` of them, one query."""
+    now = now or timezone.now()
+    return list(
+        Draft.objects.filter(status=DraftStatus.PENDING, snoozed_until__gt=now)
+        .select_related("ticket")
+        .only("id", "version", "snoozed_until", "ticket__id", "ticket__subject")
+        .order_by("snoozed_until", "id")[:limit]
+    )
+
+
 def category_choices() -> list[tuple[str, str]]:
     """``(slug, name)`` of every category, by name (one query)."""
     return list(Category.objects.order_by("name").values_list("slug", "name"))

@@ -16,6 +16,7 @@ urlpatterns = [
     path("review/<int:draft_id>/reject/", views.draft_reject_view, name="draft_reject"),
     path("review/<int:draft_id>/category/", views.draft_category_view, name="draft_category"),
     path("review/<int:draft_id>/snooze/", views.draft_snooze_view, name="draft_snooze"),
+    path("review/<int:draft_id>/unsnooze/", views.draft_unsnooze_view, name="draft_unsnooze"),
     # workflow studio (apps/workflows/views/workflows*.py)
     path("", studio.workflow_list, name="workflow_list"),
     path("calibration/", studio.workflow_calibration, name="workflow_calibration"),

@@ -1,4 +1,4 @@
-// Review queue keyboard: j/k next/previous, a approve, e edit, r reject, s snooze, t category, c trace, x confirm stale,
+// Review queue keyboard: j/k next/previous, a approve, e edit, r reject, s snooze, u un-snooze, t category, c trace, x confirm stale,
 // ? help, Esc close. Ctrl+Enter submits the open editor or reject form (and the category form). Keys are ignored while typing (except Esc and Ctrl+Enter).
 (function () {
   "use strict";
@@ -95,6 +95,7 @@
       case "e": openForm("edit-form"); break;
       case "r": openForm("reject-form"); break;
       case "s": openForm("snooze-form"); break;
+      case "u": submit(document.getElementById("unsnooze-form")); break;
       case "c": var trace = document.getElementById("trace-details"); if (trace) trace.open = !trace.open; break;
       case "t": var select = document.getElementById("category-select"); if (select) select.focus(); break;
       case "x": var box = document.getElementById("confirm-stale"); if (box) box.checked = !box.checked; break;

@@ -66,6 +66,10 @@ class DraftSnoozeSerializer(serializers.Serializer):
     until = serializers.DateTimeField(help_text="Hide the draft from the queue until then (ISO 8601, at most 7 days)")
 
 
+class DraftUnsnoozeSerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1, help_text="The draft's version you reviewed")
+
+
 class DraftRejectSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=1, help_text="The draft's version you reviewed")
     reason = serializers.ChoiceField(choices=RejectReason.choices, help_text="Why the draft cannot be sent")

@@ -1,5 +1,5 @@
-"""The draft review queue over the API: list, read, approve, edit-and-send, reject, snooze (same services as the
-screen)."""
+"""The draft review queue over the API: list, read, approve, edit-and-send, reject, snooze, un-snooze (same
+services as the screen and the admin)."""
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -13,7 +13,13 @@ from apps.core.api.errors import error_responses
 from apps.core.api.pagination import OldestFirstCursorPagination
 from apps.core.permissions import IsStaffRole
 from apps.workflows.models import Draft
-from apps.workflows.services.drafts import draft_approve, draft_edit_send, draft_reject, draft_snooze
+from apps.workflows.services.drafts import (
+    draft_approve,
+    draft_edit_send,
+    draft_reject,
+    draft_snooze,
+    draft_unsnooze,
+)
 
 from .filters import DraftFilter
 from .serializers import (
@@ -21,6 +27,7 @@ from .serializers import (
     DraftRejectSerializer,
     DraftSerializer,
     DraftSnoozeSerializer,
+    DraftUnsnoozeSerializer,
     DraftVersionSerializer,
 )
 
@@ -131,6 +138,19 @@ class DraftViewSet(viewsets.ReadOnlyModelViewSet):
         return self._done(
             draft_snooze(draft_id=draft.pk, version=data["version"], user=request.user, until=data["until"])
         )
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="drafts_unsnooze",
+        summary="Put a snoozed draft back in the review queue now",
+        request=DraftUnsnoozeSerializer,
+        responses={200: DraftSerializer, **ACTION_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def unsnooze(self, request: Request, pk: str) -> Response:
+        draft = self.get_object()
+        data = self._valid(DraftUnsnoozeSerializer, request)
+        return self._done(draft_unsnooze(draft_id=draft.pk, version=data["version"], user=request.user))
 
     @staticmethod
     def _valid(serializer_class, request: Request) -> dict:

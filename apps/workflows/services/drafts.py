@@ -1,5 +1,5 @@
 """Review actions on AI drafts: approve (send as is), edit then send, reject (escalate with a handoff package),
-correct the category (a training label), snooze (hide from the queue for a while).
+correct the category (a training label), snooze (hide from the queue for a while) and un-snooze.
 
 Each action locks the draft row (``select_for_update``) and checks the ``version`` the agent reviewed, so two
 agents acting on the same draft at once give exactly one outcome and at most one message to the customer: the
@@ -230,6 +230,26 @@ def draft_snooze(*, draft_id: int, version: int, user, until: datetime, now: dat
         raise ValidationError(f"A draft can be snoozed for at most {MAX_SNOOZE.days} days.")
     draft = _locked_draft(draft_id=draft_id, version=version)
     draft.snoozed_until = until
+    draft.version += 1
+    draft.save(update_fields=["snoozed_until", "version", "updated_at"])
+    return draft
+
+
+@transaction.atomic
+def draft_unsnooze(*, draft_id: int, version: int, user) -> Draft:
+    """Put snoozed draft ``draft_id`` back in the review queue now (``snoozed_until`` cleared, version bumped).
+    ``user`` is the agent or lead doing it (kept for symmetry with the other actions).
+
+    Raises ``ValidationError`` when the draft is not snoozed (never was, or its time already passed) and
+    ``ConflictError`` as ``draft_approve``.
+    """
+    draft = _locked_draft(draft_id=draft_id, version=version)
+    if draft.snoozed_until is None or draft.snoozed_until <= timezone.now():
+        raise ValidationError(
+            f"Draft {draft_id} is not snoozed: it is already in the review queue.",
+            extra={"draft_id": draft_id, "version": draft.version},
+        )
+    draft.snoozed_until = None
     draft.version += 1
     draft.save(update_fields=["snoozed_until", "version", "updated_at"])
     return draft

@@ -6,6 +6,7 @@ from .review import (
     draft_edit_view,
     draft_reject_view,
     draft_snooze_view,
+    draft_unsnooze_view,
     review_metrics_view,
     review_queue,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "draft_edit_view",
     "draft_reject_view",
     "draft_snooze_view",
+    "draft_unsnooze_view",
     "review_metrics_view",
     "review_queue",
 ]

@@ -31,6 +31,7 @@ from apps.workflows.selectors import (
     review_queue_counts,
     review_queue_list,
     review_queue_next,
+    snoozed_drafts,
 )
 from apps.workflows.services.drafts import (
     RejectReason,
@@ -40,6 +41,7 @@ from apps.workflows.services.drafts import (
     draft_recategorize,
     draft_reject,
     draft_snooze,
+    draft_unsnooze,
     steps_in_words,
 )
 
@@ -161,6 +163,7 @@ def _list_context(filters: ReviewFilters, user) -> dict:
         "filter_qs": filters.querystring(),
         "drafts": drafts,
         "counts": review_queue_counts(filters=filters, now=now),
+        "snoozed": snoozed_drafts(now=now),
         "now": now,
         "list_limit": LIST_LIMIT,
     }
@@ -242,6 +245,9 @@ def _act(request: HttpRequest, draft_id: int, action: str) -> HttpResponse:
             )
             until = timezone.localtime(draft.snoozed_until)
             text = f"Snoozed the draft on ticket #{draft.ticket_id} until {until:%Y-%m-%d %H:%M}."
+        elif action == "unsnooze":
+            draft = draft_unsnooze(draft_id=draft_id, version=version, user=request.user)
+            text = f"The draft on ticket #{draft.ticket_id} is back in the queue."
         elif action == "category":
             draft = draft_recategorize(
                 draft_id=draft_id,
@@ -266,7 +272,7 @@ def _act(request: HttpRequest, draft_id: int, action: str) -> HttpResponse:
             messages.error(request, error.message)
             return redirect(_url(draft_id, filters))
         messages.success(request, text)
-        return redirect(_url(draft_id if action == "category" else None, filters))
+        return redirect(_url(draft_id if action in ("category", "unsnooze") else None, filters))
 
     acted = draft_detail(draft_id=draft_id)
     if acted is None:
@@ -288,6 +294,7 @@ def _act(request: HttpRequest, draft_id: int, action: str) -> HttpResponse:
         "filters": filters,
         "filter_qs": filters.querystring(),
         "counts": review_queue_counts(filters=filters, now=now),
+        "snoozed": snoozed_drafts(now=now),
         "oob": True,
         "flash": flash,
         "removed_id": acted.pk if done else None,
@@ -338,6 +345,13 @@ def draft_reject_view(request: HttpRequest, draft_id: int) -> HttpResponse:
 def draft_snooze_view(request: HttpRequest, draft_id: int) -> HttpResponse:
     """Snooze (``version``, ``minutes``: one of ``SNOOZE_CHOICES``): the draft leaves the queue until then."""
     return _act(request, draft_id, "snooze")
+
+
+@require_POST
+@role_required(*ALL_ROLES)
+def draft_unsnooze_view(request: HttpRequest, draft_id: int) -> HttpResponse:
+    """Un-snooze (``version``): the draft is back in the queue now and stays open."""
+    return _act(request, draft_id, "unsnooze")
 
 
 METRICS_WINDOWS = (1, 7, 30, 90)
