@@ -8,8 +8,9 @@ customer message each, a Decision with a full trace), then requests the screen t
 a logged-in agent (full WSGI request: middleware, session, templates):
 - the queue page, the 10-second poll (list fragment) and the draft detail fragment at 10, 100 and ``--drafts``
   pending drafts: query count and median server time of 10 requests;
-- approve, edit-then-send and reject through the HTMX endpoints (each returns the next draft's detail, the
-  counts and the row removal): median and p95 of ``--actions`` requests each, with ``--drafts`` waiting.
+- approve, edit-then-send, reject, snooze (1 hour) and un-snooze through the HTMX endpoints (each returns the
+  next draft's detail — the same one for un-snooze —, the counts, the snoozed list and the row removal): median
+  and p95 of ``--actions`` requests each, with ``--drafts`` waiting.
 Goal: a fixed number of queries whatever the queue length; each action well under 200 ms.
 """
 
@@ -165,14 +166,24 @@ def measure(client: Client, url: str, headers: dict | None = None, repeat: int =
     return queries.count, statistics.median(times)
 
 
+ACTION_DATA = {
+    "approve": {},
+    "edit": {"body": "Edited: export under Settings → Billing → Export."},
+    "reject": {"reason": "wrong_answer", "note": "bench"},
+    "snooze": {"minutes": 60},
+    "unsnooze": {},
+}
+
+
 def act(client: Client, action: str, n: int) -> tuple[float, float, int]:
-    """(median ms, p95 ms, queries of one) of ``n`` HTMX ``action`` POSTs on the first pending drafts."""
-    drafts = list(Draft.objects.filter(status="pending").order_by("id")[:n])
-    data = {
-        "approve": {},
-        "edit": {"body": "Edited: export under Settings → Billing → Export."},
-        "reject": {"reason": "wrong_answer", "note": "bench"},
-    }[action]
+    """(median ms, p95 ms, queries of one) of ``n`` HTMX ``action`` POSTs on the first pending drafts (for
+    ``unsnooze``: on the snoozed ones, soonest back first)."""
+    pending = Draft.objects.filter(status="pending")
+    if action == "unsnooze":
+        drafts = list(pending.filter(snoozed_until__isnull=False).order_by("snoozed_until", "id")[:n])
+    else:
+        drafts = list(pending.filter(snoozed_until__isnull=True).order_by("id")[:n])
+    data = ACTION_DATA[action]
     times, queries = [], 0
     for i, draft in enumerate(drafts):
         url = f"/workflows/review/{draft.pk}/{action}/"
@@ -222,7 +233,7 @@ def main() -> None:
         print()
         print(f"{'action (HTMX)':>14} | {'median ms':>9} {'p95 ms':>7} | {'queries':>7}   ({args.drafts:,} waiting)")
         print("-" * 60)
-        for action in ("approve", "edit", "reject"):
+        for action in ("approve", "edit", "reject", "snooze", "unsnooze"):
             median, p95, queries = act(client, action, args.actions)
             print(f"{action:>14} | {median:>9.1f} {p95:>7.1f} | {queries:>7}")
     finally:
