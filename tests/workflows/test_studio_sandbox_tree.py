@@ -48,7 +48,10 @@ def _export_goes_to_a_person(tree: dict) -> dict:
 def test_a_draft_tree_change_changes_the_sandbox_outcome_not_the_published_one(published, lead_user):
     workflow = published.workflow
     case = sandbox_case_create(
-        workflow=workflow, text="[how-to@0.95] How do I export?", expected_category="how-to", expected_outcome="resolve"
+        workflow=workflow,
+        text="[how-to@0.95] How do I export?",
+        expected_category="how-to",
+        expected_outcome="resolve",
     )
     other = sandbox_case_create(
         workflow=workflow, text="[how-to@0.95] How do I invite a colleague?", expected_outcome="resolve"

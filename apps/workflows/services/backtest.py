@@ -15,6 +15,12 @@ a single public agent reply and never escalated — the kind the AI may resolve;
 human (``escalate``). A ticket routed to the category *agrees* with the humans when the AI would resolve or draft
 it, it carries the category's human label and it was one-touch; or when the AI would escalate it and it was not.
 Repeat-contact signals are not rebuilt for the past (that trigger does not fire in a backtest).
+
+Lookups are replay-only (``RecordedLookups``): a lookup node gets the result the ticket's history recorded (the
+allow-listed facts of the first successful lookup of that name in the ticket's Decision traces) and no vendor is
+called. A ticket whose tree needs a lookup its history did not record is **not replayable**: it is counted apart
+(``not_replayable``) and left out of the auto / draft / escalate rates and agreement, so the figures measure the
+tree and the thresholds, not whether a vendor answers for a customer of the past.
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ from apps.workflows.choices import Outcome, RolloutState
 from apps.workflows.classifier import get_active_classifier
 from apps.workflows.engine import Batch, context_build, triage_plan
 from apps.workflows.engine.workflow import WorkflowSpec
-from apps.workflows.models import Category, ClassifierVersion
+from apps.workflows.models import Category, ClassifierVersion, Decision
 
 DEFAULT_LIMIT = 500
 BACKTEST_LIMIT_MAX = 50_000
@@ -51,6 +57,7 @@ CHUNK = 100
 CACHE_SECONDS = 1800
 SWEEP = [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.99]
 ProgressFn = Callable[[int, int], None]
+NOT_REPLAYABLE = "not replayable"  # error prefix of a lookup the ticket's history did not record
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,7 @@ class BacktestRow:
     why: str
     human: str  # "resolve" (one-touch) or "escalate"
     cap: str = ""
+    replayable: bool = True  # False: the tree needed a lookup the ticket's history did not record
 
 
 @dataclass
@@ -81,8 +89,12 @@ class BacktestReplay:
     thresholds: dict[str, dict[str, float]] = field(default_factory=dict)  # slug -> {"auto", "draft"}
 
     def routed(self, slug: str) -> list[BacktestRow]:
-        """Rows the classifier sent to ``slug`` (the tickets this category's workflow would decide)."""
-        return [r for r in self.rows if r.predicted == slug]
+        """Replayable rows the classifier sent to ``slug`` (the tickets this category's workflow would decide)."""
+        return [r for r in self.rows if r.predicted == slug and r.replayable]
+
+    def not_replayable(self, slug: str | None = None) -> int:
+        """Rows (sent to ``slug``, or all) whose tree needed a lookup the ticket's history did not record."""
+        return sum(1 for r in self.rows if not r.replayable and (slug is None or r.predicted == slug))
 
     def figures(self, slug: str, *, auto: float, draft: float) -> dict:
         """Figures for category ``slug`` at thresholds ``auto`` ≥ ``draft`` (probabilities 0–1).
@@ -91,8 +103,9 @@ class BacktestReplay:
         ``"auto_rate", "draft_rate", "escalate_rate"`` (shares of routed), ``"auto_wrong"`` (auto-resolved tickets
         whose human label is another category, or that needed more than one human touch), ``"auto_precision"``,
         ``"category_agreement"`` (routed tickets whose human label is ``slug``), ``"agreement"`` (see the module
-        docstring), ``"labelled"`` (replayed tickets humans filed under ``slug``) and ``"missed"`` (those the
-        classifier sent elsewhere)}``; rates are None when nothing was routed.
+        docstring), ``"labelled"`` (replayed tickets humans filed under ``slug``), ``"missed"`` (those the
+        classifier sent elsewhere) and ``"not_replayable"`` (tickets sent to ``slug`` whose tree needed a lookup the
+        history did not record; not in ``routed`` nor in any rate)}``; rates are None when nothing was routed.
         """
         if draft > auto:
             raise ValidationError(f"the draft threshold {draft:.2f} is above the auto threshold {auto:.2f}")
@@ -121,6 +134,7 @@ class BacktestReplay:
             "agreement": share(agree),
             "labelled": labelled,
             "missed": sum(1 for r in self.rows if r.label == slug and r.predicted != slug),
+            "not_replayable": self.not_replayable(slug),
         }
 
     def sweep(self, slug: str, *, draft: float, thresholds: Sequence[float] = SWEEP) -> list[dict]:
@@ -129,9 +143,18 @@ class BacktestReplay:
         return [self.figures(slug, auto=t, draft=min(draft, t)) for t in thresholds]
 
     def overall(self) -> dict:
-        """Every category at its replayed version's thresholds, summed: counts, rates and agreement over all
-        replayed tickets (tickets routed to no known category count as escalations)."""
-        totals = {"tickets": len(self.rows), "auto": 0, "draft": 0, "escalate": 0, "auto_wrong": 0, "agree": 0}
+        """Every category at its replayed version's thresholds, summed: counts, rates and agreement over the
+        replayable tickets (tickets routed to no known category count as escalations; ``not_replayable`` ones are
+        counted apart); ``category_accuracy`` over every replayed ticket."""
+        totals = {
+            "tickets": sum(r.replayable for r in self.rows),
+            "not_replayable": self.not_replayable(),
+            "auto": 0,
+            "draft": 0,
+            "escalate": 0,
+            "auto_wrong": 0,
+            "agree": 0,
+        }
         for slug, t in self.thresholds.items():
             f = self.figures(slug, auto=t["auto"], draft=t["draft"])
             for key in ("auto", "draft", "escalate", "auto_wrong"):
@@ -275,19 +298,97 @@ def _replay_categories(overrides: dict[str, dict]) -> tuple[dict[str, Category],
 
 
 def _no_vendor_lookup(*, name: str, ticket, category_slug: str = "") -> LookupResult:
-    """Backtests make no billing or CRM calls for historical customers: a lookup node counts as failed (its
-    ``on_error`` path, usually an escalation), and the trace says why."""
-    return LookupResult(name=name, ok=False, error="lookups are not replayed in backtests (no vendor calls)")
+    """No lookup results to replay: every lookup node is not replayable (the trace says why)."""
+    return LookupResult(name=name, ok=False, source="history", error=f"{NOT_REPLAYABLE}: no recorded lookups")
+
+
+def _unflatten(flat: dict) -> dict:
+    """``{"explanation.shape": "x"}`` → ``{"explanation": {"shape": "x"}}`` (``LookupResult.flat`` reverses it)."""
+    nested: dict = {}
+    for key, value in flat.items():
+        node, parts = nested, key.split(".")
+        for part in parts[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = node[part] = {}
+            node = child
+        node[parts[-1]] = value
+    return nested
+
+
+class RecordedLookups:
+    """Replay-only lookups for backtests: the ``lookup_run`` stand-in a replay batch calls.
+
+    ``load(ticket_ids)`` reads those tickets' Decisions (oldest first, one query) and keeps, per ticket and lookup
+    name, the allow-listed facts of the first successful lookup recorded in a trace's ``tree`` step (the trace keeps
+    at most ``TRACE_FACTS`` facts, strings capped at 200 characters). Calling it answers from that record
+    (``source="history"``) and never calls a vendor; a lookup the history did not record fails with an error
+    starting ``NOT_REPLAYABLE``, which ``backtest_replay`` counts apart instead of as the tree's escalation.
+    """
+
+    def __init__(self) -> None:
+        self.recorded: dict[int, dict[str, tuple[dict, int]]] = {}
+        self.calls = 0
+
+    def load(self, ticket_ids: Sequence[int]) -> None:
+        """Read the recorded lookups of ``ticket_ids`` (replacing what was loaded before)."""
+        self.recorded = {}
+        rows = (
+            Decision.objects.filter(ticket_id__in=list(ticket_ids))
+            .order_by("created_at", "id")
+            .values_list("ticket_id", "pk", "trace")
+        )
+        for ticket_id, decision_id, trace in rows.iterator(chunk_size=500):
+            steps = (trace or {}).get("steps") or []
+            step = next((s for s in steps if isinstance(s, dict) and s.get("step") == "tree"), None)
+            if not step:
+                continue
+            facts = step.get("facts") or {}
+            known = self.recorded.setdefault(ticket_id, {})
+            for entry in step.get("lookups") or []:
+                name = entry.get("name") or ""
+                if entry.get("ok") and name and name not in known:
+                    prefix = f"{name}."
+                    flat = {k[len(prefix) :]: v for k, v in facts.items() if k.startswith(prefix)}
+                    known[name] = (_unflatten(flat), decision_id)
+
+    def __call__(self, *, name: str, ticket, category_slug: str = "") -> LookupResult:
+        self.calls += 1
+        found = self.recorded.get(ticket.pk, {}).get(name)
+        if found is None:
+            return LookupResult(
+                name=name,
+                ok=False,
+                source="history",
+                error=f"{NOT_REPLAYABLE}: the ticket's history records no {name} result (no vendor call replayed)",
+            )
+        facts, decision_id = found
+        return LookupResult(name=name, ok=True, facts=facts, source=f"history:decision {decision_id}")
+
+
+def _replayable(plan) -> bool:
+    """False when ``plan``'s tree needed a lookup the ticket's history did not record."""
+    step = next((s for s in plan.trace.steps if s.get("step") == "tree"), None)
+    return not any(
+        str(entry.get("error") or "").startswith(NOT_REPLAYABLE) for entry in (step or {}).get("lookups") or []
+    )
 
 
 def replay_batch(
-    *, classifier, categories: dict[str, Category], overrides: dict[str, dict], zero: bool, lookups: bool = False
+    *,
+    classifier,
+    categories: dict[str, Category],
+    overrides: dict[str, dict],
+    zero: bool,
+    lookups: bool = False,
+    recorded: RecordedLookups | None = None,
 ) -> Batch:
     """The pipeline inputs of a replay: ``categories`` (in-memory copies), the published trees and settings with
     ``overrides[slug]`` (``tree``, ``thresholds``, ``profiles``, ``guidelines``, ``required_fields``, ``number``)
     in their place, thresholds 0 everywhere when ``zero`` (the sweep), the offline composer, the knowledge base,
-    no control group; lookups through ``lookup_run`` when ``lookups``, else none (``_no_vendor_lookup``).
-    Raises ``ValidationError`` when an override's tree does not validate."""
+    no control group; lookups through ``lookup_run`` when ``lookups``, else replay-only from ``recorded`` (none
+    recorded: every lookup is not replayable). Raises ``ValidationError`` when an override's tree does not
+    validate."""
     from apps.workflows.services.triage import knowledge_passages, knowledge_retrieve, published_workflows
     from apps.workflows.tree.schema import tree_validate
 
@@ -320,7 +421,7 @@ def replay_batch(
         trees=trees,
         workflows=specs,
         retrieve=knowledge_retrieve if has_knowledge else None,
-        lookup=None if lookups else _no_vendor_lookup,
+        lookup=None if lookups else (recorded if recorded is not None else _no_vendor_lookup),
         control=False,
     )
 
@@ -369,7 +470,9 @@ def backtest_replay(
         return cached
     started = time.perf_counter()
     categories, thresholds = _replay_categories(overrides)
-    batch = replay_batch(classifier=model, categories=categories, overrides=overrides, zero=True)
+    recorded = RecordedLookups()
+    batch = replay_batch(classifier=model, categories=categories, overrides=overrides, zero=True, recorded=recorded)
+    needs_lookups = any(n.get("type") == "lookup" for tree in batch.trees.values() for n in tree.get("nodes", []))
     if ticket_ids is None:
         tickets = history_tickets(limit=limit)
     else:
@@ -377,6 +480,8 @@ def backtest_replay(
     rows: list[BacktestRow] = []
     for start in range(0, len(tickets), CHUNK):
         chunk = tickets[start : start + CHUNK]
+        if needs_lookups:
+            recorded.load([t.pk for t in chunk])
         contexts = []
         for ticket in chunk:
             ctx = context_build(ticket, ticket.customer_messages[:1])
@@ -394,6 +499,7 @@ def backtest_replay(
                     why=plan.why,
                     cap=Outcome.DRAFT if threshold_bound and plan.outcome == Outcome.DRAFT else "",
                     human=human_outcome(ticket),
+                    replayable=_replayable(plan),
                 )
             )
         if progress:

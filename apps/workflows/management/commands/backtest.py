@@ -24,7 +24,9 @@ class Command(BaseCommand):
     help = (
         "Replay the last N tickets with a human label through the pipeline with a workflow version's tree and "
         "thresholds (nothing is written) and print auto / draft / escalate rates and agreement with what humans "
-        "did, for the version's thresholds and a sweep of auto thresholds. Without --category: every category."
+        "did, for the version's thresholds and a sweep of auto thresholds. Without --category: every category. "
+        "Lookups are replay-only: answered from what the ticket's history recorded, else the ticket is reported "
+        "as not replayable and left out of the rates (no vendor is called)."
     )
 
     def create_parser(self, prog_name, subcommand, **kwargs):
@@ -101,6 +103,12 @@ class Command(BaseCommand):
             f"Replayed {result['tickets']} labelled tickets in {result['seconds']:.2f} s "
             f"({result['tickets_per_s']:.0f} tickets/s), classifier version {result['classifier_version']}"
         )
+        skipped = sum(c["not_replayable"] for c in result["categories"])
+        if skipped:
+            w(
+                f"not replayable: {skipped} (their tree needs a lookup the ticket's history did not record; "
+                "left out of the rates)"
+            )
         w(
             f"{'category':28} {'auto/draft':>10} {'routed':>6} {'auto':>7} {'draft':>7} {'escal.':>7} "
             f"{'wrong':>5} {'agree':>7} {'cat.ok':>7} {'missed':>6}"
