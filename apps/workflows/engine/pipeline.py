@@ -396,6 +396,7 @@ def _plan_one(batch, ctx, trace, prediction, error, share, model, guard_covered=
             version=spec.version if spec else 0,
             lookup=batch.lookup,
             validate=spec is None,
+            required_fields=spec.required_fields if spec else (),
         )
         facts = run.facts
         if rollout_state in (RolloutState.ASSIST, RolloutState.AUTO) and not control:

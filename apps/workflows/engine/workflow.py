@@ -26,11 +26,21 @@ class WorkflowSpec:
 
 
 def tree_step(
-    *, tree: dict, ctx, trace: Trace, category_slug: str, confidence, version: int, lookup, validate: bool
+    *,
+    tree: dict,
+    ctx,
+    trace: Trace,
+    category_slug: str,
+    confidence,
+    version: int,
+    lookup,
+    validate: bool,
+    required_fields=(),
 ) -> TreeOutcome:
     """Run ``tree`` for ``ctx`` and record the ``tree`` step (path, lookups, fields, actions) in ``trace``.
 
-    ``validate``: check the document first (replayed drafts); an invalid tree escalates with its errors."""
+    ``validate``: check the document first (replayed drafts); an invalid tree escalates with its errors.
+    ``required_fields``: the version's required information, asked for before any answer (``tree.required``)."""
     with trace.step("tree", version=version) as step:
         if validate and (errors := tree_validate(tree)):
             outcome = TreeOutcome(
@@ -40,7 +50,7 @@ def tree_step(
             state = resume_state(ctx.ticket, category_slug=category_slug, version=version)
             outcome = tree_run(
                 tree, ctx, category_slug=category_slug, confidence=confidence, version=version, state=state,
-                lookup=lookup,
+                lookup=lookup, required_fields=required_fields,
             )  # fmt: skip
         step.update(outcome.trace())
     return outcome

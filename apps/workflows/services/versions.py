@@ -88,11 +88,14 @@ def workflow_version_create_draft(*, workflow: Workflow, user=None) -> WorkflowV
 
 
 def _check_content(version: WorkflowVersion) -> None:
+    from apps.workflows.tree.required import required_fields_validate
     from apps.workflows.tree.schema import tree_validate
 
     errors = tree_validate(version.tree)
     if errors:
         raise ValidationError("the tree is not valid: " + "; ".join(str(e) for e in errors[:5]))
+    if problems := required_fields_validate(version.required_fields, version.tree):
+        raise ValidationError("required information: " + "; ".join(problems))
     th = version.thresholds or {}
     auto, draft = th.get("auto"), th.get("draft")
     if not all(isinstance(v, (int, float)) and 0 <= v <= 1 for v in (auto, draft)) or draft > auto:
@@ -112,10 +115,11 @@ def _validate_thresholds(thresholds: dict) -> dict:
 @transaction.atomic
 def workflow_version_update(*, version: WorkflowVersion, user=None, **changes) -> WorkflowVersion:
     """Change a draft's content: any of ``tree``, ``thresholds`` ({auto, draft}, 0 ≤ draft ≤ auto ≤ 1),
-    ``required_fields``, ``guidelines``, ``profiles``, ``change_note``. A draft may hold a tree that does not
-    validate yet (the editor shows the errors); the sandbox and publishing need a valid one. Raises
-    ``ConflictError`` for a published or archived version (they never change) and ``ValidationError`` for bad
-    thresholds, a tree that is not an object, or an unknown field."""
+    ``required_fields`` (names or specs, see ``tree.required``), ``guidelines``, ``profiles``, ``change_note``. A
+    draft may hold a tree that does not validate yet (the editor shows the errors); the sandbox and publishing need
+    a valid one. Raises ``ConflictError`` for a published or archived version (they never change) and
+    ``ValidationError`` for bad thresholds, a tree that is not an object, required information the executor cannot
+    find (a name that is neither a need_info field of the tree nor a known field), or an unknown field."""
     unknown = set(changes) - set(CONTENT_FIELDS) - {"change_note"}
     if unknown:
         raise ValidationError(f"unknown version field(s): {', '.join(sorted(unknown))}")
@@ -126,6 +130,13 @@ def workflow_version_update(*, version: WorkflowVersion, user=None, **changes) -
         changes["thresholds"] = _validate_thresholds(changes["thresholds"])
     if "tree" in changes and not isinstance(changes["tree"], dict):
         raise ValidationError("the tree must be a JSON object")
+    if "required_fields" in changes:
+        from apps.workflows.tree.required import required_fields_validate
+
+        changes["required_fields"] = changes["required_fields"] or []
+        problems = required_fields_validate(changes["required_fields"], changes.get("tree", locked.tree))
+        if problems:
+            raise ValidationError("required information: " + "; ".join(problems))
     for name, value in changes.items():
         setattr(locked, name, value)
     if user is not None:

@@ -6,6 +6,9 @@ fields; it writes nothing. Actions (``bug_report``) are returned in ``TreeOutcom
 Multi-turn state: a ``need_info`` node that still misses fields ends the walk with ``kind="ask"`` and a ``state``
 (``{"version", "category", "node", "fields", "asks", "confidence"}``) the triage stores in
 ``ticket.metadata["workflow"]``; the customer's next message resumes the walk at that node.
+Required information (``WorkflowVersion.required_fields``, see ``tree.required``) is checked when the walk reaches
+an ``answer`` node: missing fields are asked for the same way (state with ``gate: "required"``, resuming at the
+tree's start so branches and lookups see the new information), and the walk escalates after ``MAX_REQUIRED_ASKS``.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .conditions import condition_holds, view_from_context
+from .required import MAX_REQUIRED_ASKS, REQUIRED_GATE, required_prompt, required_specs
 
 MAX_STEPS = 50
 DEFAULT_MAX_ASKS = 2
@@ -140,13 +144,16 @@ def tree_run(
     version: int = 0,
     state: dict | None = None,
     lookup: LookupFn | None = None,
+    required_fields=(),
 ) -> TreeOutcome:
     """Walk ``tree`` (a document valid under ``tree.schema``) for ``ctx`` (a ``TicketContext``).
 
     ``state``: a stored ``need_info`` state to resume from (see the module docstring); ``lookup``: the
-    ``lookup_run`` function (default: the installed one). A failed required lookup, an exhausted ``need_info``,
-    an unknown node or a walk longer than ``MAX_STEPS`` continue at the node's ``on_error`` / ``on_missing`` or the
-    tree's ``fallback`` escalate node. Never raises for tree content; the returned ``TreeOutcome`` says why.
+    ``lookup_run`` function (default: the installed one); ``required_fields``: the version's required information
+    (names or specs, ``tree.required``), asked for before any answer. A failed required lookup, an exhausted
+    ``need_info`` or required field, an unknown node or a walk longer than ``MAX_STEPS`` continue at the node's
+    ``on_error`` / ``on_missing`` or the tree's ``fallback`` escalate node.
+    Never raises for tree content; the returned ``TreeOutcome`` says why.
     """
     nodes = {n["id"]: n for n in tree.get("nodes", [])}
     fallback_id = tree.get("fallback", "")
@@ -159,6 +166,8 @@ def tree_run(
     current = (state or {}).get("node") or tree.get("start", "")
     resumed_from = current if state else ""
     pending_reason = ""
+    specs = required_specs(required_fields, tree) if required_fields else []
+    gate_asks = int((state or {}).get("asks", 0)) if (state or {}).get("gate") == REQUIRED_GATE else 0
 
     def outcome(kind: str, node: dict, **extra) -> TreeOutcome:
         return TreeOutcome(
@@ -192,7 +201,8 @@ def tree_run(
             if not missing:
                 current = node["next"]
                 continue
-            asks = int((state or {}).get("asks", 0)) if resumed_from == node["id"] else 0
+            own = resumed_from == node["id"] and not (state or {}).get("gate")
+            asks = int((state or {}).get("asks", 0)) if own else 0
             if asks >= int(node.get("max_asks", DEFAULT_MAX_ASKS)):
                 current = fail(
                     node["id"], node.get("on_missing"), f"still missing {', '.join(missing)} after {asks} asks"
@@ -257,7 +267,23 @@ def tree_run(
             return outcome(
                 "escalate", node, queue=node.get("queue", ""), priority=node.get("priority", "normal"), reason=reason
             )
-        # answer
+        # answer: only once the version's required information is known
+        if specs:
+            found = fields_extract({"fields": specs}, _customer_texts(ctx))
+            fields.update({k: v for k, v in found.items() if k not in fields})
+            missing = [spec["name"] for spec in specs if spec["name"] not in fields]
+            step.update(required=[spec["name"] for spec in specs], missing=missing)
+            if missing:
+                if gate_asks >= MAX_REQUIRED_ASKS:
+                    reason = f"still missing required {', '.join(missing)} after {gate_asks} asks"
+                    current = fail(node["id"], None, reason)
+                    continue
+                new_state = {
+                    "version": version, "category": category_slug, "node": tree.get("start", ""),
+                    "gate": REQUIRED_GATE, "fields": fields, "asks": gate_asks + 1, "confidence": confidence,
+                }  # fmt: skip
+                prompt = required_prompt(specs, missing)
+                return outcome("ask", node, prompt=prompt, missing=missing, state=new_state)
         return outcome("answer", node)
     path.append({"node": current, "type": "stopped"})
     end = nodes.get(fallback_id, {"id": fallback_id})
