@@ -14,6 +14,7 @@ from apps.workflows.services.versions import (
     workflow_for_category,
     workflow_version_create_draft,
     workflow_version_publish,
+    workflow_version_update,
 )
 from tests.factories import CategoryFactory
 from tests.workflows.test_studio_backtest import KeywordClassifier
@@ -239,3 +240,23 @@ def test_draft_settings(category, versions, lead_user):
     )
     response = lead.post(_url("version_settings", category, v1), {"guidelines": "x", "profiles": "{}"})
     assert response.status_code == 409
+
+
+def test_required_information_on_the_settings_form(category, versions, lead_user):
+    v1, v2 = versions
+    lead = _client(lead_user)
+    page = lead.get(_url("version_detail", category, v2)).content.decode()
+    assert 'data-testid="required-help"' in page and "order_id" in page and "invoice_id" in page
+    url = _url("version_settings", category, v2)
+    response = lead.post(url, {"guidelines": "", "required_fields": "shoe_size", "profiles": "{}"})
+    assert response.status_code == 422 and "shoe_size" in response.content.decode()
+    assert 'value="shoe_size"' in response.content.decode()  # the input is kept
+    v2.refresh_from_db()
+    assert v2.required_fields == []
+    spec = {"name": "shoe_size", "label": "shoe size", "patterns": [r"\bsize (\d\d)\b"]}
+    workflow_version_update(version=v2, user=lead_user, required_fields=[spec])
+    response = lead.post(url, {"guidelines": "", "required_fields": "shoe_size, order_id", "profiles": "{}"})
+    assert response.status_code == 200
+    v2.refresh_from_db()
+    assert v2.required_fields == [spec, "order_id"]  # a field with its own patterns keeps them
+    assert 'value="shoe_size, order_id"' in response.content.decode()

@@ -138,3 +138,26 @@ def test_triage_asks_keeps_the_state_on_the_ticket_and_answers_after_the_reply(l
     assert second.category == category and tree["resumed_from"] == "route" and tree["fields"] == {"order_id": "99120"}
     assert second.outcome == Outcome.RESOLVE and second.sent and "Order 99120 ships" in second.reply_text
     assert ticket.status == TicketStatus.RESOLVED and STATE_KEY not in ticket.metadata
+
+
+@pytest.mark.django_db
+def test_the_backtest_counts_a_question_by_its_thresholds_not_as_a_resolution(lead_user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.workflows.services.backtest import backtest_replay
+    from tests.workflows.test_studio_backtest import KeywordClassifier
+
+    category = CategoryFactory(slug="how-to", name="How-to", auto_threshold=0.9, draft_threshold=0.6)
+    draft = workflow_version_create_draft(workflow=workflow_for_category(category=category), user=lead_user)
+    workflow_version_update(version=draft, user=lead_user, tree=ANSWER_TREE, required_fields=["order_id"])
+    workflow_version_publish(version=draft, user=lead_user, classifier=KeywordClassifier())
+    for n, confidence in enumerate((0.95, 0.7, 0.4)):
+        created = timezone.now() - timedelta(days=3, minutes=n)
+        ticket = TicketFactory(subject="", labelled_category=category, created_at=created)
+        MessageFactory(ticket=ticket, body=f"[how-to@{confidence}] When does my order ship?", created_at=created)
+    replay = backtest_replay(limit=10, classifier=KeywordClassifier(), use_cache=False)
+    assert all(r.asks and r.fixed == "" for r in replay.rows)
+    f = replay.figures("how-to", auto=0.9, draft=0.6)
+    assert (f["auto"], f["draft"], f["escalate"], f["asked"]) == (1, 1, 1, 2)  # not three "resolutions"

@@ -76,6 +76,7 @@ class BacktestRow:
     human: str  # "resolve" (one-touch) or "escalate"
     cap: str = ""
     replayable: bool = True  # False: the tree needed a lookup the ticket's history did not record
+    asks: bool = False  # the workflow asks the customer for information first (need_info / required fields)
 
 
 @dataclass
@@ -104,8 +105,10 @@ class BacktestReplay:
         whose human label is another category, or that needed more than one human touch), ``"auto_precision"``,
         ``"category_agreement"`` (routed tickets whose human label is ``slug``), ``"agreement"`` (see the module
         docstring), ``"labelled"`` (replayed tickets humans filed under ``slug``), ``"missed"`` (those the
-        classifier sent elsewhere) and ``"not_replayable"`` (tickets sent to ``slug`` whose tree needed a lookup the
-        history did not record; not in ``routed`` nor in any rate)}``; rates are None when nothing was routed.
+        classifier sent elsewhere), ``"asked"`` (auto or draft tickets where the workflow first asks the customer
+        for information rather than answering) and ``"not_replayable"`` (tickets sent to ``slug`` whose tree needed
+        a lookup the history did not record; not in ``routed`` nor in any rate)}``; rates are None when nothing was
+        routed.
         """
         if draft > auto:
             raise ValidationError(f"the draft threshold {draft:.2f} is above the auto threshold {auto:.2f}")
@@ -134,6 +137,7 @@ class BacktestReplay:
             "agreement": share(agree),
             "labelled": labelled,
             "missed": sum(1 for r in self.rows if r.label == slug and r.predicted != slug),
+            "asked": sum(1 for r, o in zip(rows, outcomes, strict=True) if r.asks and o != Outcome.ESCALATE),
             "not_replayable": self.not_replayable(slug),
         }
 
@@ -488,7 +492,11 @@ def backtest_replay(
             ctx.with_human, ctx.ticket_queue = "", ""  # replayed as it arrived: nobody had it yet
             contexts.append(ctx)
         for ticket, plan in zip(chunk, triage_plan(batch, contexts), strict=True):
-            threshold_bound = plan.why == "auto_band" and plan.outcome in (Outcome.RESOLVE, Outcome.DRAFT)
+            # an answer, or a question to the customer (need_info): sent, drafted or escalated by the thresholds
+            threshold_bound = plan.why in ("auto_band", "need_info") and plan.outcome in (
+                Outcome.RESOLVE,
+                Outcome.DRAFT,
+            )
             rows.append(
                 BacktestRow(
                     ticket_id=ticket.pk,
@@ -500,6 +508,7 @@ def backtest_replay(
                     cap=Outcome.DRAFT if threshold_bound and plan.outcome == Outcome.DRAFT else "",
                     human=human_outcome(ticket),
                     replayable=_replayable(plan),
+                    asks=plan.why == "need_info",
                 )
             )
         if progress:

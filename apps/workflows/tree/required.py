@@ -50,6 +50,11 @@ def _tree_fields(tree: dict | None) -> dict[str, dict]:
     return found
 
 
+def need_info_fields(tree: dict | None) -> list[dict]:
+    """The field specs the tree's ``need_info`` nodes collect (first definition of each name)."""
+    return list(_tree_fields(tree).values())
+
+
 def required_specs(required_fields, tree: dict | None) -> list[dict]:
     """``required_fields`` as field specs ``{"name", "label", "patterns"}`` (see the module docstring), in order,
     each name once. A name that resolves nowhere keeps ``patterns=[]`` (it can only be asked for, never found);

@@ -142,8 +142,16 @@ def backtest_context(*, category: Category, auto: float, draft: float, limit: in
     if draft > auto:
         raise ValidationError(f"the draft threshold ({draft:.2f}) must not be above the auto threshold ({auto:.2f})")
     overrides = {}
-    if version is not None and version.tree:
-        overrides = {category.slug: {"tree": version.tree, "number": version.number}}
+    if version is not None:  # the version's whole content (tree, required information, …); thresholds come from
+        overrides = {  # the inputs (the replay sweeps them)
+            category.slug: {
+                "tree": version.tree,
+                "number": version.number,
+                "required_fields": version.required_fields or [],
+                "profiles": version.profiles or {},
+                "guidelines": version.guidelines,
+            }
+        }
     replay = backtest_replay(limit=limit, overrides=overrides)
     figures = replay.figures(category.slug, auto=auto, draft=draft)
     sweep = replay.sweep(category.slug, draft=draft, thresholds=sorted({*SWEEP, round(auto, 2)}))

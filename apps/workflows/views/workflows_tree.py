@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.core.errors import ApplicationError, ValidationError
 from apps.core.permissions import LEADS, role_required
 from apps.tickets.choices import Channel, Tier
+from apps.workflows.tree.required import FIELD_CATALOGUE, need_info_fields, required_names
 
 from .workflows_versions import _version
 
@@ -99,7 +100,8 @@ def _context(category, version, *, tree: dict | None = None, **extra) -> dict:
         "tiers": Tier.choices,
         "tree_json": json.dumps(tree, indent=2, ensure_ascii=False),
         "profiles_json": json.dumps(version.profiles or {}, indent=2, ensure_ascii=False),
-        "required_text": ", ".join(version.required_fields or []),
+        "required_text": ", ".join(required_names(version.required_fields)),
+        "required_known": sorted({*FIELD_CATALOGUE, *(f["name"] for f in need_info_fields(tree))}),
         "start": (tree or {}).get("start", ""),
         "fallback": (tree or {}).get("fallback", ""),
         **extra,
@@ -274,6 +276,9 @@ def version_settings(request: HttpRequest, category_id: int, number: int) -> Htt
         bad = [f for f in required if not re.fullmatch(r"\w{1,40}", f)]
         if bad:
             raise ValidationError(f"required information: {', '.join(bad)} (letters, digits and _ only)")
+        # fields defined with their own patterns (API) stay as they are while their name is listed
+        specs = {i["name"]: i for i in version.required_fields or [] if isinstance(i, dict) and i.get("name")}
+        required = [specs.get(name, name) for name in dict.fromkeys(required)]
         version = workflow_version_update(
             version=version,
             user=request.user,
