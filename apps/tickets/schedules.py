@@ -17,6 +17,7 @@ IMAP_POLL_FUNC = "apps.tickets.schedules.imap_poll_scheduled_task"
 SCHEDULES = [
     {
         "name": "tickets-imap-poll",
+        "first_run": {"after_minutes": 0.5},
         "func": IMAP_POLL_FUNC,
         "schedule_type": Schedule.MINUTES,
         "minutes": 1,
