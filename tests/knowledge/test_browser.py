@@ -107,7 +107,7 @@ def test_lead_works_the_gaps_list(live_server, page, lead_user, help_center):
     expect(rows).to_have_count(2)
     expect(rows.first).to_have_attribute("data-gap-id", str(zapier.pk))  # most asked first
     expect(rows.first.locator("td").first).to_have_text("2")
-    expect(rows.first).to_contain_text("#%d Zapier question" % resolved.pk)
+    expect(rows.first).to_contain_text(f"#{resolved.pk} Zapier question")
 
     page.locator(f"#gap-{linux.pk} select[name=status]").select_option("dismissed")  # saved in place (hx on change)
     expect(page.locator(f"#gap-{linux.pk} select[name=status]")).to_have_value("dismissed")
