@@ -46,26 +46,37 @@ def contexts_signals_fill(contexts: Sequence, *, now=None) -> None:
         .values("id", "channel", "status", "created_at", "email_l", "organization_id", "category__slug")
         .order_by("-created_at")
     )
-    own = {row["id"]: row for row in rows if row["id"] in set(ids)}
+    id_set = set(ids)
+    own = {row["id"]: row for row in rows if row["id"] in id_set}
+    # index the open rows by customer so each context scans only its own customer's tickets (newest first)
+    by_email: dict[str, list[dict]] = {}
+    by_org: dict[int, list[dict]] = {}
+    for position, row in enumerate(rows):
+        if row["status"] in DONE:
+            continue
+        row["_position"] = position
+        if row["email_l"]:
+            by_email.setdefault(row["email_l"], []).append(row)
+        if row["organization_id"]:
+            by_org.setdefault(row["organization_id"], []).append(row)
     for ctx in contexts:
         ticket = ctx.ticket
         email = (ticket.contact.email or "").lower() if ticket.contact_id else ""
-        related = []
-        for row in rows:
-            if row["id"] == ticket.pk or row["status"] in DONE:
-                continue
-            same_contact = bool(email) and row["email_l"] == email
-            if same_contact or (ticket.organization_id and row["organization_id"] == ticket.organization_id):
-                related.append(
-                    {
-                        "id": row["id"],
-                        "channel": row["channel"],
-                        "status": row["status"],
-                        "category": row["category__slug"] or "",
-                        "created_at": row["created_at"],
-                        "same_contact": same_contact,
-                    }
-                )
+        candidates = {row["id"]: row for row in by_email.get(email, []) if email}
+        if ticket.organization_id:
+            candidates.update((row["id"], row) for row in by_org.get(ticket.organization_id, []))
+        related = [
+            {
+                "id": row["id"],
+                "channel": row["channel"],
+                "status": row["status"],
+                "category": row["category__slug"] or "",
+                "created_at": row["created_at"],
+                "same_contact": bool(email) and row["email_l"] == email,
+            }
+            for row in sorted(candidates.values(), key=lambda r: r["_position"])
+            if row["id"] != ticket.pk
+        ]
         signals = getattr(ctx, "signals", None)
         if signals is None:
             signals = {}

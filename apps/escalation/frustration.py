@@ -149,22 +149,24 @@ def frustration_assess(text: str, *, threshold: float = VADER_THRESHOLD, llm=Non
     text = (text or "").strip()
     if not text:
         return Frustration("", "", 0.0)
-    compound = float(_analyzer().polarity_scores(text)["compound"])
     caps = shouting(text)
     if caps:
-        return Frustration("caps", caps, compound)
+        return Frustration("caps", caps, _compound(text))
     sarcastic = sarcasm(text)
     if sarcastic:
-        return Frustration("sarcasm", sarcastic, compound)
+        return Frustration("sarcasm", sarcastic, _compound(text))
     exasperated = _EXASPERATION_RE.search(text)
     if exasperated:
-        return Frustration("exasperation", exasperated.group(0), compound)
-    english = is_english(text)
+        return Frustration("exasperation", exasperated.group(0), _compound(text))
+    compound = _compound(text)
+    judge = getattr(llm, "judge_frustration", None)
+    if threshold < 0 and compound > threshold and (judge is None or compound > BORDERLINE):
+        return Frustration("", "", compound)  # calm in any language: no need to ask which one
+    english = is_english(text)  # the language only matters for a negative score (0.7 ms per text)
     if not english:
         compound = 0.0  # VADER reads Spanish "no puedo…" as negative: no lexicon verdict outside English
     if compound <= threshold:
         return Frustration("vader", f"sentiment {compound:.2f}", compound)
-    judge = getattr(llm, "judge_frustration", None)
     if judge is not None and english and compound <= BORDERLINE:
         try:
             frustrated, why = judge(text)
@@ -173,3 +175,7 @@ def frustration_assess(text: str, *, threshold: float = VADER_THRESHOLD, llm=Non
         if frustrated:
             return Frustration("llm", str(why)[:200] or "LLM judged the customer frustrated", compound)
     return Frustration("", "", compound)
+
+
+def _compound(text: str) -> float:
+    return float(_analyzer().polarity_scores(text)["compound"])
