@@ -93,3 +93,35 @@ def test_a_draft_without_a_tree_does_not_run_the_published_tree(published, lead_
     workflow_version_update(version=treeless, user=lead_user, tree={})
     result = sandbox_run(version=treeless, classifier=KeywordClassifier()).by_case()[case.pk]
     assert result.outcome == "resolve", result.reason  # the category template, not the published tree's escalation
+
+
+def test_sandbox_cases_can_expect_a_question_for_required_information(published, lead_user, monkeypatch):
+    from django.test import Client
+    from django.urls import reverse
+
+    workflow = published.workflow
+    asks = sandbox_case_create(
+        workflow=workflow, text="[how-to@0.95] When does my order ship?", expected_outcome="ask"
+    )
+    answer = sandbox_case_create(
+        workflow=workflow, text="[how-to@0.95] When does my order ship?", expected_outcome="answer"
+    )
+    given = sandbox_case_create(
+        workflow=workflow, text="[how-to@0.95] When does order 55120 ship?", expected_outcome="answer"
+    )
+    draft = workflow_version_create_draft(workflow=workflow, user=lead_user)
+    workflow_version_update(version=draft, user=lead_user, required_fields=["order_id"])
+    results = sandbox_run(version=draft, classifier=KeywordClassifier()).by_case()
+    assert results[asks.pk].passed and results[asks.pk].shown == "ask (order_id)"
+    assert results[answer.pk].failures == ["asks for order_id, expected an answer (resolve or draft)"]
+    assert results[given.pk].passed and results[given.pk].asks is None
+    published_results = sandbox_run(version=published, classifier=KeywordClassifier()).by_case()
+    assert published_results[asks.pk].failures == ["resolve, expected a question for missing information"]
+
+    monkeypatch.setattr("apps.workflows.services.sandbox.get_active_classifier", KeywordClassifier)
+    client = Client()
+    client.force_login(lead_user)
+    url = reverse("workflows:version_sandbox", args=[workflow.category_id, draft.number])
+    html = client.post(url).content.decode()
+    assert "→ ask (order_id)" in html and "1 regression" in html  # the answer case the published version passed
+    assert '<option value="ask">ask</option>' in client.get(url).content.decode()

@@ -1,9 +1,10 @@
 """The sandbox: a test set per workflow, run against a version with the real pipeline (nothing is written or sent).
 
 A test case is a ticket text with its channel and customer tier, and what should happen: the expected category
-and outcome (``resolve``, ``draft``, ``escalate``, ``answer`` = resolve or draft, or blank = any). Cases are
-written by hand or built from labelled history (the ticket's human label and what humans did: one public agent
-reply that resolved it → ``answer``; an escalated ticket → ``escalate``; anything else → category only).
+and outcome (``resolve``, ``draft``, ``escalate``, ``answer`` = resolve or draft, ``ask`` = the workflow asks the
+customer for missing information first (need_info or required fields), or blank = any; an ask is not an answer).
+Cases are written by hand or built from labelled history (the ticket's human label and what humans did: one public
+agent reply that resolved it → ``answer``; an escalated ticket → ``escalate``; anything else → category only).
 
 Running a version plans every case with ``apps.workflows.engine.triage_plan`` — the active classifier, the hard
 triggers, the version's tree and thresholds in rollout ``auto``, the offline composer (no paid provider call from
@@ -32,7 +33,7 @@ from apps.workflows.models import Category, Workflow, WorkflowTestCase, Workflow
 
 from .backtest import human_outcome, replay_batch
 
-EXPECTED_OUTCOMES = ("", "answer", Outcome.RESOLVE, Outcome.DRAFT, Outcome.ESCALATE)
+EXPECTED_OUTCOMES = ("", "answer", "ask", Outcome.RESOLVE, Outcome.DRAFT, Outcome.ESCALATE)
 MAX_TEXT = 5000
 
 
@@ -47,10 +48,16 @@ class CaseResult:
     why: str
     reason: str
     failures: list[str] = field(default_factory=list)
+    asks: list[str] | None = None  # the fields the workflow asks the customer for (None: it does not ask)
 
     @property
     def passed(self) -> bool:
         return not self.failures
+
+    @property
+    def shown(self) -> str:
+        """The outcome as the screens show it: ``ask (order_id)`` for a question to the customer."""
+        return f"ask ({', '.join(self.asks)})" if self.asks is not None else self.outcome
 
 
 @dataclass
@@ -87,16 +94,29 @@ class SandboxComparison:
         return [r for r in self.rows if r["change"] == "regression"]
 
 
-def _check(case: WorkflowTestCase, category: str, outcome: str) -> list[str]:
+def _check(case: WorkflowTestCase, category: str, outcome: str, asks: list[str] | None = None) -> list[str]:
     failures = []
     if case.expected_category and category != case.expected_category:
         failures.append(f"category {category or '(none)'}, expected {case.expected_category}")
     expected = case.expected_outcome
-    if expected == "answer" and outcome not in (Outcome.RESOLVE, Outcome.DRAFT):
-        failures.append(f"{outcome}, expected an answer (resolve or draft)")
-    elif expected and expected != "answer" and outcome != expected:
-        failures.append(f"{outcome}, expected {expected}")
+    asked = asks is not None and outcome != Outcome.ESCALATE
+    shown = f"asks for {', '.join(asks or [])}" if asked else outcome
+    if expected == "ask":
+        if not asked:
+            failures.append(f"{outcome}, expected a question for missing information")
+    elif expected == "answer" and (asked or outcome not in (Outcome.RESOLVE, Outcome.DRAFT)):
+        failures.append(f"{shown}, expected an answer (resolve or draft)")
+    elif expected and expected != "answer" and (asked or outcome != expected):
+        failures.append(f"{shown}, expected {expected}")
     return failures
+
+
+def _asks(plan) -> list[str] | None:
+    """The fields ``plan`` asks the customer for, or None when it does not ask (the trace's tree step)."""
+    if plan.why != "need_info":
+        return None
+    step = next((s for s in plan.trace.steps if s.get("step") == "tree"), {})
+    return list(step.get("missing") or [])
 
 
 @transaction.atomic
@@ -256,6 +276,7 @@ def sandbox_run(*, version: WorkflowVersion, classifier=None) -> SandboxRun:
     results = []
     for case, plan in zip(cases, plans, strict=True):
         slug = plan.category.slug if plan.category else ""
+        asks = _asks(plan)
         results.append(
             CaseResult(
                 case=case,
@@ -264,7 +285,8 @@ def sandbox_run(*, version: WorkflowVersion, classifier=None) -> SandboxRun:
                 outcome=str(plan.outcome),
                 why=plan.why,
                 reason=plan.reason,
-                failures=_check(case, slug, plan.outcome),
+                failures=_check(case, slug, plan.outcome, asks),
+                asks=asks,
             )
         )
     return SandboxRun(version=version, results=results, seconds=time.perf_counter() - started)
