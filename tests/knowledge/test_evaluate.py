@@ -32,3 +32,27 @@ def test_evaluate_retrieval_rejects_a_wrong_file(tmp_path):
     bad.write_text('{"something": []}')
     with pytest.raises(CommandError, match="is not a stackfaq file"):
         call_command("evaluate_retrieval", str(bad), "--format", "stackfaq", "--json")
+
+
+@pytest.mark.parametrize(
+    ("fmt", "relative", "articles"),
+    [("ecommerce-faq", "kb_faq/ecommerce_faq.json", 20), ("twitter-care", "twitter_customer_care", 40)],
+)
+def test_evaluate_retrieval_reads_the_other_formats(shared_data, fmt, relative, articles):
+    out = io.StringIO()
+    call_command(
+        "evaluate_retrieval",
+        str(shared_data / relative),
+        "--format",
+        fmt,
+        "--json",
+        "--max-articles",
+        str(articles),
+        stdout=out,
+    )
+    report = json.loads(out.getvalue())
+    assert report["format"] == fmt and report["documents"] == articles and report["queries"] > 0
+    hybrid = report["methods"]["hybrid"]
+    assert 0 <= hybrid["recall_at_1"] <= hybrid["recall_at_5"] <= hybrid["recall_at_10"] <= 1
+    assert report["mrr"] == hybrid["mrr"] and hybrid["recall_at_10"] > 0  # the right article is found at times
+    assert not Source.objects.exists()
