@@ -161,3 +161,8 @@ def test_the_backtest_counts_a_question_by_its_thresholds_not_as_a_resolution(le
     assert all(r.asks and r.fixed == "" for r in replay.rows)
     f = replay.figures("how-to", auto=0.9, draft=0.6)
     assert (f["auto"], f["draft"], f["escalate"], f["asked"]) == (1, 1, 1, 2)  # not three "resolutions"
+
+
+def test_required_information_needs_a_tree_to_ask_from():
+    assert "give the version a tree" in required_fields_validate(["order_id"], {})[0]
+    assert required_fields_validate([], {}) == []

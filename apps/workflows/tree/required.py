@@ -78,13 +78,16 @@ def required_specs(required_fields, tree: dict | None) -> list[dict]:
 
 
 def required_fields_validate(required_fields, tree: dict | None) -> list[str]:
-    """Problems with ``required_fields`` for a version with ``tree`` (empty: fine). Checks: a list; names of
+    """Problems with ``required_fields`` for a version with ``tree`` (empty: fine). Checks: a list; a tree to ask
+    from (the engine runs required information in the tree's walk); names of
     letters, digits and ``_`` (at most 40); each name resolvable (a need_info field of the tree, a catalogue field,
     or a spec with patterns); patterns that compile."""
     if required_fields in (None, ""):
         return []
     if not isinstance(required_fields, list):
         return ["required information must be a list of field names"]
+    if required_fields and not tree:
+        return ["required information is asked for by the decision tree: give the version a tree"]
     errors: list[str] = []
     known = _tree_fields(tree)
     for item in required_fields:

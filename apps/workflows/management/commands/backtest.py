@@ -111,13 +111,14 @@ class Command(BaseCommand):
             )
         w(
             f"{'category':28} {'auto/draft':>10} {'routed':>6} {'auto':>7} {'draft':>7} {'escal.':>7} "
-            f"{'wrong':>5} {'agree':>7} {'cat.ok':>7} {'missed':>6}"
+            f"{'wrong':>5} {'agree':>7} {'cat.ok':>7} {'missed':>6} {'asked':>5} {'n/r':>4}"
         )
         for c in result["categories"]:
             w(
                 f"{c['category'][:28]:28} {c['auto_threshold']:.2f}/{c['draft_threshold']:.2f} {c['routed']:6d} "
                 f"{_pct(c['auto_rate'])} {_pct(c['draft_rate'])} {_pct(c['escalate_rate'])} {c['auto_wrong']:5d} "
-                f"{_pct(c['agreement'])} {_pct(c['category_agreement'])} {c['missed']:6d}"
+                f"{_pct(c['agreement'])} {_pct(c['category_agreement'])} {c['missed']:6d} {c['asked']:5d} "
+                f"{c['not_replayable']:4d}"
             )
         if "overall" in result:
             o = result["overall"]
@@ -126,6 +127,7 @@ class Command(BaseCommand):
                 f"{_pct(o['escalate_rate'])} {o['auto_wrong']:5d} {_pct(o['agreement'])} "
                 f"{_pct(o['category_accuracy'])}"
             )
+        w("asked: auto/draft tickets where the workflow first asks the customer for information; n/r: not replayable")
         if one:
             c = result["categories"][0]
             w(f"\nSweep of the auto threshold (draft threshold {c['draft_threshold']:.2f}):")
