@@ -64,8 +64,8 @@ def test_page_area_passage_comes_first(two_areas, category, page_context, expect
     ctx = _context(page_context)
     passages = knowledge_passages(ctx, category)
     assert passages and passages[0].text.strip() == expected
-    retrieved, best = knowledge_retrieve(ctx, category)
-    assert retrieved[0].text.strip() == expected and best > 0
+    retrieved, best, flags = knowledge_retrieve(ctx, category)
+    assert retrieved[0].text.strip() == expected and best > 0 and flags == []
 
 
 def test_unknown_area_or_no_page_falls_back_to_all_public_knowledge(two_areas, category):

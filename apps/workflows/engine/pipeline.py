@@ -42,8 +42,9 @@ from .trace import Trace
 from .workflow import WorkflowSpec, tree_step
 
 PassageFinder = Callable[[TicketContext, Category], Sequence[Passage]]
-# (passages above the grounding threshold, best retrieval score 0–1) for the customer's current text
-Retriever = Callable[[TicketContext, Category], tuple[Sequence[Passage], float]]
+# (passages above the grounding threshold, best retrieval score 0–1[, guard flags of the passages it dropped]) for
+# the customer's current text
+Retriever = Callable[[TicketContext, Category], tuple]
 
 
 class PredictionLike(Protocol):
@@ -529,12 +530,16 @@ def _brief(ctx: TicketContext) -> TicketBrief:
 
 
 def _retrieve(
-    batch: Batch, ctx: TicketContext, category: Category, extras: dict
+    batch: Batch, ctx: TicketContext, category: Category, extras: dict, trace: Trace
 ) -> tuple[list[Passage], float | None]:
     """Knowledge passages for the reply and the best retrieval score (None when unknown); a low score is noted
-    as a knowledge gap to record."""
+    as a knowledge gap to record, passages the retriever dropped for carrying instructions are recorded in the
+    trace (step ``guard_passages``)."""
     if batch.retrieve is not None:
-        passages, best = batch.retrieve(ctx, category)
+        passages, best, *rest = batch.retrieve(ctx, category)
+        dropped = list(rest[0]) if rest else []
+        if dropped:  # knowledge is data: a passage with instructions for the assistant was left out (guard)
+            trace.add("guard_passages", 0.0, flags=[f.as_dict() for f in dropped], dropped=len(dropped))
         if best < grounding_threshold() and ctx.text.strip():
             extras["gap"] = (ctx.text[:2000], float(best))
         return list(passages), float(best)
@@ -564,7 +569,8 @@ def _answer(batch, ctx, category, trace, node, facts, profile, spec, extras):
     """``(reply, error, passages, grounded)`` for a tree answer node."""
     with trace.step("compose", provider=batch.llm.model_name, shape=ctx.shape, node=node.get("id", "")) as step:
         try:
-            passages, best = _retrieve(batch, ctx, category, extras) if node.get("knowledge", True) else ([], None)
+            wants_knowledge = node.get("knowledge", True)
+            passages, best = _retrieve(batch, ctx, category, extras, trace) if wants_knowledge else ([], None)
             has_knowledge = batch.retrieve is not None or batch.passages is not None
             grounded = (
                 bool(passages)
@@ -594,7 +600,7 @@ def _compose(batch: Batch, ctx: TicketContext, category: Category, trace: Trace,
     """``(reply, error, passages)`` without a tree: the category template and knowledge through the provider."""
     with trace.step("compose", provider=batch.llm.model_name, shape=ctx.shape) as step:
         try:
-            passages, best = _retrieve(batch, ctx, category, extras)
+            passages, best = _retrieve(batch, ctx, category, extras, trace)
             if best is not None:
                 step["best_score"] = round(best, 4)
             reply = batch.llm.compose(

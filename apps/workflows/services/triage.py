@@ -93,18 +93,35 @@ def _page_aware_hits(ctx: TicketContext) -> list:
     return knowledge_search(ctx.text, k=KB_PASSAGES, filters=public)
 
 
+def hits_screen(hits: Sequence) -> tuple[list, list]:
+    """``(kept hits, flags)``: the guard's ``passages_screen`` on the raw text of retrieved knowledge chunks,
+    before grounding sanitizes them. A chunk carrying instructions for the assistant (injection cues, hidden text,
+    outside images) is dropped whole and named in a ``kb-injection`` flag (``GuardFlag``, evidence
+    ``KB-<document id>: <cue>``); the others are kept unchanged (grounding strips their links). Without the guard
+    (an optional import) everything is kept and no flag is raised."""
+    try:
+        from apps.workflows.guard import passages_screen
+    except ImportError:
+        return list(hits), []
+    labelled = [{"source_id": f"KB-{hit.document_id}", "text": hit.text, "hit": hit} for hit in hits]
+    kept, flags = passages_screen(labelled)
+    return [item["hit"] for item in kept], flags
+
+
 def knowledge_passages(ctx: TicketContext, category: Category) -> list[Passage]:
     """Public knowledge passages for the customer's current text (hybrid search, grounding threshold, sanitized;
-    ``apps.knowledge``; page-aware, see ``_page_aware_hits``), at most ``KB_PASSAGES``. Called by the engine only
-    for replies it composes."""
-    return passages_for_reply(_page_aware_hits(ctx))
+    ``apps.knowledge``; page-aware, see ``_page_aware_hits``; chunks with instructions for the assistant dropped,
+    see ``hits_screen``), at most ``KB_PASSAGES``. Called by the engine only for replies it composes."""
+    return passages_for_reply(hits_screen(_page_aware_hits(ctx))[0])
 
 
-def knowledge_retrieve(ctx: TicketContext, category: Category) -> tuple[list[Passage], float]:
-    """``(passages, best score)``: ``knowledge_passages`` plus the best retrieval score (0–1) of the search, for
-    the grounding check and knowledge-gap recording."""
+def knowledge_retrieve(ctx: TicketContext, category: Category) -> tuple[list[Passage], float, list]:
+    """``(passages, best score, guard flags)``: ``knowledge_passages`` plus the best retrieval score (0–1) of the
+    search, for the grounding check and knowledge-gap recording, and the ``kb-injection`` flags of the chunks
+    ``hits_screen`` dropped (the engine records them in the Decision trace, step ``guard_passages``)."""
     hits = _page_aware_hits(ctx)
-    return passages_for_reply(hits), best_score(hits)
+    kept, flags = hits_screen(hits)
+    return passages_for_reply(kept), best_score(kept), flags
 
 
 def published_workflows() -> tuple[dict[str, dict], dict[str, WorkflowSpec]]:
