@@ -223,6 +223,8 @@ class CategoryDayStats(models.Model):
     drafts_edited = models.PositiveIntegerField(default=0)
     edits = models.PositiveIntegerField(default=0, help_text="Tickets with a draft-edit training example")
     edit_ratio_sum = models.FloatField(default=0.0, help_text="Sum of their edit ratios (0–1 each)")
+    first_responded = models.PositiveIntegerField(default=0, help_text="Tickets with a first response")
+    first_response_minutes_sum = models.FloatField(default=0.0, help_text="Sum of their first-response minutes")
     csat_ai = ArrayField(models.PositiveIntegerField(), size=5, default=list)
     csat_human = ArrayField(models.PositiveIntegerField(), size=5, default=list)
     first_response_hist = ArrayField(models.PositiveIntegerField(), default=list)
@@ -245,3 +247,36 @@ class CategoryDayStats(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.category_id} {self.channel}/{self.tier}: {self.tickets}"
+
+
+class CategoryDayActivity(models.Model):
+    """What happened on one UTC ``day`` in one category, counted on the day it happened (the overview
+    dashboard's source, see ``rollup.py``): Decisions made (by ``Decision.created_at`` and the Decision's
+    category) per outcome and how many were sent without review; drafts created (by ``Draft.created_at`` and
+    their Decision's category) per current status; tickets resolved (by ``Ticket.resolved_at`` and the ticket's
+    category). ``category`` is null for Decisions / tickets without one."""
+
+    day = models.DateField()
+    category = models.ForeignKey(
+        "workflows.Category", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    decisions_resolve = models.PositiveIntegerField(default=0)
+    decisions_draft = models.PositiveIntegerField(default=0)
+    decisions_escalate = models.PositiveIntegerField(default=0)
+    decisions_sent = models.PositiveIntegerField(default=0, help_text="Decisions whose reply was sent unreviewed")
+    drafts_pending = models.PositiveIntegerField(default=0)
+    drafts_approved = models.PositiveIntegerField(default=0)
+    drafts_edited = models.PositiveIntegerField(default=0)
+    drafts_rejected = models.PositiveIntegerField(default=0)
+    drafts_superseded = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0, help_text="Tickets resolved on this day")
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "category day activity"
+        constraints = [
+            models.UniqueConstraint(fields=["day", "category"], name="category_day_activity_key", nulls_distinct=False)
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.category_id}"

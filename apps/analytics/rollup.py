@@ -12,6 +12,9 @@ day). Medians come from fixed histograms
 sent ``resolve`` Decision and not escalated; *AI-handled* = a reply the AI wrote was sent (Decision ``sent``
 or a draft approved / edited); drafts and edit sizes (from the ``draft_edit`` training examples, built just
 before each scheduled refresh) are counted on their ticket's creation day.
+
+The same refresh writes ``CategoryDayActivity`` for those days: events counted on the day they happened
+(Decisions per outcome and sent, drafts per status, tickets resolved) — the overview dashboard's source.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from apps.tickets.models import Message, Organization, Ticket
 from apps.workflows.models import Category, Decision, Draft
 
 from .control import CONTROL_BUCKET_SQL
-from .models import CategoryDayStats, TrainingExample
+from .models import CategoryDayActivity, CategoryDayStats, TrainingExample
 
 FIRST_RESPONSE_EDGES = [
     0,
@@ -176,8 +179,8 @@ def _refresh_sql() -> str:
     INSERT INTO {CategoryDayStats._meta.db_table} (
         day, category_id, channel, tier, segment, in_control, tickets, resolved, ai_resolved, ai_handled, escalated,
         urgent, reopened, answered, replies_resolved, replies_answered, drafts_reviewed, drafts_approved,
-        drafts_edited, edits, edit_ratio_sum, csat_ai, csat_human, first_response_hist, resolution_hist,
-        handle_hist, refreshed_at)
+        drafts_edited, edits, edit_ratio_sum, first_responded, first_response_minutes_sum, csat_ai, csat_human,
+        first_response_hist, resolution_hist, handle_hist, refreshed_at)
     SELECT day, category_id,
            CASE WHEN GROUPING(channel) = 1 THEN '*' ELSE channel END,
            CASE WHEN GROUPING(tier) = 1 THEN '*' ELSE tier END,
@@ -194,6 +197,7 @@ def _refresh_sql() -> str:
            coalesce(sum(replies) FILTER (WHERE replies > 0), 0),
            sum(reviewed), sum(approved), sum(edited),
            count(edit_ratio), coalesce(sum(edit_ratio), 0),
+           count(first_response_at), coalesce(sum(extract(epoch FROM first_response_at - created_at) / 60), 0),
            {csat("ai_handled")}, {csat("NOT ai_handled")},
            {_bins("fr_b", FIRST_RESPONSE_EDGES)}, {_bins("rs_b", RESOLUTION_EDGES)}, {_bins("hd_b", HANDLE_EDGES)},
            %(now)s
@@ -206,17 +210,63 @@ def _refresh_sql() -> str:
     """
 
 
+def _activity_sql() -> str:
+    """Decisions, drafts and resolutions of ``[since, until)`` per UTC day and category: one grouped pass over
+    each table's ``created_at`` / ``resolved_at`` index, summed per day and category."""
+    decision, draft, ticket = Decision._meta.db_table, Draft._meta.db_table, Ticket._meta.db_table
+    outcomes = ", ".join(f"count(*) FILTER (WHERE d.outcome = '{o}')" for o in ("resolve", "draft", "escalate"))
+    draft_statuses = ("pending", "approved", "edited", "rejected", "superseded")
+    statuses = ", ".join(f"count(*) FILTER (WHERE x.status = '{s}')" for s in draft_statuses)
+    columns = [
+        "decisions_resolve",
+        "decisions_draft",
+        "decisions_escalate",
+        "decisions_sent",
+        "drafts_pending",
+        "drafts_approved",
+        "drafts_edited",
+        "drafts_rejected",
+        "drafts_superseded",
+        "resolved",
+    ]
+    return f"""
+    INSERT INTO {CategoryDayActivity._meta.db_table} (day, category_id, {", ".join(columns)}, refreshed_at)
+    SELECT day, category_id, {", ".join(f"sum({c})" for c in columns)}, %(now)s
+      FROM (
+        SELECT (d.created_at AT TIME ZONE 'UTC')::date, d.category_id, {outcomes}, count(*) FILTER (WHERE d.sent),
+               0, 0, 0, 0, 0, 0
+          FROM {decision} d WHERE d.created_at >= %(since)s AND d.created_at < %(until)s
+         GROUP BY 1, 2
+        UNION ALL
+        SELECT (x.created_at AT TIME ZONE 'UTC')::date, d.category_id, 0, 0, 0, 0, {statuses}, 0
+          FROM {draft} x LEFT JOIN {decision} d ON d.id = x.decision_id
+         WHERE x.created_at >= %(since)s AND x.created_at < %(until)s
+         GROUP BY 1, 2
+        UNION ALL
+        SELECT (t.resolved_at AT TIME ZONE 'UTC')::date, t.category_id, 0, 0, 0, 0, 0, 0, 0, 0, 0, count(*)
+          FROM {ticket} t WHERE t.resolved_at >= %(since)s AND t.resolved_at < %(until)s
+         GROUP BY 1, 2
+      ) e(day, category_id, {", ".join(columns)})
+     GROUP BY day, category_id
+    """
+
+
 @transaction.atomic
 def category_stats_refresh(*, since: date, until: date) -> int:
-    """Recompute the ``CategoryDayStats`` of the UTC days ``[since, until)`` (tickets by creation day) and
-    replace their rows. Returns the number of rows written. One grouped query reading tickets, messages,
-    organisations, handoffs, Decisions and drafts of those days."""
+    """Recompute the daily figures of the UTC days ``[since, until)`` and replace their rows:
+    ``CategoryDayStats`` (tickets by creation day: one grouped query reading tickets, messages, organisations,
+    handoffs, Decisions and drafts of those days) and ``CategoryDayActivity`` (Decisions, drafts and resolutions
+    by the day they happened). Returns the number of ``CategoryDayStats`` rows written."""
     start = datetime(since.year, since.month, since.day, tzinfo=UTC)
     end = datetime(until.year, until.month, until.day, tzinfo=UTC)
+    params = {"since": start, "until": end, "now": timezone.now()}
     CategoryDayStats.objects.filter(day__gte=since, day__lt=until).delete()
+    CategoryDayActivity.objects.filter(day__gte=since, day__lt=until).delete()
     with connection.cursor() as cursor:
-        cursor.execute(_refresh_sql(), {"since": start, "until": end, "now": timezone.now()})
-        return cursor.rowcount
+        cursor.execute(_refresh_sql(), params)
+        written = cursor.rowcount
+        cursor.execute(_activity_sql(), params)
+    return written
 
 
 def category_stats_refresh_recent(*, days: int = RECENT_DAYS) -> int:
@@ -295,6 +345,8 @@ class StatsRow:
     drafts_edited: int = 0
     edits: int = 0
     edit_ratio_sum: float = 0.0
+    first_responded: int = 0
+    first_response_minutes_sum: float = 0.0
     csat_ai: list | None = None
     csat_human: list | None = None
     first_response_hist: list | None = None
@@ -307,7 +359,7 @@ ARRAYS = ["csat_ai", "csat_human", "first_response_hist", "resolution_hist", "ha
 
 
 def _number(name: str, value) -> int | float:
-    return float(value or 0) if name == "edit_ratio_sum" else int(value or 0)
+    return float(value or 0) if name.endswith("_sum") else int(value or 0)
 
 
 def stats_grouped(*, where: str, params: dict, keys: list[str], join: str = "") -> dict[tuple, StatsRow]:

@@ -2,8 +2,10 @@
 rates, draft review outcomes. Every function is one or two grouped SQL queries, whatever the number of
 categories or days.
 
-Data source: ``workflows.Decision`` / ``Draft``, ``tickets.Ticket``, ``escalation.Handoff``. Periods are
-``[since, until)`` in UTC; days are UTC calendar days.
+Two sources: the live functions read ``workflows.Decision`` / ``Draft``, ``tickets.Ticket`` and
+``escalation.Handoff`` for any ``[since, until)`` (the ``/api/v1/metrics/`` endpoint); ``overview_from_stats``
+reads the daily figures (``rollup.CategoryDayStats`` / ``CategoryDayActivity``) for whole UTC days, which the
+overview page uses so it answers in milliseconds at millions of tickets. Days are UTC calendar days.
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from django.db import connection
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
 from django.db.models.functions import TruncDate
 
 from apps.escalation.models import Handoff
 from apps.tickets.models import Ticket
 from apps.workflows.choices import DraftStatus, Outcome
-from apps.workflows.models import Decision, Draft
+from apps.workflows.models import Category, Decision, Draft
 
 OUTCOMES = [Outcome.RESOLVE, Outcome.DRAFT, Outcome.ESCALATE]
 
@@ -179,4 +182,129 @@ def period_rates(*, since: datetime, until: datetime) -> Rates:
         sent_by_ai=decisions["sent"],
         drafts=drafts,
         first_response_minutes=first_response.total_seconds() / 60 if first_response is not None else None,
+    )
+
+
+# --- the overview from the daily figures ----------------------------------------------------------------------
+
+
+@dataclass
+class Overview:
+    """The overview dashboard's figures over whole UTC days (see ``overview_from_stats``)."""
+
+    since: date
+    until: date
+    categories: list[CategoryOutcomes]
+    days: list[DayCount]
+    rates: Rates
+    ticket_categories: list[tuple[str, str, int]]
+    refreshed_at: datetime | None
+
+
+def _utc_day(value: date | datetime, *, ceil: bool = False) -> date:
+    """A ``date`` as is; a ``datetime``'s UTC date (with ``ceil``, the next one unless it is midnight)."""
+    if not isinstance(value, datetime):
+        return value
+    utc = value.astimezone(UTC)
+    bump = ceil and (utc.hour, utc.minute, utc.second, utc.microsecond) != (0, 0, 0, 0)
+    return utc.date() + timedelta(days=1 if bump else 0)
+
+
+def overview_from_stats(*, since: date | datetime, until: date | datetime) -> Overview:
+    """The overview dashboard's figures for the UTC days covering ``[since, until)``, read from the daily figures
+    (``rollup.category_stats_refresh``: the schedule refreshes the last 3 days every 10 minutes, 120 nightly):
+    two grouped queries over a few rows per day and category, whatever the number of tickets.
+
+    - tickets (created per day and per category), resolved and escalated of them (a handoff or status
+      ``escalated``), mean first response: ``CategoryDayStats`` (tickets by creation day, all channels/tiers);
+    - Decisions per category (the Decision's) and outcome, sent without review, drafts per status, tickets
+      resolved per day: ``CategoryDayActivity`` (each counted on the day it happened).
+
+    ``refreshed_at``: when the oldest figure read was computed (``None`` when nothing was read).
+    """
+    from .models import CategoryDayActivity, CategoryDayStats
+    from .rollup import slice_where
+
+    first, end = _utc_day(since), _utc_day(until, ceil=True)
+    category_table = Category._meta.db_table
+    where, params = slice_where()
+    params.update(first=first, end=end)
+    created: dict[date, int] = {}
+    resolved_on: dict[date, int] = {}
+    per_category: dict[int | None, list] = {}
+    outcomes: dict[int | None, CategoryOutcomes] = {}
+    totals = {"tickets": 0, "resolved": 0, "escalated": 0, "responded": 0, "minutes": 0.0, "sent": 0}
+    drafts = {s.value: 0 for s in DraftStatus}
+    by_outcome = {o.value: 0 for o in OUTCOMES}
+    stamps = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT s.day, s.category_id, c.slug, c.name, sum(s.tickets), sum(s.resolved), sum(s.escalated),
+                       sum(s.first_responded), sum(s.first_response_minutes_sum), min(s.refreshed_at)
+                  FROM {CategoryDayStats._meta.db_table} s LEFT JOIN {category_table} c ON c.id = s.category_id
+                 WHERE s.day >= %(first)s AND s.day < %(end)s {where}
+                 GROUP BY s.day, s.category_id, c.slug, c.name""",
+            params,
+        )
+        for day, cat_id, slug, name, n, resolved, escalated, responded, minutes, stamp in cursor.fetchall():
+            created[day] = created.get(day, 0) + n
+            entry = per_category.setdefault(cat_id, [slug or "", name or "No category", 0])
+            entry[2] += n
+            totals["tickets"] += n
+            totals["resolved"] += resolved
+            totals["escalated"] += escalated
+            totals["responded"] += responded
+            totals["minutes"] += minutes
+            stamps.append(stamp)
+        columns = [f"decisions_{o.value}" for o in OUTCOMES] + [f"drafts_{s.value}" for s in DraftStatus]
+        cursor.execute(
+            f"""SELECT a.day, a.category_id, c.slug, c.name, {", ".join(f"sum(a.{col})" for col in columns)},
+                       sum(a.decisions_sent), sum(a.resolved), min(a.refreshed_at)
+                  FROM {CategoryDayActivity._meta.db_table} a LEFT JOIN {category_table} c ON c.id = a.category_id
+                 WHERE a.day >= %(first)s AND a.day < %(end)s
+                 GROUP BY a.day, a.category_id, c.slug, c.name""",
+            params,
+        )
+        for day, cat_id, slug, name, *values, sent, resolved, stamp in cursor.fetchall():
+            counts = dict(zip(columns, values, strict=True))
+            item = outcomes.setdefault(
+                cat_id, CategoryOutcomes(slug=slug or "", name=name or "No category", counts={})
+            )
+            for o in OUTCOMES:
+                n = counts[f"decisions_{o.value}"]
+                if n:
+                    item.counts[o.value] = item.counts.get(o.value, 0) + n
+                    by_outcome[o.value] += n
+            for s in DraftStatus:
+                drafts[s.value] += counts[f"drafts_{s.value}"]
+            totals["sent"] += sent
+            resolved_on[day] = resolved_on.get(day, 0) + resolved
+            stamps.append(stamp)
+    days = []
+    day = first
+    while day < end:
+        days.append(DayCount(day=day, created=created.get(day, 0), resolved=resolved_on.get(day, 0)))
+        day += timedelta(days=1)
+    rates = Rates(
+        tickets=totals["tickets"],
+        resolved=totals["resolved"],
+        escalated=totals["escalated"],
+        decisions=sum(by_outcome.values()),
+        by_outcome=by_outcome,
+        sent_by_ai=totals["sent"],
+        drafts=drafts,
+        first_response_minutes=totals["minutes"] / totals["responded"] if totals["responded"] else None,
+    )
+    categories = sorted((c for c in outcomes.values() if c.total), key=lambda c: (-c.total, c.name))
+    ticket_categories = sorted(
+        ((slug, name, n) for slug, name, n in per_category.values() if n), key=lambda r: (-r[2], r[1])
+    )
+    return Overview(
+        since=first,
+        until=end,
+        categories=categories,
+        days=days,
+        rates=rates,
+        ticket_categories=ticket_categories,
+        refreshed_at=min(stamps) if stamps else None,
     )

@@ -1,5 +1,6 @@
-"""The dashboard: Decisions per category and outcome, tickets per day, resolution and escalation rates.
-Charts are drawn by the vendored Chart.js from data passed with ``json_script``."""
+"""The overview dashboard: Decisions per category and outcome, tickets per day, resolution and escalation rates,
+read from the daily figures (``selectors.overview_from_stats``). Charts are drawn by the vendored Chart.js from
+data passed with ``json_script``."""
 
 from __future__ import annotations
 
@@ -10,13 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from apps.analytics.selectors import (
-    OUTCOMES,
-    decisions_by_category_outcome,
-    period_rates,
-    tickets_by_category,
-    tickets_per_day,
-)
+from apps.analytics.selectors import OUTCOMES, overview_from_stats
 from apps.core.permissions import ALL_ROLES, role_required
 from apps.workflows.choices import Outcome
 
@@ -32,16 +27,16 @@ def _percent(rate: float | None) -> str:
 @require_GET
 @role_required(*ALL_ROLES)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """``/analytics/?days=7|30|90`` (default 30): figures for the last ``days`` UTC days including today."""
+    """``/analytics/?days=7|30|90`` (default 30): figures for the last ``days`` UTC days including today, from the
+    daily figures (refreshed every 10 minutes; the page says when)."""
     period = request.GET.get("days", DEFAULT_PERIOD)
     period = period if period in PERIODS else DEFAULT_PERIOD
     now = timezone.now()
     until = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     since = until - timedelta(days=PERIODS[period])
-    categories = decisions_by_category_outcome(since=since, until=until)
-    days = tickets_per_day(since=since, until=until)
-    rates = period_rates(since=since, until=until)
-    ticket_categories = tickets_by_category(since=since, until=until)
+    overview = overview_from_stats(since=since, until=until)
+    categories, days, rates = overview.categories, overview.days, overview.rates
+    ticket_categories = overview.ticket_categories
     labels = dict(Outcome.choices)
     chart_data = {
         "categories": {
@@ -74,6 +69,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "rates": rates,
         "chart_data": chart_data,
         "ticket_categories": ticket_categories,
+        "refreshed_at": overview.refreshed_at,
         "percent": {
             "resolution": _percent(rates.resolution_rate),
             "escalation": _percent(rates.escalation_rate),
