@@ -1,13 +1,20 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from apps.core.admin_actions import knowledge_reembed
 from apps.core.admin_utils import ReadOnlyAdmin, admin_link, on_screen, pretty_json
+from apps.core.errors import ApplicationError
 
+from .forms import UploadFilesForm
+from .ingestion import max_file_bytes
 from .models import Chunk, Document, IngestionRun, KnowledgeGap, Source
-from .services import source_update
+from .services import ingestion_run_create, source_update
 
 
 @admin.register(Source)
@@ -28,7 +35,56 @@ class SourceAdmin(admin.ModelAdmin):
 
     @admin.display(description="ingest")
     def upload_link(self, obj):
-        return format_html('<a href="{}">Upload files…</a>', reverse("knowledge:source_list"))
+        return format_html('<a href="{}">Upload files…</a>', reverse("admin:knowledge_source_upload", args=[obj.pk]))
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<int:pk>/upload/",
+                self.admin_site.admin_view(self.upload_view),
+                name="knowledge_source_upload",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def upload_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Upload files or a folder into source ``pk``: checked and stored by ``ingestion_run_create`` (the
+        screen's and the API's service), then ingested by a background task; the message links to the run's
+        progress on the knowledge screen. Needs ``knowledge.add_document``."""
+        source = get_object_or_404(Source, pk=pk)
+        if not request.user.has_perm("knowledge.add_document"):
+            raise PermissionDenied("Your role cannot add knowledge documents.")
+        form = UploadFilesForm(request.POST, request.FILES) if request.method == "POST" else UploadFilesForm()
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            try:
+                run = ingestion_run_create(source=source, files=data["all_files"], user=request.user, origin="admin")
+            except ApplicationError as exc:
+                form.add_error("files", exc.message)
+            else:
+                skipped = f"; {data['skipped']} file(s) of other types skipped" if data["skipped"] else ""
+                messages.success(
+                    request,
+                    format_html(
+                        '{} file(s) queued for ingestion into {}{}: <a href="{}">follow the progress</a>.',
+                        run.total,
+                        source.name,
+                        skipped,
+                        reverse("knowledge:source_list") + "#ingestion-runs",
+                    ),
+                )
+                return redirect("admin:knowledge_source_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Upload into {source.name}",
+            "opts": self.model._meta,
+            "source": source,
+            "form": form,
+            "max_file_mib": max_file_bytes() // (1024 * 1024),
+        }
+        return TemplateResponse(
+            request, "admin/knowledge/source/upload.html", context, status=400 if form.errors else 200
+        )
 
     def save_model(self, request, obj, form, change):
         if not change:

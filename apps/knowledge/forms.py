@@ -23,12 +23,54 @@ class MultipleFileField(forms.FileField):
     def clean(self, data, initial=None):
         single = super().clean
         if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data]
-        return [single(data, initial)]
+            cleaned = [single(item, initial) for item in data] if data else [single(None, initial)]
+        else:
+            cleaned = [single(data, initial)]
+        return [item for item in cleaned if item]
 
 
-class UploadForm(forms.Form):
-    """Files for an existing source, or for a new one described by name, kind, visibility and product area."""
+class FolderInput(MultipleFileInput):
+    """Picks a whole folder (the browser sends every file in it and its subfolders)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"webkitdirectory": True, "directory": True, **(attrs or {})})
+
+
+def supported_files(files: list) -> tuple[list, int]:
+    """The files of a picked folder that can be ingested (by extension), and how many others were skipped."""
+    from .ingestion import format_for
+
+    kept = [f for f in files if format_for(f.name or "")]
+    return kept, len(files) - len(kept)
+
+
+class UploadFilesForm(forms.Form):
+    """Files, a folder, or both (the folder's other file types are skipped, not refused)."""
+
+    files = MultipleFileField(required=False, help_text="Markdown, HTML, text, PDF or a CSV of question/answer pairs")
+    folder = MultipleFileField(
+        required=False,
+        widget=FolderInput(),
+        help_text="Or a whole folder: its Markdown, HTML, text, PDF and CSV files, subfolders included",
+    )
+
+    def clean(self):
+        data = super().clean()
+        folder, skipped = supported_files(data.get("folder") or [])
+        data["skipped"] = skipped
+        data["all_files"] = [*(data.get("files") or []), *folder]
+        if not data["all_files"] and not self.errors:
+            self.add_error(
+                "files",
+                "Choose files or a folder to upload."
+                + (f" The folder had no supported files ({skipped} skipped)." if skipped else ""),
+            )
+        return data
+
+
+class UploadForm(UploadFilesForm):
+    """Files (or a folder) for an existing source, or for a new one described by name, kind, visibility and
+    product area."""
 
     source = forms.ModelChoiceField(
         queryset=Source.objects.order_by("name"), required=False, empty_label="New source…"
@@ -37,7 +79,7 @@ class UploadForm(forms.Form):
     kind = forms.ChoiceField(choices=SourceKind.choices, initial=SourceKind.HELP_ARTICLE)
     visibility = forms.ChoiceField(choices=Visibility.choices, initial=Visibility.PUBLIC)
     product_area = forms.CharField(max_length=100, required=False)
-    files = MultipleFileField(help_text="Markdown, HTML, text, PDF or a CSV of question/answer pairs")
+    field_order = ["source", "new_source_name", "kind", "visibility", "product_area", "files", "folder"]
 
     def clean(self):
         data = super().clean()

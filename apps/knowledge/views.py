@@ -67,11 +67,12 @@ def upload(request: HttpRequest) -> HttpResponse:
                     product_area=data["product_area"],
                 )[0]
             )
-            run = ingestion_run_create(source=source, files=data["files"], user=request.user)
+            run = ingestion_run_create(source=source, files=data["all_files"], user=request.user)
         except ApplicationError as exc:
             form.add_error("files" if "file" in exc.message.lower() else None, exc.message)
         else:
-            messages.success(request, f"{run.total} file(s) queued for ingestion into {source.name}.")
+            skipped = f" ({data['skipped']} file(s) of other types in the folder skipped)" if data["skipped"] else ""
+            messages.success(request, f"{run.total} file(s) queued for ingestion into {source.name}{skipped}.")
             return redirect("knowledge:source_list")
     context = {"sources": selectors.source_list(), "form": form, **_runs_context()}
     return render(request, "knowledge/source_list.html", context, status=400)

@@ -1,5 +1,5 @@
-"""The knowledge screens in a real browser (system Chromium through Playwright): upload with ingestion progress,
-sources and documents, search as the AI (an internal SOP is never offered for a customer reply, an injected
+"""The knowledge screens in a real browser (system Chromium through Playwright): a folder upload with ingestion
+progress, sources and documents, search as the AI (an internal SOP is never offered for a customer reply, an injected
 instruction is flagged), and the gaps list (status change in place, a gap drafted into an article, reviewed and
 published)."""
 
@@ -41,18 +41,22 @@ def log_in(page, live_server, user, path: str) -> None:
 
 def test_lead_uploads_browses_and_searches_as_the_ai(live_server, page, lead_user, sops, ingest, tmp_path):
     ingest(sops, qa("sop-1", "Invoice refunds over 500 EUR", "Internal: invoices above 500 EUR need a lead's OK."))
-    upload = tmp_path / "invoices.md"
-    upload.write_bytes(ARTICLE)
+    folder = tmp_path / "billing-docs"
+    (folder / "guides").mkdir(parents=True)
+    (folder / "guides" / "invoices.md").write_bytes(ARTICLE)
+    (folder / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     log_in(page, live_server, lead_user, "/knowledge/")
 
     page.select_option("#id_kind", "help_article")
     page.select_option("#id_visibility", "public")
     page.fill("#id_new_source_name", "Billing help")
     page.fill("#id_product_area", "billing")
-    page.set_input_files("#id_files", str(upload))
+    page.set_input_files("#id_folder", str(folder))  # the folder picker: every file, subfolders included
     page.get_by_role("button", name="Upload and ingest").click()
 
-    expect(page.locator(".messages")).to_contain_text("1 file(s) queued for ingestion into Billing help")
+    expect(page.locator(".messages")).to_contain_text(
+        "1 file(s) queued for ingestion into Billing help (1 file(s) of other types in the folder skipped)"
+    )
     run = IngestionRun.objects.get(source__name="Billing help")
     row = page.locator(f'#ingestion-runs tr[data-run-id="{run.pk}"]')
     expect(row.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "100")
