@@ -198,6 +198,13 @@ Q_CLUSTER = {
 EMBEDDINGS_PROVIDER = env(
     "SWITCHBOARD_EMBEDDINGS", default="apps.integrations.embeddings.wordllama.WordLlamaEmbeddings"
 )
+# An OpenAI-compatible embeddings endpoint (SWITCHBOARD_EMBEDDINGS=openai; embeddings/openai_compatible.py)
+EMBEDDINGS_BASE_URL = env("EMBEDDINGS_BASE_URL", default="")  # falls back to LLM_BASE_URL
+EMBEDDINGS_API_KEY = env("EMBEDDINGS_API_KEY", default="")  # falls back to LLM_API_KEY
+EMBEDDINGS_MODEL = env("EMBEDDINGS_MODEL", default="text-embedding-3-small")
+EMBEDDINGS_TIMEOUT_S = env.float("EMBEDDINGS_TIMEOUT_S", default=20.0)  # seconds per attempt
+EMBEDDINGS_MAX_RETRIES = env.int("EMBEDDINGS_MAX_RETRIES", default=2)
+EMBEDDINGS_SEND_DIMENSIONS = env.bool("EMBEDDINGS_SEND_DIMENSIONS", default=True)  # ask the endpoint for 256
 LLM_PROVIDER = env("SWITCHBOARD_LLM", default="apps.integrations.llm.offline.OfflineComposer")
 OPENAI_BASE_URL = env("OPENAI_BASE_URL", default="")
 OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
