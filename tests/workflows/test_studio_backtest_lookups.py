@@ -121,3 +121,14 @@ def test_the_command_shows_not_replayable_tickets(history, monkeypatch, capsys):
     assert (billing["routed"], billing["not_replayable"]) == (2, 2)
     call_command("backtest", "--limit", "50")
     assert "not replayable: 2" in capsys.readouterr().out
+
+
+def test_the_backtest_panel_says_how_many_tickets_were_not_replayable(history, monkeypatch, lead_client):
+    from django.urls import reverse
+
+    monkeypatch.setattr("apps.workflows.services.backtest.get_active_classifier", KeywordClassifier)
+    category = history["hold"].labelled_category
+    url = reverse("workflows:workflow_backtest", args=[category.pk])
+    html = lead_client.get(url, {"auto": "0.9", "draft": "0.6"}).content.decode()
+    assert '<span data-testid="bt-not-replayable">2 not replayable' in html
+    assert 'data-testid="bt-auto">50.0%' in html  # 1 of the 2 replayable tickets
