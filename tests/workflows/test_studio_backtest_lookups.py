@@ -114,6 +114,20 @@ def test_the_recorded_lookup_reports_its_source_and_why_not(history):
     assert not recorded(name="crm.account", ticket=history["hold"]).ok  # only what was recorded
 
 
+def test_a_lookup_the_trace_recorded_only_in_part_is_not_replayed(history):
+    decision = history["hold"].decisions.get()
+    step = decision.trace["steps"][0]
+    step["lookups"][0]["keys"] = 80  # the lookup returned more values than the trace could keep
+    decision.save(update_fields=["trace"])
+    recorded = RecordedLookups()
+    recorded.load([history["hold"].pk])
+    partial = recorded(name="billing.summary", ticket=history["hold"])
+    assert (
+        not partial.ok
+        and partial.error == f"{NOT_REPLAYABLE}: decision {decision.pk} recorded 2 of the 80 billing.summary values"
+    )
+
+
 def test_the_command_shows_not_replayable_tickets(history, monkeypatch, capsys):
     monkeypatch.setattr("apps.workflows.services.backtest.get_active_classifier", KeywordClassifier)
     call_command("backtest", "--category", "billing", "--json", "--limit", "50")

@@ -326,13 +326,14 @@ class RecordedLookups:
     ``load(ticket_ids)`` reads those tickets' Decisions (oldest first, one query) and keeps, per ticket and lookup
     name, the allow-listed facts of the first successful lookup recorded in a trace's ``tree`` step (the trace keeps
     at most ``TRACE_FACTS`` facts, strings capped at 200 characters). Calling it answers from that record
-    (``source="history"``) and never calls a vendor; a lookup the history did not record fails with an error
-    starting ``NOT_REPLAYABLE``, which ``backtest_replay`` counts apart instead of as the tree's escalation.
+    (``source="history:decision <id>"``) and never calls a vendor; a lookup the history did not record, or recorded
+    only in part (fewer values than the lookup returned, cut by the trace's cap), fails with an error starting
+    ``NOT_REPLAYABLE``, which ``backtest_replay`` counts apart instead of as the tree's escalation.
     """
 
     def __init__(self) -> None:
-        self.recorded: dict[int, dict[str, tuple[dict, int]]] = {}
-        self.calls = 0
+        # ticket id → lookup name → (nested facts, decision id, values recorded, values the lookup returned)
+        self.recorded: dict[int, dict[str, tuple[dict, int, int, int]]] = {}
 
     def load(self, ticket_ids: Sequence[int]) -> None:
         """Read the recorded lookups of ``ticket_ids`` (replacing what was loaded before)."""
@@ -354,10 +355,11 @@ class RecordedLookups:
                 if entry.get("ok") and name and name not in known:
                     prefix = f"{name}."
                     flat = {k[len(prefix) :]: v for k, v in facts.items() if k.startswith(prefix)}
-                    known[name] = (_unflatten(flat), decision_id)
+                    returned = int(entry.get("keys") or 0)
+                    known[name] = (_unflatten(flat), decision_id, len(flat), max(returned, len(flat)))
 
     def __call__(self, *, name: str, ticket, category_slug: str = "") -> LookupResult:
-        self.calls += 1
+        """The recorded result of lookup ``name`` for ``ticket`` (see the class docstring). Never raises."""
         found = self.recorded.get(ticket.pk, {}).get(name)
         if found is None:
             return LookupResult(
@@ -366,7 +368,14 @@ class RecordedLookups:
                 source="history",
                 error=f"{NOT_REPLAYABLE}: the ticket's history records no {name} result (no vendor call replayed)",
             )
-        facts, decision_id = found
+        facts, decision_id, kept, returned = found
+        if kept < returned:
+            return LookupResult(
+                name=name,
+                ok=False,
+                source=f"history:decision {decision_id}",
+                error=f"{NOT_REPLAYABLE}: decision {decision_id} recorded {kept} of the {returned} {name} values",
+            )
         return LookupResult(name=name, ok=True, facts=facts, source=f"history:decision {decision_id}")
 
 
