@@ -94,7 +94,17 @@ PROBLEM_WORDS = (
 def _analyzer():
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    analyzer = SentimentIntensityAnalyzer()
+    class Analyzer(SentimentIntensityAnalyzer):
+        """VADER with the same scores; its negation check lower-cases the whole text for every sentiment word
+        (quadratic in the text's length) but only reads the three words before the current one: pass just those."""
+
+        def _negation_check(self, valence, words_and_emoticons, start_i, i):
+            lo = max(0, i - 3)
+            return SentimentIntensityAnalyzer._negation_check(
+                valence, words_and_emoticons[lo : i + 1], start_i, i - lo
+            )
+
+    analyzer = Analyzer()
     for word in PROBLEM_WORDS:
         analyzer.lexicon.pop(word, None)
     return analyzer
