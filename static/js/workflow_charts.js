@@ -1,5 +1,5 @@
 // Workflow studio charts (vendored Chart.js): the risk–coverage curve (#calibration-data) and the backtest sweep
-// (#backtest-data). Redrawn after htmx swaps the panel that holds the data.
+// (#backtest-data). Redrawn after htmx swaps the panel that holds the data. Sweep rows can set the threshold form.
 (function () {
   "use strict";
 
@@ -45,6 +45,19 @@
       ], "% of routed tickets", "tickets");
     }
   }
+
+  // "use" in a sweep row: put that auto threshold in the threshold form (the draft threshold follows it down when
+  // it was above) and let the form's htmx change trigger replay the backtest for it.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-use-auto]") : null;
+    var form = document.getElementById("threshold-form");
+    if (!button || !form) return;
+    var auto = form.querySelector("[name=auto]");
+    var draft = form.querySelector("[name=draft]");
+    auto.value = button.getAttribute("data-use-auto");
+    if (draft && parseFloat(draft.value) > parseFloat(auto.value)) draft.value = auto.value;
+    auto.dispatchEvent(new Event("change", { bubbles: true }));
+  });
 
   document.addEventListener("DOMContentLoaded", draw);
   document.addEventListener("htmx:afterSettle", draw);

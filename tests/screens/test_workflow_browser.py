@@ -84,8 +84,11 @@ def test_lead_edits_a_node_runs_the_sandbox_and_publishes(live_server, page, lea
     # raise the draft's auto threshold: with two categories every confidence is ≥ 0.5, so v1 (auto 0.5) resolves
     # the export case, and the draft only drafts it. The backtest panel follows the inputs as they change.
     page.goto(f"{live_server.url}/workflows/{how_to.pk}/")
-    page.fill("#id_auto", "0.99")
+    page.fill("#id_auto", "0.95")
     page.fill("#id_draft", "0.3")
+    expect(page.get_by_test_id("sweep-table").locator("tr.selected td").first).to_have_text("0.95")
+    page.get_by_test_id("use-0.99").click()  # a threshold taken from the backtest's sweep
+    expect(page.locator("#id_auto")).to_have_value("0.99")
     expect(page.get_by_test_id("sweep-table").locator("tr.selected td").first).to_have_text("0.99")
     page.get_by_test_id("save-thresholds").click()
     expect(page.locator(".messages")).to_contain_text("auto 0.99")
