@@ -4,7 +4,8 @@ Per category over tickets created in ``[since, until)``: volume and share, chann
 complexity (agent replies per resolved ticket, median first-response, handle and resolution time, reopen and
 escalation rate), sensitivity, CSAT and knowledge coverage, folded into an **automation potential** score
 (0–100) with the reasons shown. Two grouped SQL queries compute the figures whatever the number of tickets
-(percentiles with ``percentile_cont``, counts with ``FILTER``, mixes with ``GROUPING SETS``); coverage
+(percentiles with ``percentile_cont``, counts with ``FILTER``, mixes with ``GROUPING SETS``), or the daily
+figures do (``source="stats"``, binned medians, milliseconds); coverage
 searches the knowledge base with a few sample tickets per category.
 
 Definitions (data source ``tickets_ticket`` / ``tickets_message`` / ``tickets_organization`` /
@@ -110,36 +111,42 @@ def _tables() -> dict[str, str]:
     }
 
 
+# One pass: tickets merge-joined with their messages in ticket-id order (the messages' ``ticket_id`` index, its
+# scan bounded by the period's lowest and highest ticket id) and grouped per ticket into a narrow row of float
+# seconds (``date_part``: float8, not ``extract``'s numeric), then per category with ``percentile_cont``; the
+# handoff check is one hashed subplan, not a probe per ticket.
 CORE_SQL = """
-WITH t AS (
-    SELECT t.id, t.category_id, t.created_at, t.first_response_at, t.resolved_at, t.status, t.priority, t.csat
+WITH x AS (
+    SELECT t.id, t.category_id, t.csat, t.resolved_at IS NOT NULL AS is_resolved,
+           t.status = 'escalated' AS escalated, t.priority IN ('high', 'urgent') AS urgent,
+           date_part('epoch', t.first_response_at - t.created_at) AS first_response_s,
+           date_part('epoch', max(m.created_at) FILTER (WHERE m.author_kind = 'agent' AND NOT m.is_internal)
+                              - t.first_response_at) AS handle_s,
+           date_part('epoch', t.resolved_at - t.created_at) AS resolution_s,
+           count(m.id) FILTER (WHERE m.author_kind = 'agent' AND NOT m.is_internal) AS agent_replies,
+           max(m.created_at) FILTER (WHERE m.author_kind = 'customer') > t.resolved_at AS reopened
       FROM {ticket} t
+      LEFT JOIN {message} m ON m.ticket_id = t.id AND m.ticket_id BETWEEN %(first_id)s AND %(last_id)s
      WHERE t.created_at >= %(since)s AND t.created_at < %(until)s
-), m AS (
-    SELECT m.ticket_id,
-           count(*) FILTER (WHERE m.author_kind = 'agent' AND NOT m.is_internal) AS agent_replies,
-           max(m.created_at) FILTER (WHERE m.author_kind = 'agent' AND NOT m.is_internal) AS last_reply,
-           max(m.created_at) FILTER (WHERE m.author_kind = 'customer') AS last_customer
-      FROM {message} m
-     WHERE m.ticket_id IN (SELECT id FROM t)
-     GROUP BY m.ticket_id
+     GROUP BY t.id
 )
-SELECT t.category_id,
+SELECT x.category_id,
        count(*) AS tickets,
-       count(*) FILTER (WHERE t.resolved_at IS NOT NULL) AS resolved,
-       coalesce(avg(coalesce(m.agent_replies, 0)) FILTER (WHERE t.resolved_at IS NOT NULL),
-                avg(m.agent_replies) FILTER (WHERE m.agent_replies > 0)) AS agent_replies,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.first_response_at - t.created_at)) / 60,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM m.last_reply - t.first_response_at)) / 60,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.resolved_at - t.created_at)) / 3600,
-       count(*) FILTER (WHERE m.last_customer > t.resolved_at) AS reopened,
-       count(*) FILTER (WHERE t.status = 'escalated'
-                           OR EXISTS (SELECT 1 FROM {handoff} h WHERE h.ticket_id = t.id)) AS escalated,
-       count(*) FILTER (WHERE t.priority IN ('high', 'urgent')) AS urgent,
-       avg(t.csat) AS csat
-  FROM t LEFT JOIN m ON m.ticket_id = t.id
- GROUP BY t.category_id
+       count(*) FILTER (WHERE x.is_resolved) AS resolved,
+       coalesce(avg(x.agent_replies) FILTER (WHERE x.is_resolved),
+                avg(x.agent_replies) FILTER (WHERE x.agent_replies > 0)) AS agent_replies,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY x.first_response_s) / 60,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY x.handle_s) / 60,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY x.resolution_s) / 3600,
+       count(*) FILTER (WHERE x.reopened) AS reopened,
+       count(*) FILTER (WHERE x.escalated OR x.id IN (SELECT h.ticket_id FROM {handoff} h)) AS escalated,
+       count(*) FILTER (WHERE x.urgent) AS urgent,
+       avg(x.csat) AS csat
+  FROM x
+ GROUP BY x.category_id
 """
+
+ID_RANGE_SQL = "SELECT min(id), max(id) FROM {ticket} WHERE created_at >= %(since)s AND created_at < %(until)s"
 
 MIX_SQL = """
 SELECT t.category_id, t.channel, o.tier, coalesce(nullif(o.segment, ''), 'unknown') AS segment,
@@ -152,7 +159,9 @@ SELECT t.category_id, t.channel, o.tier, coalesce(nullif(o.segment, ''), 'unknow
 
 
 def audit_figures(*, since: datetime, until: datetime) -> tuple[dict[int | None, CategoryAudit], int]:
-    """The per-category figures (no coverage, no score) of tickets created in ``[since, until)``: two queries.
+    """The per-category figures (no coverage, no score) of tickets created in ``[since, until)``, exact
+    (``percentile_cont`` medians): the period's ticket-id range, one pass over tickets and messages, one over
+    tickets and organisations for the mixes.
 
     Returns ``({category_id or None: CategoryAudit}, total tickets)``.
     """
@@ -160,6 +169,10 @@ def audit_figures(*, since: datetime, until: datetime) -> tuple[dict[int | None,
     names = {c.pk: c for c in Category.objects.only("id", "slug", "name", "is_sensitive")}
     found: dict[int | None, CategoryAudit] = {}
     with connection.cursor() as cursor:
+        cursor.execute(ID_RANGE_SQL.format(**_tables()), params)
+        params["first_id"], params["last_id"] = cursor.fetchone()
+        if params["first_id"] is None:
+            return found, 0
         cursor.execute(CORE_SQL.format(**_tables()), params)
         for row in cursor.fetchall():
             (cat_id, n, resolved, replies, first_min, handle_min, resolve_h, reopened, escalated, urgent, csat) = row

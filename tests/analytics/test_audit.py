@@ -11,14 +11,15 @@ from django.utils import timezone
 
 from apps.analytics.audit import audit_figures, audit_run
 from apps.tickets.choices import AuthorKind
-from tests.factories import MessageFactory
+from tests.analytics.conftest import make_ticket
+from tests.factories import CategoryFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_figures_per_category_in_three_queries(audit_history, django_assert_num_queries):
+def test_figures_per_category_in_four_queries(audit_history, django_assert_num_queries):
     now = timezone.now()
-    with django_assert_num_queries(3):  # categories, core aggregates, mixes
+    with django_assert_num_queries(4):  # categories, the period's ticket ids, core aggregates, mixes
         found, total = audit_figures(since=now - timedelta(days=90), until=now)
     assert total == 62
     reset = found[audit_history["reset"].pk]
@@ -31,6 +32,21 @@ def test_figures_per_category_in_three_queries(audit_history, django_assert_num_
     assert dispute.tiers == {"enterprise": 12} and dispute.segments == {"enterprise": 12}
     assert dispute.urgent_share == 1.0
     assert reset.share == pytest.approx(30 / 62)
+
+
+def test_messages_of_tickets_outside_the_period_never_count():
+    """Ticket ids need not follow creation time (imports): a ticket from 200 days ago whose id lies between two
+    recent ones is inside the scanned id range but outside the period; its five replies must not count."""
+    topic = CategoryFactory(slug="topic", name="Topic")
+    make_ticket(topic, days_ago=1, replies=1, resolve_hours=2)
+    make_ticket(topic, days_ago=200, replies=5, resolve_hours=300)
+    make_ticket(topic, days_ago=2, replies=1, resolve_hours=4)
+    now = timezone.now()
+    found, total = audit_figures(since=now - timedelta(days=90), until=now)
+    item = found[topic.pk]
+    assert (total, item.tickets, item.resolved, item.agent_replies) == (2, 2, 2, 1.0)
+    assert item.resolution_hours == pytest.approx(3.0)  # median of 2 h and 4 h, the 300 h one is outside
+    assert audit_figures(since=now - timedelta(days=400), until=now - timedelta(days=300)) == ({}, 0)
 
 
 def test_ranking_puts_the_simple_frequent_category_first_and_sensitive_last(audit_history):
