@@ -54,18 +54,46 @@ def _keep_test_connection():
 
 @pytest.fixture
 def api_world(db, admin_user, widget):
-    """Data for the fuzzer to hit: a conversation with its token, a pending draft, an open handoff."""
+    """Data for the fuzzer to hit: a conversation with its token, a pending draft, an open handoff, a draft and a
+    published workflow version, a connection and a knowledge ingestion run."""
+    from apps.integrations.models import Connection
+    from apps.knowledge.models import IngestionRun
+    from apps.knowledge.services import source_get_or_create
+    from apps.workflows.models import Workflow, WorkflowVersion
+    from tests.workflows.test_engine_pipeline import ORDER_TREE
+
     conversation = start_conversation(widget).json()
     ticket = Ticket.objects.get(pk=conversation["id"])
     draft = DraftFactory(ticket=ticket, decision__ticket=ticket, decision__turn=1)
     handoff = HandoffFactory(ticket=ticket)
+    workflow = Workflow.objects.create(category=draft.decision.category, name="Orders")
+    thresholds = {"auto": 0.9, "draft": 0.6}
+    WorkflowVersion.objects.create(
+        workflow=workflow, number=1, status="published", tree=ORDER_TREE, thresholds=thresholds
+    )
+    version = WorkflowVersion.objects.create(
+        workflow=workflow, number=2, status="draft", tree=ORDER_TREE, thresholds=thresholds
+    )
+    connection = Connection.objects.create(kind="stripe", name="Stripe", allowed_fields=["charges.amount"])
+    source = source_get_or_create(name="Help center", kind="help_article", visibility="public")[0]
+    run = IngestionRun.objects.create(source=source, total=0, status="done")
     token = token_client(admin_user)._credentials["HTTP_AUTHORIZATION"]
-    return {"conversation": conversation, "draft": draft.pk, "handoff": handoff.pk, "authorization": token}
+    ids = {
+        "/api/v1/conversations/": conversation["id"],
+        "/api/v1/drafts/": draft.pk,
+        "/api/v1/handoffs/": handoff.pk,
+        "/api/v1/tickets/": ticket.pk,
+        "/api/v1/workflow-versions/": version.pk,
+        "/api/v1/connections/": connection.pk,
+        "/api/v1/knowledge/ingestions/": run.pk,
+    }
+    return {"conversation": conversation, "ids": ids, "ticket": ticket.pk, "authorization": token}
 
 
 # Small and fixed in the suite (< 20 s); API_FUZZ_EXAMPLES=200 runs a deeper, randomised search locally.
 FUZZ_EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "8"))
 FUZZ_FIXED = "API_FUZZ_EXAMPLES" not in os.environ
+FUZZ_REPORT = os.environ.get("API_FUZZ_REPORT", "")  # a file path: append "METHOD path status" per call
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
@@ -76,18 +104,24 @@ KNOWLEDGE = "^/api/v1/knowledge/"  # the knowledge API (another app's); fuzzed h
 def _fuzz(case, world):
     headers = {"Authorization": world["authorization"], "X-Switchboard-Key": WIDGET_KEY}
     rng = random.Random(repr(case.path_parameters))
-    if case.path_parameters and "pk" in case.path_parameters and rng.random() < 0.5:
-        # Half the cases address real objects, so the fuzzer gets past 404 into the handlers.
-        path = case.operation.path
-        if path.startswith("/api/v1/conversations/"):
-            case.path_parameters["pk"] = world["conversation"]["id"]
-            headers["X-Conversation-Token"] = world["conversation"]["token"]
-        elif path.startswith("/api/v1/drafts/"):
-            case.path_parameters["pk"] = world["draft"]
-        elif path.startswith("/api/v1/handoffs/"):
-            case.path_parameters["pk"] = world["handoff"]
+    path = case.operation.path
+    key = next((name for name in ("id", "pk") if name in (case.path_parameters or {})), None)
+    if key and rng.random() < 0.5:
+        # Half the cases address real objects, so the fuzzer gets past 404 into the handlers. (The schema names
+        # the path parameter ``id``: matching only ``pk`` left every detail endpoint at 404 before session 15.)
+        prefix = next((p for p in world["ids"] if path.startswith(p)), None)
+        if prefix:
+            case.path_parameters[key] = world["ids"][prefix]
+            if prefix == "/api/v1/conversations/":
+                headers["X-Conversation-Token"] = world["conversation"]["token"]
+    if path.startswith("/api/v1/lookups/") and case.query and rng.random() < 0.5:
+        case.query["ticket"] = world["ticket"]  # a real ticket, so the lookup runs
     # call_and_validate raises on any failed check (server error, undocumented status, schema mismatch).
-    return case.call_and_validate(headers=headers, checks=CHECKS)
+    response = case.call_and_validate(headers=headers, checks=CHECKS)
+    if FUZZ_REPORT:  # one line per call: which endpoints were reached and how they answered
+        with open(FUZZ_REPORT, "a") as report:
+            report.write(f"{case.operation.method.upper()} {path} {response.status_code}\n")
+    return response
 
 
 FUZZ_SETTINGS = settings(
