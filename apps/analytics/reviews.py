@@ -2,6 +2,12 @@
 
 ``MonthlyReview.data`` holds:
 
+- ``baseline``: the month against the category's **rollout baseline** — the same number of days before
+  ``Category.rollout_started_at`` (or its first Decision; ``metrics.category_metrics``' definition):
+  ``{"source", "since", "until", "current_since", "current", "baseline", "comparisons", "note"}`` where
+  ``current`` counts from ``current_since`` (the month's first day, or the rollout day when the rollout started
+  inside the month), ``comparisons`` are ``metrics.Comparison`` dicts (difference, p-value, significance, test)
+  and ``note`` says why there is no comparison (no rollout yet, rolled out after the month);
 - ``metrics``: the month's figures and the previous month's (``metrics.Figures.as_dict``) and ``changes``
   (``{"metric", "current", "previous", "difference", "p_value", "significant"}``);
 - ``unhelpful``: the worst rated answers of the month (helpful = no or CSAT ≤ 2), lowest CSAT first, with the
@@ -17,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 
 from django.db import transaction
@@ -26,7 +33,7 @@ from django.utils import timezone
 from apps.core.errors import ConflictError, ValidationError
 from apps.workflows.models import Category
 
-from .metrics import Figures, category_metrics, proportion_test
+from .metrics import CategoryMetrics, Figures, category_metrics, proportion_test, rollout_starts
 from .models import Feedback, MonthlyReview
 from .rollup import category_stats_refresh
 
@@ -59,6 +66,48 @@ def previous_month(today: date | None = None) -> date:
 def _figures(since: datetime, until: datetime) -> dict[str, Figures]:
     """The month's figures of every category (no baseline needed: both months use the current group)."""
     return {m.slug: m.current for m in category_metrics(since=since, until=until, with_baseline=False)}
+
+
+def _baseline_days(categories: list[Category], month: date) -> list[tuple[date, date]]:
+    """The distinct baseline windows ``[since, until)`` (UTC days) of ``categories`` for a review of ``month``:
+    as many days as the month has, up to each category's rollout day (when the rollout started by then)."""
+    since, until = month_bounds(month)
+    length = until.date() - since.date()
+    windows = set()
+    for start, _ in rollout_starts(categories).values():
+        if start is not None and start < until:
+            day = start.astimezone(UTC).date()
+            windows.add((day - length, day))
+    return sorted(windows)
+
+
+def _baseline(item: CategoryMetrics | None, month: date) -> dict:
+    """The ``baseline`` section of a review (see the module docstring)."""
+    since, until = month_bounds(month)
+    empty = {
+        "source": "none",
+        "since": None,
+        "until": None,
+        "current_since": None,
+        "current": None,
+        "baseline": None,
+        "comparisons": [],
+    }
+    if item is None or item.baseline_source == "none":
+        return {**empty, "note": "No rollout yet: nothing to compare with."}
+    start = item.baseline_until
+    window = {"source": item.baseline_source, "since": item.baseline_since.isoformat(), "until": start.isoformat()}
+    if start >= until.date():
+        return {**empty, **window, "note": f"Rolled out on {start.isoformat()}, after this month."}
+    current_since = max(since.date(), start)
+    return {
+        **window,
+        "current_since": current_since.isoformat(),
+        "current": item.current.as_dict(),
+        "baseline": item.baseline.as_dict(),
+        "comparisons": [asdict(c) for c in item.comparisons],
+        "note": "" if current_since == since.date() else f"This month counts from the rollout on {start.isoformat()}.",
+    }
 
 
 def _changes(current: Figures, previous: Figures) -> list[dict]:
@@ -162,14 +211,20 @@ def monthly_reviews_build(*, month: date | None = None, backtest: bool = True) -
     month = (month or previous_month()).replace(day=1)
     since, until = month_bounds(month)
     prev_since, _ = month_bounds(previous_month(month))
+    categories = list(Category.objects.all())
     category_stats_refresh(since=prev_since.date(), until=until.date())
+    for first, end in _baseline_days(categories, month):
+        if first < prev_since.date() or end > until.date():
+            category_stats_refresh(since=first, until=end)
     current, previous = _figures(since, until), _figures(prev_since, since)
+    against_baseline = {m.slug: m for m in category_metrics(since=since, until=until)}
     thresholds = threshold_suggestions() if backtest else {"_error": "backtest skipped"}
     written = []
-    for category in Category.objects.all():
+    for category in categories:
         cur, prev = current.get(category.slug, Figures()), previous.get(category.slug, Figures())
         data = {
             "month": month.isoformat(),
+            "baseline": _baseline(against_baseline.get(category.slug), month),
             "metrics": {"current": cur.as_dict(), "previous": prev.as_dict()},
             "changes": _changes(cur, prev),
             "unhelpful": _unhelpful(category, since, until),
@@ -202,11 +257,23 @@ def monthly_review_sign_off(*, review_id: int, user) -> MonthlyReview:
 
 
 def monthly_review_csv(review: MonthlyReview) -> str:
-    """The review as CSV rows ``section,item,current,previous,difference,p_value,significant,detail``."""
+    """The review as CSV rows ``section,item,current,reference,difference,p_value,significant,detail``:
+    ``reference`` is the rollout baseline's value in ``baseline`` rows (``detail``: the window and the test) and
+    the previous month's in ``metric`` rows."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["section", "item", "current", "previous", "difference", "p_value", "significant", "detail"])
+    writer.writerow(["section", "item", "current", "reference", "difference", "p_value", "significant", "detail"])
     data = review.data
+    base = data.get("baseline") or {}
+    if base.get("comparisons"):
+        window = (
+            f"baseline {base['since']} to {base['until']} ({base['source']}), current from {base['current_since']}"
+        )
+        for c in base["comparisons"]:
+            row = [c["current"], c["baseline"], c["difference"], c["p_value"], c["significant"]]
+            writer.writerow(["baseline", c["metric"], *row, f"{window}; {c['test']}"])
+    elif base:
+        writer.writerow(["baseline", "", "", "", "", "", "", base.get("note", "")])
     for c in data.get("changes", []):
         writer.writerow(
             ["metric", c["metric"], c["current"], c["previous"], c["difference"], c["p_value"], c["significant"], ""]

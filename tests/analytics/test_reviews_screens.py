@@ -50,7 +50,7 @@ def test_monthly_review_report_and_csv(review):
     assert data["unhelpful"][0]["comment"] == "X did not work" and data["unhelpful"][0]["outcome"] == "resolve"
     assert data["thresholds"] == {"error": "backtest skipped"}
     rows = list(csv.reader(io.StringIO(monthly_review_csv(review))))
-    assert rows[0] == ["section", "item", "current", "previous", "difference", "p_value", "significant", "detail"]
+    assert rows[0] == ["section", "item", "current", "reference", "difference", "p_value", "significant", "detail"]
     sections = [r[0] for r in rows[1:]]
     assert sections.count("metric") == len(data["changes"]) and "unhelpful" in sections
     assert rows[-1] == ["sign_off", "", "", "", "", "", "", "not signed"]
