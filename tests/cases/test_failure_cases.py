@@ -13,20 +13,8 @@ from tests.conftest import SHARED_CASES
 
 CASES_FILE = SHARED_CASES / "failure_cases.jsonl"
 
-# case id -> the missing piece (who builds it); measured at the end of session 14
-KNOWN_FAILURES: dict[str, str] = {
-    "F02": "engine/classifier: a login bug predicted as the sensitive 'security' category at 0.19 escalates before"
-    " the confidence band (sensitivity should need confidence; the 14-ticket spike should point to a bug)",
-    "F11": "classifier/engine: an invoice proration question is predicted how-to at 0.39 and escalated as out of "
-    "scope to support (billing wording should reach billing)",
-    "F13": "engine: a follow-up CSV import bug is predicted bug-report at 0.49 and escalated as out of scope; the "
-    "previous conversation is not in the context",
-    "F16": "engine: 'Thanks, that fixed it!' has no closing-acknowledgement path (drafted as bug-report)",
-    "F17": "classifier: predicted account/permissions (the demo history has little Spanish); engine: a Spanish "
-    "reply for the resolve",
-    "F28": "engine/escalation: a sarcastic invoice complaint predicted how-to at 0.19 goes to support, not billing "
-    "(the /billing page or invoice wording should route to billing)",
-}
+# case id -> the missing piece (who builds it); none since session 15 (21/21)
+KNOWN_FAILURES: dict[str, str] = {}
 
 
 def _ids() -> list[str]:

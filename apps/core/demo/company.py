@@ -43,7 +43,7 @@ REGIONS = {
     "north-america": ("en_US", "usd", 0.45),
     "uk-ireland": ("en_GB", "gbp", 0.17),
     "dach": ("de_DE", "eur", 0.20),
-    "europe-other": ("en_GB", "eur", 0.10),
+    "europe-other": ("es_ES", "eur", 0.10),  # Spain: most contacts write in Spanish
     "apac": ("en_AU", "usd", 0.08),
 }
 

@@ -17,6 +17,7 @@ from .wording import (
     FOLLOWUP_NOT_OK_DE,
     FOLLOWUP_OK,
     FOLLOWUP_OK_DE,
+    FOLLOWUP_PREFIXES,
     FRUSTRATION,
     GREETINGS,
     INTERNAL_NOTES,
@@ -25,9 +26,19 @@ from .wording import (
     TEMPLATES,
     URGENCY,
 )
+from .wording_es import (
+    AGENT_CLOSE_NOT_OK_ES,
+    AGENT_CLOSE_OK_ES,
+    FOLLOWUP_NOT_OK_ES,
+    FOLLOWUP_OK_ES,
+    GREETINGS_ES,
+    SIGNOFFS_ES,
+    TEMPLATES_ES,
+)
 
 DAYS = 90
 LABEL_NOISE = 0.05  # share of historical tickets filed under a neighbouring category
+FOLLOWUP_SHARE = 0.06  # share of English first messages that refer back to an earlier conversation
 WEEKDAY_LOAD = (1.25, 1.15, 1.05, 1.0, 0.85, 0.3, 0.25)
 REGION_UTC_OFFSET = {"north-america": -5, "uk-ireland": 0, "dach": 1, "europe-other": 1, "apac": 10}
 CHAT_SHARE = {
@@ -174,6 +185,8 @@ class HistoryGenerator:
         entry it came from ({} for German messages), so the agent's reply can fit the question."""
         rng, bank = self.rng, TEMPLATES[category]
         german = language == "de"
+        if language == "es":
+            return self._spanish_message(category, slots, channel)
         if german:
             intent: dict = {}
             core = render(rng.choice(bank["body_de"]), slots)
@@ -191,6 +204,8 @@ class HistoryGenerator:
             urgent = True
         if not german and rng.random() < 0.04:
             core += rng.choice(FRUSTRATION)
+        if not german and rng.random() < FOLLOWUP_SHARE:
+            core = render(rng.choice(FOLLOWUP_PREFIXES), slots) + core[:1].lower() + core[1:]
         core = humanize(core, rng, channel=channel, language=language)
         if channel == "chat":
             greeting = rng.choice(GREETINGS["de"] if german and rng.random() < 0.5 else GREETINGS["chat"])
@@ -204,12 +219,28 @@ class HistoryGenerator:
             text = "\n\n".join(part for part in (greeting, core, signoff) if part)
         return subject, text, urgent, intent
 
+    def _spanish_message(self, category: str, slots: Slots, channel: str) -> tuple[str, str, bool, dict]:
+        """(subject, body, urgent, intent) of a Spanish-speaking customer's first message (``wording_es``)."""
+        rng, bank = self.rng, TEMPLATES_ES[category]
+        core = humanize(render(rng.choice(bank["body"]), slots), rng, channel=channel, language="es")
+        subject = render(rng.choice(bank["subject"]), slots)
+        if channel == "chat":
+            greeting = rng.choice(["hola", "Hola", "", ""])
+            text = " ".join(part for part in (greeting, core) if part)
+            subject = core if len(core) <= 80 else core[:77].rsplit(" ", 1)[0] + "…"
+        else:
+            greeting = rng.choice(GREETINGS_ES)
+            text = "\n\n".join(part for part in (greeting, core, render(rng.choice(SIGNOFFS_ES), slots)) if part)
+        return subject, text, False, {}
+
     def agent_reply(self, category: DemoCategory, slots: Slots, language: str, intent: dict) -> str:
-        """The agent's first answer: German for German speakers, else a reply fitting the intent or the category's
-        reply template (signed by the agent)."""
+        """The agent's first answer: German for German speakers, Spanish for Spanish speakers, else a reply fitting
+        the intent or the category's reply template (signed by the agent)."""
         rng = self.rng
         if language == "de":
             return render(REPLY_DE[category.slug], slots)
+        if language == "es":
+            return render(rng.choice(TEMPLATES_ES[category.slug]["reply"]), slots)
         if intent.get("reply") and rng.random() < 0.7:
             return render(rng.choice(intent["reply"]), slots)
         text = category.reply_template.replace("{ticket_id}", slots["ticket_id"])
@@ -284,6 +315,9 @@ class HistoryGenerator:
             if german:
                 text = rng.choice(FOLLOWUP_OK_DE if helped else FOLLOWUP_NOT_OK_DE)
                 closers = AGENT_CLOSE_OK_DE if helped else AGENT_CLOSE_NOT_OK_DE
+            elif language == "es":
+                text = rng.choice(FOLLOWUP_OK_ES if helped else FOLLOWUP_NOT_OK_ES)
+                closers = AGENT_CLOSE_OK_ES if helped else AGENT_CLOSE_NOT_OK_ES
             else:
                 text = rng.choice(FOLLOWUP_OK if helped else FOLLOWUP_NOT_OK)
                 closers = AGENT_CLOSE_OK if helped else AGENT_CLOSE_NOT_OK

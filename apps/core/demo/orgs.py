@@ -73,7 +73,7 @@ def _org_name(fake: Faker, rng: random.Random, locale: str) -> str:
 
 def _vat_id(rng: random.Random, region: str) -> str:
     digits = "".join(rng.choices("0123456789", k=9))
-    return {"dach": f"DE{digits}", "uk-ireland": f"GB{digits}", "europe-other": f"NL{digits}B01"}.get(region, "")
+    return {"dach": f"DE{digits}", "uk-ireland": f"GB{digits}", "europe-other": f"ES{digits[:8]}A"}.get(region, "")
 
 
 def organizations_generate(*, fake: Faker, rng: random.Random, count: int, now: datetime) -> list[OrgSpec]:
@@ -119,6 +119,9 @@ def organizations_generate(*, fake: Faker, rng: random.Random, count: int, now: 
         for c in range(rng.randint(*n_contacts)):
             first, last = fake[locale].first_name(), fake[locale].last_name()
             language = "de" if region == "dach" and rng.random() < 0.7 else "en"
+            # Spanish speakers: accounts in Spain and some US contacts; no draw, so other accounts stay the same
+            if region == "europe-other" or (region == "north-america" and c == 2):
+                language = "es"
             local = f"{slugify(first)}.{slugify(last)}".replace("-", "")
             email = f"{local}@{domain}"
             org.contacts.append(

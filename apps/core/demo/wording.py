@@ -102,6 +102,13 @@ SLOTS: dict[str, list[str]] = {
         "notifications arrive hours late",
         "the search doesn't find tasks I know exist",
         "uploading a receipt fails",
+        "the CSV import [drops|skips|loses] the last row",
+        "importing clients from a spreadsheet [skips some rows|stops halfway]",
+        "the import [says it worked but|finishes but] half the time entries are missing",
+        "imported [projects|time entries] get the wrong dates",
+        "I get logged out [every few minutes|whenever I switch tabs]",
+        "signing in on my [phone|laptop] logs me out on my [desktop|computer]",
+        "my session keeps expiring [after a minute|right after I log in]",
     ],
     "bug_symptom_de": [
         "der Timer stoppt nach ein paar Minuten",
@@ -149,6 +156,16 @@ SLOTS: dict[str, list[str]] = {
         "for a while now",
         "since the last update",
     ],
+    "invoice_line": [
+        "Proration adjustment",
+        "Prorated seats",
+        "Unused time credit",
+        "Remaining time on plan",
+        "Seat adjustment",
+        "Plan change credit",
+        "Pro-rata upgrade",
+    ],
+    "invoice_wrong_count": ["second", "third", "fourth", "Another"],
     "weekday": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "last week"],
     "role": ["Manager", "Admin", "Member", "Client"],
     "doc": ["DPA", "list of sub-processors", "SOC 2 report", "security questionnaire", "ISO 27001 certificate"],
@@ -305,6 +322,49 @@ TEMPLATES: dict[str, dict] = {
                     "Hi {customer_first},\n\n{invoice_no} covers {seats} seats on {plan}. Seats added during the "
                     "period are billed prorated on the next invoice, which is why it's higher this time. The line "
                     "items on the PDF show each change.\n\nBest,\n{agent}",
+                ],
+            ),
+            _intent(
+                [
+                    "Line item on invoice {invoice_no}",
+                    "What is this line on our invoice?",
+                    "[Proration|Prorated charge|Credit line] on invoice",
+                    "Unclear invoice line",
+                ],
+                [
+                    "[Can you explain|What is|What does] the '{invoice_line}' line on [invoice|our invoice] "
+                    "{invoice_no}[ mean|]? [Our accountant asked.|I don't understand where it comes from.|]",
+                    "There's a line called '{invoice_line}' on {invoice_no} [for {amount}|with a negative amount]. "
+                    "[What is it for?|Is that correct?|Please explain.]",
+                    "[Our finance team|Accounts payable] [wants to know|asked] what the {invoice_line} on the "
+                    "{month} invoice is. [We didn't change anything.|We only added one seat.|]",
+                    "invoice {invoice_no} has a {invoice_line} line i dont get[, can u explain|?]",
+                    "Why is there a [credit|charge] for {invoice_line} on [this month's|the latest] invoice?",
+                ],
+                [
+                    "Hi {customer_first},\n\nthat line is the prorated difference for the change made during the "
+                    "billing period: you pay (or get credited) only for the days after the change. Each line item on "
+                    "the PDF names the change and its dates.\n\nBest,\n{agent}",
+                ],
+            ),
+            _intent(
+                [
+                    "Wrong company name on invoice",
+                    "Invoice details wrong [again|]",
+                    "Invoice {invoice_no} has [the wrong|an old] address",
+                ],
+                [
+                    "[The|Our] [company name|registered address|billing address] on invoice {invoice_no} is wrong"
+                    "[ again|]. [It's the {invoice_wrong_count} invoice like this.|Please re-issue it.|]",
+                    "{invoice_wrong_count} invoice in a row with [our old company name|a misspelled company name|the "
+                    "wrong address]. [Can someone finally fix the billing details?|This is getting tiring.|]",
+                    "Our invoices still show [the old company name|our previous address] even though we changed it "
+                    "[weeks ago|in the settings]. [Accounting keeps sending them back.|]",
+                    "why does every invoice have our company name wrong[??|.] [we told you twice|fix it pls]",
+                ],
+                [
+                    "Hi {customer_first},\n\nsorry about that. I've corrected the company details on your account "
+                    "and re-issued {invoice_no}; future invoices will use the new details.\n\n{agent}",
                 ],
             ),
         ],
@@ -891,6 +951,14 @@ TEMPLATES: dict[str, dict] = {
 }
 
 # Second customer turn and the agent's closing reply (chosen by whether the first answer helped).
+# How customers start a message that follows up on an earlier conversation (a new ticket about the same matter)
+FOLLOWUP_PREFIXES = [
+    "Following up on [our chat|my ticket|my email] from [last week|a few days ago|two weeks ago|yesterday] - ",
+    "[Still|Again] about [my earlier question|the issue I reported]: ",
+    "As discussed [in the chat|with your colleague] [yesterday|last week], ",
+    "Re my previous [message|ticket]: ",
+    "This is still not solved. ",
+]
 FOLLOWUP_OK = [
     "Thanks, that worked!",
     "perfect, thank you",

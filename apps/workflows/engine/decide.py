@@ -45,14 +45,20 @@ def band_decide(
     slug: str,
     hits: Sequence[TriggerHit],
     out_of_scope: bool,
+    sensitive_cue: bool = False,
 ) -> Band:
     """The outcome before the rollout gate. Escalation reasons win in this order: hard triggers, sensitive
     category, out of scope; then ``confidence`` ≥ ``auto_threshold`` resolves, ≥ ``draft_threshold`` drafts,
-    anything lower escalates. Thresholds and confidence are probabilities in 0–1."""
+    anything lower escalates. Thresholds and confidence are probabilities in 0–1.
+
+    A sensitive category is human-only when the prediction is trusted: ``confidence`` ≥ ``draft_threshold`` or a
+    guard cue (``sensitive_cue``: a security or restricted-request flag on the text). A low-confidence guess of a
+    sensitive category is only a guess: it takes the ordinary low-confidence path (escalate to first line, unless
+    other evidence such as a spike of the same report decides)."""
     if hits:
         names = ", ".join(f"{h.name} ({h.evidence!r})" for h in hits)
         return Band(Outcome.ESCALATE, f"hard trigger: {names}", "trigger")
-    if is_sensitive:
+    if is_sensitive and (confidence >= draft_threshold or sensitive_cue):
         return Band(Outcome.ESCALATE, f"sensitive category: {slug} is human-only", "sensitive")
     if out_of_scope:
         return Band(

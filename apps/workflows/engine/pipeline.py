@@ -35,9 +35,13 @@ from apps.workflows.tree.answer import answer_compose
 from apps.workflows.tree.executor import resume_state
 from apps.workflows.tree.profiles import profile_for
 
+from .asks import change_request
+from .closing import Closing, acknowledgement_text, closing_detect
 from .context import TicketContext
 from .decide import Band, Effect, band_decide, escalation_route, rollout_gate
+from .evidence import spike_category, topic_queue
 from .guarding import control_check, guard_reply, guard_request
+from .language import localized_render, passages_in, reply_language, text_language
 from .trace import Trace
 from .workflow import WorkflowSpec, tree_step
 
@@ -127,6 +131,7 @@ class Batch:
     workflows: dict[str, WorkflowSpec] = field(default_factory=dict)  # category slug → published version settings
     lookup: Callable[..., Any] | None = None  # apps.integrations.lookups.lookup_run (None: the installed one)
     retrieve: Retriever | None = None  # knowledge passages with the best score (grounding and gap recording)
+    similar: Callable[[TicketContext], dict] | None = None  # other customers' recent tickets like this one (spike)
     guard: bool = True  # run apps.workflows.guard on customer text and composed replies
     control: bool = True  # hold the control group (apps.analytics.control) out, as with rollout off
 
@@ -197,7 +202,11 @@ def _escalation(
 ) -> TriagePlan:
     queue_default = category.default_queue.slug if category is not None and category.default_queue else ""
     if category is not None and (confidence is None or confidence < category.draft_threshold or out_of_scope):
-        queue_default = ""  # a low-confidence guess picks no specialist queue: first line (support) sorts it out
+        # a low-confidence guess picks no specialist queue: first line (support) sorts it out, unless the page the
+        # customer wrote from or most of the classifier's probability points to one queue (``_topic_queue``)
+        queue_default, topic = (ctx.signals.get("topic_queue") or ("", ""))[:2]
+        if queue_default:
+            trace.add("route_topic", 0.0, queue=queue_default, evidence=topic)
     queue, priority = escalation_route(hits=hits, category_queue="", ticket_priority=ctx.ticket.priority)
     flag_queue = next((f.queue_slug for f in flags if getattr(f, "queue_slug", "")), "")
     queue = queue_override or queue or flag_queue or queue_default
@@ -309,6 +318,10 @@ def _plan_one(batch, ctx, trace, prediction, error, share, model, guard_covered=
             queue_override=ctx.ticket_queue,
             flags=flags,
         )
+    closing = None if hits or flags else _closing(ctx)
+    if closing is not None:  # "thanks, that fixed it": acknowledge and resolve, never answer again
+        return _closing_plan(batch, ctx, trace, closing, runner_ups=runner_ups)
+    ctx.signals["topic_queue"] = _topic_queue(batch, ctx, slug, confidence, runner_ups)
     if category is None:
         return _escalation(
             ctx,
@@ -334,7 +347,15 @@ def _plan_one(batch, ctx, trace, prediction, error, share, model, guard_covered=
         slug=slug,
         hits=hits,
         out_of_scope=out_of_scope,
+        sensitive_cue=bool(flags),
     )
+    spike = _spike(batch, ctx, trace, band, slug, confidence) if not flags else None
+    if spike is not None:  # many customers report the same right now: a product problem, whatever the guess
+        slug, band = spike
+        category = batch.categories[slug]
+        spec, tree = batch.workflows.get(slug), batch.trees.get(slug)
+        auto_threshold = spec.threshold("auto", category.auto_threshold) if spec else category.auto_threshold
+        draft_threshold = spec.threshold("draft", category.draft_threshold) if spec else category.draft_threshold
     if flags and band.kind != "trigger":
         names = ", ".join(f"{f.name} ({f.evidence!r})" for f in flags)
         band = Band(Outcome.ESCALATE, f"guard: {names}", "guard")
@@ -462,6 +483,15 @@ def _plan_one(batch, ctx, trace, prediction, error, share, model, guard_covered=
             )  # fmt: skip
             extras.pop("workflow_state", None)
             return _finish(plan, ctx, [*flags, *violations], extras)
+    if outcome == Outcome.RESOLVE and not extras.get("workflow_state"):
+        asked = change_request(ctx.text)
+        if asked:  # the AI can't change records: an agent approves the reply and makes the change
+            outcome, reason = Outcome.DRAFT, f"{reason}; asks for a change only an agent can make ({asked!r}): draft"
+            effect = Effect.DRAFT if effect == Effect.SEND else effect
+        elif extras.get("language_gap"):  # nothing to answer with in the customer's language: an agent replies
+            outcome = Outcome.DRAFT
+            reason = f"{reason}; no reply material in {extras['language_gap']!r} (would answer in English): draft"
+            effect = Effect.DRAFT if effect == Effect.SEND else effect
     if effect == Effect.HANDOFF:
         plan = _escalation(
             ctx, trace, hits, reason=reason, why=why, outcome=outcome, reply=reply, flags=flags, **common
@@ -579,10 +609,14 @@ def _answer(batch, ctx, category, trace, node, facts, profile, spec, extras):
                 or node.get("on_ungrounded") == "allow"
             )
             step.update(grounded=grounded, best_score=None if best is None else round(best, 4))
-            reply = answer_compose(
-                llm=batch.llm, brief=_brief(ctx), category=category, node=node, passages=passages, facts=facts,
-                profile=profile, guidelines=spec.guidelines if spec else "",
-            )  # fmt: skip
+            localized = _localized(batch, ctx, category, node, passages, profile, extras, step)
+            if localized is not None:
+                reply, passages = localized
+            else:
+                reply = answer_compose(
+                    llm=batch.llm, brief=_brief(ctx), category=category, node=node, passages=passages, facts=facts,
+                    profile=profile, guidelines=spec.guidelines if spec else "",
+                )  # fmt: skip
             if not reply.text.strip():
                 raise ValueError("the composer returned an empty reply")
         except Exception as exc:  # provider errors and timeouts escalate; nothing is sent
@@ -603,9 +637,13 @@ def _compose(batch: Batch, ctx: TicketContext, category: Category, trace: Trace,
             passages, best = _retrieve(batch, ctx, category, extras, trace)
             if best is not None:
                 step["best_score"] = round(best, 4)
-            reply = batch.llm.compose(
-                ticket=_brief(ctx), category=category, passages=passages, facts={}, channel=ctx.shape
-            )
+            localized = _localized(batch, ctx, category, {}, passages, profile_for(ctx.shape), extras, step)
+            if localized is not None:
+                reply, passages = localized
+            else:
+                reply = batch.llm.compose(
+                    ticket=_brief(ctx), category=category, passages=passages, facts={}, channel=ctx.shape
+                )
             if not reply.text.strip():
                 raise ValueError("the composer returned an empty reply")
         except Exception as exc:  # provider errors and timeouts escalate; nothing is sent
@@ -621,3 +659,107 @@ def _compose(batch: Batch, ctx: TicketContext, category: Category, trace: Trace,
             provider_ms=round(reply.latency_ms, 3),
         )
     return reply, "", passages
+
+
+def _topic_queue(batch: Batch, ctx: TicketContext, slug: str, confidence, runner_ups: list[dict]) -> tuple[str, str]:
+    """Where a low-confidence guess should go (``evidence.topic_queue``): the page's area, else the queue most of
+    the probability is on."""
+    queue_of = {s: (c.default_queue.slug if c.default_queue else "") for s, c in batch.categories.items()}
+    scores = [(slug, confidence or 0.0)] + [(r["category"], r["confidence"]) for r in runner_ups]
+    return topic_queue(page_url=(ctx.page or {}).get("url") or "", scores=scores, queue_of=queue_of)
+
+
+def _spike(batch: Batch, ctx: TicketContext, trace: Trace, band: Band, slug: str, confidence) -> tuple | None:
+    """``(category slug, draft band)`` when this low-confidence ticket is one of many alike right now (see
+    ``evidence.spike_category``); None otherwise or without ``batch.similar``. Only escalations for low
+    confidence or out of scope are reconsidered: triggers, guard flags and confident sensitive guesses stand."""
+    if batch.similar is None or band.kind not in ("low_confidence", "out_of_scope") or not ctx.text.strip():
+        return None
+    with trace.step("similar") as step:
+        try:
+            similar = batch.similar(ctx) or {}
+        except Exception as exc:  # evidence is optional: the ordinary path decides
+            step["error"] = f"{type(exc).__name__}: {exc}"[:300]
+            return None
+        step.update({k: v for k, v in similar.items() if k != "categories"})
+        target, evidence = spike_category(similar, batch.categories)
+        step["spike_category"] = target
+    if not target:
+        return None
+    reason = f"{evidence}: probable product problem (best guess {slug} at {confidence or 0:.2f}); draft for {target}"
+    return target, Band(Outcome.DRAFT, reason, "spike")
+
+
+def _closing(ctx: TicketContext) -> Closing | None:
+    """A closing acknowledgement in what the customer wrote now (the subject line left out)."""
+    if not getattr(settings, "TRIAGE_CLOSING_ACKNOWLEDGEMENT", True):
+        return None
+    text = ctx.text
+    subject = (ctx.ticket.subject or "").strip()
+    if ctx.turn == 1 and subject and text.startswith(subject):
+        text = text[len(subject) :]
+    return closing_detect(text)
+
+
+def _closing_plan(batch: Batch, ctx: TicketContext, trace: Trace, closing: Closing, *, runner_ups) -> TriagePlan:
+    """Resolve with a short acknowledgement in the customer's language; the ticket keeps its category."""
+    language = reply_language(ctx.text, ctx.customer.get("language", ""))
+    first = (ctx.customer.get("name") or "").split()
+    text = acknowledgement_text(
+        language=language,
+        shape=ctx.shape,
+        first_name=first[0] if first else "",
+        signature=getattr(settings, "SUPPORT_SIGNATURE", "The support team (automated assistant)"),
+    )
+    category = batch.categories.get((ctx.signals or {}).get("ticket_category") or "")
+    reason = f"closing acknowledgement ({closing.evidence!r}): acknowledged and resolved"
+    trace.add("closing", 0.0, evidence=closing.evidence, language=language)
+    trace.add("decide", 0.0, outcome=Outcome.RESOLVE, effect=Effect.SEND, reason=reason)
+    return TriagePlan(
+        ctx=ctx,
+        outcome=Outcome.RESOLVE,
+        effect=Effect.SEND,
+        reason=reason,
+        why="closing",
+        trace=trace,
+        rollout_state=category.rollout_state if category else RolloutState.OFF,
+        category=category,
+        confidence=None,
+        runner_ups=runner_ups,
+        reply=ComposedReply(text=text, model_name="closing-acknowledgement", prompt_version="closing-v1"),
+        priority=ctx.ticket.priority,
+    )
+
+
+def _localized(batch, ctx, category, node, passages, profile, extras, step) -> tuple[ComposedReply, list] | None:
+    """``(reply, passages used)`` in the customer's language when they don't write English and the offline composer
+    composes: only a template written in that language and passages in it are used (``engine.language``). None
+    for English, for other providers (they get the language in the brief) and when nothing in the language exists
+    (then ``extras["language_gap"]`` is set and the English reply becomes a draft)."""
+    language = reply_language(ctx.text, ctx.customer.get("language", ""))
+    step["language"] = language
+    llm = batch.llm
+    if language == "en" or not (hasattr(llm, "render_template") and hasattr(llm, "fields")):
+        return None
+    template = (node.get("template") or category.reply_template or "").strip()
+    usable = template if template and text_language(template) == language else ""
+    same = passages_in(passages, language)
+    if node.get("use_fact") or not (usable or same):
+        extras["language_gap"] = language
+        return None
+    values = llm.fields(ticket=_brief(ctx), category=category, facts={})
+    body = llm.render_template(usable, values, slug=category.slug) if usable else ""
+    body = llm.split_sign_off(body)[0] if body and hasattr(llm, "split_sign_off") else body
+    text = localized_render(
+        language=language, shape=profile.shape, body=body, passages=same,
+        first_name=((ctx.customer.get("name") or "").split() or [""])[0],
+        sentences=profile.passage_sentences, max_chars=profile.max_chars,
+        articles=1 if profile.shape == "chat" else max(2, profile.suggest_articles),
+    )  # fmt: skip
+    reply = ComposedReply(
+        text=text,
+        citations=[p.source_id for p in same[:1]],
+        model_name=llm.model_name,
+        prompt_version=f"{llm.prompt_version}+lang-{language}",
+    )
+    return reply, same

@@ -48,6 +48,7 @@ from apps.workflows.engine import (
 from apps.workflows.engine.pipeline import ClassifierLike, plan_escalate
 from apps.workflows.engine.workflow import WorkflowSpec
 from apps.workflows.models import Category, Decision, Draft, VersionStatus, WorkflowVersion
+from apps.workflows.services.similar import RecentTickets
 from apps.workflows.tree.executor import STATE_KEY
 
 log = logging.getLogger(__name__)
@@ -157,6 +158,7 @@ def _batch(classifier: ClassifierLike | None, llm: LLMProvider | None) -> Batch:
         trees=trees,
         workflows=specs,
         retrieve=knowledge_retrieve if has_knowledge else None,
+        similar=RecentTickets().match,  # spikes of the same report (loaded on first use, once per batch)
     )
 
 
