@@ -1,18 +1,24 @@
 """The triage pipeline without side effects: contexts in, one ``TriagePlan`` per ticket out.
 
-Steps per ticket (each recorded in the trace with its timing): context → classify (one batched classifier call
-for all tickets; a ticket waiting in a ``need_info`` node resumes in that workflow's category: ``resume``) → hard
+Steps per ticket (each recorded in the trace with its timing): context → classify (one batched classifier call for
+all tickets; a ticket waiting in a ``need_info`` node resumes in that workflow's category: ``resume``) → hard
 triggers → guard on the customer's text (``guard_request``: restricted requests, injection, security reports
-escalate) → rollout gate (the published version's thresholds when the category has one; the control group of
-``apps.analytics.control`` goes to humans like rollout ``off``) → ``tree`` (the published decision tree: need_info,
-lookup, branch, action, escalate, answer) or the category template → compose (knowledge passages, grounding: a
-tree answer without a passage above the grounding threshold becomes a draft, or an escalation when the node says
-so) → guard on the reply (``guard_reply``: outside links stripped, commitments / internal passages escalate) →
-decide. Nothing here writes to the database or sends anything; lookups are the only calls out (read-only, only for
-trees that have lookup nodes). ``apps.workflows.services.triage`` records the plans and carries out their effects
-(reply, draft, handoff, the need_info state on the ticket, bug reports, knowledge gaps). A failing classifier,
-composer or provider (``ProviderError``, timeouts) turns into an escalation with the error as the reason, never into
-a sent reply.
+escalate) → closing acknowledgement ("thanks, that fixed it": resolved with a short reply, ``closing``) → band (a
+sensitive category is human-only only when the guess is trusted; a low-confidence ticket that many other customers
+reported alike right now is drafted as a product problem: ``similar`` / ``evidence.spike_category``; a low-
+confidence escalation is routed by the page or the probability mass: ``route_topic``) → rollout gate (the published
+version's thresholds when the category has one; the control group of ``apps.analytics.control`` goes to humans like
+rollout ``off``) → ``tree`` (the published decision tree: need_info, lookup, branch, action, escalate, answer) or
+the category template → compose (knowledge passages, grounding: a tree answer without a passage above the grounding
+threshold becomes a draft, or an escalation when the node says so; knowledge passages with instructions for the
+assistant are dropped and flagged: ``guard_passages``; a customer who writes another language gets a reply from
+material in it, else a draft: ``engine.language``) → guard on the reply (``guard_reply``: outside links stripped,
+commitments / internal passages escalate) → decide (a resolve that would answer a request to change records,
+``engine.asks``, becomes a draft). Nothing here writes to the database or sends anything; lookups are the only calls
+out (read-only, only for trees that have lookup nodes). ``apps.workflows.services.triage`` records the plans and
+carries out their effects (reply, draft, handoff, the need_info state on the ticket, bug reports, knowledge gaps). A
+failing classifier, composer or provider (``ProviderError``, timeouts) turns into an escalation with the error as
+the reason, never into a sent reply.
 """
 
 from __future__ import annotations
