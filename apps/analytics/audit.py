@@ -398,24 +398,29 @@ def _csat_all(row, csat_mean) -> float | None:
 def audit_run(
     *,
     days: int = DEFAULT_DAYS,
+    since: datetime | None = None,
     until: datetime | None = None,
     coverage_sample: int = COVERAGE_SAMPLE,
     source: str = "live",
 ) -> AuditReport:
-    """Audit tickets created in the ``days`` days up to ``until`` (default now): ranked categories, best first.
+    """Audit tickets created in ``[since, until)`` — by default the ``days`` days up to ``until`` (default now);
+    any range when ``since`` is given: ranked categories, best first.
 
     Uncategorised tickets are counted in ``uncategorised`` (cluster them with ``clustering.suggestions_build``).
     ``coverage_sample``: tickets per category searched in the knowledge base (0 skips coverage). ``source``:
     ``live`` reads tickets and messages (exact medians, ``percentile_cont``); ``stats`` reads the daily
     figures (whole UTC days, binned medians; milliseconds at any size; refreshed by the schedule).
-    Raises ``ValueError`` for another source; nothing for an empty history (an empty ranking).
+    Raises ``ValueError`` for another source or an empty range (``since`` not before ``until``); nothing for an
+    empty history (an empty ranking).
     """
     import time
 
     if source not in ("live", "stats"):
         raise ValueError("source must be live or stats")
     until = until or timezone.now()
-    since = until - timedelta(days=days)
+    since = since or until - timedelta(days=days)
+    if since >= until:
+        raise ValueError(f"the audit range is empty: {since:%Y-%m-%d %H:%M} is not before {until:%Y-%m-%d %H:%M}")
     started = time.perf_counter()
     reader = audit_figures if source == "live" else audit_figures_from_stats
     found, total = reader(since=since, until=until)

@@ -6,7 +6,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from apps.analytics.audit import audit_figures, audit_run
@@ -92,6 +92,28 @@ def test_audit_command_table(audit_history):
     text = out.getvalue()
     assert "Suggested build order: password-reset, billing-dispute" in text
     assert text.index("password-reset") < text.index("billing-dispute") < text.index(" legal ")
+
+
+def test_audit_any_range(audit_history, lead_user):
+    """``--since`` / ``--until`` (inclusive UTC days) audit any range: 190–210 days ago holds only the three old
+    billing disputes (5 replies, 300 h); the API takes the same range; a reversed range is refused."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    today = timezone.now().date()
+    since, until = (today - timedelta(days=210)).isoformat(), (today - timedelta(days=190)).isoformat()
+    out = StringIO()
+    call_command("audit", "--json", "--coverage-sample", "0", "--since", since, "--until", until, stdout=out)
+    data = json.loads(out.getvalue())
+    assert [(c["slug"], c["tickets"], c["agent_replies"]) for c in data["categories"]] == [("billing-dispute", 3, 5.0)]
+    assert data["since"].startswith(since) and data["until"].startswith((today - timedelta(days=189)).isoformat())
+    with pytest.raises(CommandError, match="--since must be on or before --until"):
+        call_command("audit", "--since", until, "--until", since, stdout=StringIO())
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=lead_user).key}")
+    body = api.get("/api/v1/metrics/audit/", {"since": since, "until": until, "source": "live"}).json()
+    assert [(c["slug"], c["tickets"]) for c in body["categories"]] == [("billing-dispute", 3)]
+    assert api.get("/api/v1/metrics/audit/", {"since": until, "until": since}).status_code == 400
 
 
 def test_empty_history_gives_an_empty_ranking():

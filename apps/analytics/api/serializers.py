@@ -82,12 +82,19 @@ class MetricsSerializer(serializers.Serializer):
 
 class AuditQuerySerializer(serializers.Serializer):
     days = serializers.IntegerField(min_value=1, max_value=MAX_DAYS, required=False, help_text="Default 90")
+    since = serializers.DateField(required=False, help_text="First day audited (UTC); with it, days is ignored")
+    until = serializers.DateField(required=False, help_text="Last day audited, included (UTC); default: today")
     coverage_sample = serializers.IntegerField(min_value=0, max_value=50, required=False)
     source = serializers.ChoiceField(
         choices=["stats", "live"],
         required=False,
         help_text="stats (default): the daily figures, fast at any size; live: tickets and messages, exact medians",
     )
+
+    def validate(self, attrs):
+        if attrs.get("since") and attrs.get("until") and attrs["since"] > attrs["until"]:
+            raise serializers.ValidationError({"since": "since must be on or before until."})
+        return attrs
 
 
 class CategoryMetricsQuerySerializer(serializers.Serializer):

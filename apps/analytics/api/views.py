@@ -1,6 +1,6 @@
 """``GET /api/v1/metrics/``: the dashboard's figures for systems (leads and admins)."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -25,6 +25,11 @@ from .serializers import (
 )
 
 DEFAULT_DAYS = 30
+
+
+def _midnight(day, *, next_day: bool = False) -> datetime:
+    """00:00 UTC of ``day`` (of the next day with ``next_day``: an inclusive last day)."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1 if next_day else 0)
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -104,10 +109,18 @@ class AuditView(APIView):
     def get(self, request: Request) -> Response:
         query = AuditQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
+        params = query.validated_data
+        days = params.get("days", AUDIT_DAYS)
+        until = _midnight(params["until"], next_day=True) if params.get("until") else None
+        since = _midnight(params["since"]) if params.get("since") else None
+        if until is not None and since is None:
+            since = until - timedelta(days=days)
         report = audit_run(
-            days=query.validated_data.get("days", AUDIT_DAYS),
-            coverage_sample=query.validated_data.get("coverage_sample", COVERAGE_SAMPLE),
-            source=query.validated_data.get("source", "stats"),
+            days=days,
+            since=since,
+            until=until,
+            coverage_sample=params.get("coverage_sample", COVERAGE_SAMPLE),
+            source=params.get("source", "stats"),
         )
         return Response(report.as_dict())
 

@@ -1,4 +1,5 @@
 import json
+from datetime import UTC, date, datetime, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -19,6 +20,16 @@ class Command(BaseCommand):
             default=COVERAGE_SAMPLE,
             help=f"Tickets per category searched in the knowledge base (default {COVERAGE_SAMPLE}; 0 skips)",
         )
+        parser.add_argument(
+            "--since",
+            type=date.fromisoformat,
+            help="First day audited (YYYY-MM-DD, UTC); with it, --days is ignored",
+        )
+        parser.add_argument(
+            "--until",
+            type=date.fromisoformat,
+            help="Last day audited, included (YYYY-MM-DD, UTC; default: up to now)",
+        )
         parser.add_argument("--json", action="store_true", help="Print the report as JSON")
         parser.add_argument(
             "--from-stats",
@@ -29,7 +40,19 @@ class Command(BaseCommand):
     def handle(self, *args, days: int, coverage_sample: int, json: bool, from_stats: bool, **options):
         if days < 1:
             raise CommandError("--days must be at least 1")
-        report = audit_run(days=days, coverage_sample=coverage_sample, source="stats" if from_stats else "live")
+        since, until = _midnight(options.get("since")), _midnight(options.get("until"), next_day=True)
+        if until is not None and since is None:
+            since = until - timedelta(days=days)
+        try:
+            report = audit_run(
+                days=days,
+                since=since,
+                until=until,
+                coverage_sample=coverage_sample,
+                source="stats" if from_stats else "live",
+            )
+        except ValueError as exc:
+            raise CommandError(f"--since must be on or before --until ({exc})") from exc
         if json:
             self.stdout.write(_dumps(report.as_dict()))
             return
@@ -50,6 +73,13 @@ class Command(BaseCommand):
             self.stdout.write(f"      {'; '.join(c.reasons)}")
         self.stdout.write("Suggested build order: " + ", ".join(c.slug for c in report.build_order))
         self.stdout.write("Timings: " + ", ".join(f"{k} {v:.0f} ms" for k, v in report.timings_ms.items()))
+
+
+def _midnight(day: date | None, *, next_day: bool = False) -> datetime | None:
+    """00:00 UTC of ``day`` (of the day after with ``next_day``: an inclusive last day), ``None`` for ``None``."""
+    if day is None:
+        return None
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1 if next_day else 0)
 
 
 def _dumps(data: dict) -> str:
