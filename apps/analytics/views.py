@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from apps.analytics.models import Anomaly
 from apps.analytics.selectors import OUTCOMES, overview_from_stats
 from apps.core.permissions import ALL_ROLES, role_required
 from apps.workflows.choices import Outcome
@@ -28,7 +29,7 @@ def _percent(rate: float | None) -> str:
 @role_required(*ALL_ROLES)
 def dashboard(request: HttpRequest) -> HttpResponse:
     """``/analytics/?days=7|30|90`` (default 30): figures for the last ``days`` UTC days including today, from the
-    daily figures (refreshed every 10 minutes; the page says when)."""
+    daily figures (refreshed every 10 minutes; the page says when), and the spikes (anomalies) seen in the period."""
     period = request.GET.get("days", DEFAULT_PERIOD)
     period = period if period in PERIODS else DEFAULT_PERIOD
     now = timezone.now()
@@ -70,6 +71,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "chart_data": chart_data,
         "ticket_categories": ticket_categories,
         "refreshed_at": overview.refreshed_at,
+        "anomalies": list(Anomaly.objects.filter(last_seen_at__gte=since).order_by("-last_seen_at")[:10]),
         "percent": {
             "resolution": _percent(rates.resolution_rate),
             "escalation": _percent(rates.escalation_rate),
