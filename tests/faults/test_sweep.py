@@ -112,3 +112,67 @@ def test_a_redelivered_task_does_not_decide_twice():
     async_task("apps.workflows.tasks.triage_ticket", ticket.pk)  # through django-q2 (sync in tests)
     assert first == again and counts["total"] == 0 and counts["skipped"] >= 1
     assert Decision.objects.filter(ticket=ticket).count() == 1
+
+
+def test_a_crash_in_triage_escalates_the_ticket_to_a_person_once(monkeypatch):
+    from apps.escalation.models import Handoff
+    from apps.workflows.choices import Outcome
+
+    ticket = waiting(30)
+
+    def broken(**kwargs):
+        raise NameError("name '_closing' is not defined")  # the kind of bug seen mid-session
+
+    monkeypatch.setattr("apps.workflows.tasks.ticket_triage", broken)
+    decision_id = triage_ticket(ticket.pk)
+    assert triage_ticket(ticket.pk) == decision_id  # a re-delivered task finds the same Decision
+
+    decision = Decision.objects.get(ticket=ticket)
+    assert decision.pk == decision_id and decision.outcome == Outcome.ESCALATE and not decision.sent
+    assert decision.reason == "triage failed: NameError: name '_closing' is not defined"
+    assert decision.trace["why"] == "triage_error"
+    handoff = Handoff.objects.get(ticket=ticket)
+    assert handoff.decision == decision and handoff.queue.slug == "support"
+    assert not Message.objects.filter(ticket=ticket, author_kind=AuthorKind.AI).exists()
+    assert tickets_untriaged(older_than_minutes=10) == []  # the sweep leaves it to the person
+
+
+def test_a_crashing_batch_falls_back_to_one_ticket_at_a_time(monkeypatch):
+    tickets = [waiting(30) for _ in range(3)]
+
+    def broken_bulk(**kwargs):
+        raise RuntimeError("bulk path bug")
+
+    monkeypatch.setattr("apps.workflows.tasks.tickets_triage_bulk", broken_bulk)
+    assert triage_batch([t.pk for t in tickets] + [999_999_999]) == {"total": 3, "fallback": "one by one"}
+    assert Decision.objects.filter(ticket__in=tickets).count() == 3
+    assert not Decision.objects.filter(reason__startswith="triage failed").exists()  # each ran the real engine
+
+
+def test_a_dropped_database_connection_is_retried_with_a_new_connection(monkeypatch):
+    from django.db import OperationalError
+
+    import apps.workflows.tasks as tasks
+
+    ticket = waiting(30)
+    real = tasks.ticket_triage
+    calls = []
+    closed = []
+    monkeypatch.setattr(tasks.connection, "close", lambda: closed.append(1))  # the test's transaction stays
+
+    def flaky(**kwargs):
+        calls.append(1)
+        if len(calls) < 3:
+            raise OperationalError("terminating connection due to administrator command")
+        return real(**kwargs)
+
+    monkeypatch.setattr(tasks, "ticket_triage", flaky)
+    decision_id = triage_ticket(ticket.pk)
+    assert len(calls) == 3 and len(closed) == 2
+    assert Decision.objects.get(ticket=ticket).pk == decision_id
+    assert not Decision.objects.filter(reason__startswith="triage failed").exists()
+
+
+def test_an_unknown_ticket_is_an_error_not_an_escalation():
+    with pytest.raises(ValidationError):
+        triage_ticket(999_999_999)

@@ -10,18 +10,23 @@ swept while its original task still runs gets exactly one Decision and at most o
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.core.errors import ValidationError
 from apps.tickets.choices import AuthorKind, TicketSource, TicketStatus
 from apps.tickets.models import Message, Ticket
+from apps.workflows.choices import Outcome
 from apps.workflows.models import Decision
+
+log = logging.getLogger(__name__)
 
 TRIAGE_BATCH_TASK = "apps.workflows.tasks.triage_batch"
 SWEEP_BATCH = 200  # ids per enqueued triage_batch task
@@ -129,3 +134,51 @@ def triage_sweep(
     for start in range(0, len(ids), SWEEP_BATCH):
         result.tasks.append(async_task(TRIAGE_BATCH_TASK, ids[start : start + SWEEP_BATCH], group="triage-sweep"))
     return result
+
+
+def triage_failure_escalate(*, ticket_id: int, error: str) -> Decision | None:
+    """Record that triage of ``ticket_id`` crashed (a bug, not a provider failure — those the engine already
+    escalates): an ``escalate`` Decision for the current turn with ``error`` as the reason, and a handoff to the
+    first-line ``support`` queue, so a person answers instead of the ticket waiting for a fix. Nothing is sent.
+
+    Idempotent: when the turn already has a Decision (another run got there first) that one is returned
+    unchanged. Returns None when the ticket does not exist. Atomic; the ticket row is locked. Database errors
+    propagate (the caller retries). Data source: Ticket, Message and Decision rows.
+    """
+    from apps.escalation.services import handoff_create
+    from apps.workflows.engine import ticket_turn
+
+    with transaction.atomic():
+        visible = Message.objects.filter(is_internal=False).order_by("created_at", "id")
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",))
+            .prefetch_related(Prefetch("messages", queryset=visible, to_attr="visible_messages"))
+            .filter(pk=ticket_id)
+            .first()
+        )
+        if ticket is None:
+            return None
+        turn = ticket_turn(ticket.visible_messages)
+        existing = Decision.objects.filter(ticket=ticket, turn=turn).first()
+        if existing is not None:
+            return existing
+        reason = f"triage failed: {error}"[:500]
+        decision = Decision.objects.create(
+            ticket=ticket,
+            turn=turn,
+            outcome=Outcome.ESCALATE,
+            sent=False,
+            reason=reason,
+            trace={
+                "steps": [{"step": "triage", "ms": 0.0, "error": error[:2000]}],
+                "effect": "handoff",
+                "why": "triage_error",
+            },
+        )
+        package = {
+            "why": {"reason": reason, "kind": "triage_error"},
+            "next_step": "Triage crashed on this ticket: read the conversation and answer the customer yourself.",
+        }
+        handoff_create(ticket=ticket, queue_slug=None, reason=reason, decision=decision, package=package)
+    log.error("triage of ticket %s failed; escalated to a person: %s", ticket_id, error[:300])
+    return decision
