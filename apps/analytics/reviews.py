@@ -168,17 +168,18 @@ def _gaps(category: Category, since: datetime, until: datetime) -> list[dict]:
     return [{"id": g.pk, "question": g.question[:300], "count": g.count, "best_score": g.best_score} for g in gaps]
 
 
-def threshold_suggestions(*, limit: int = BACKTEST_LIMIT) -> dict[str, dict]:
-    """Per category slug, from one backtest replay: ``{"current_auto", "suggested_auto", "auto_precision",
-    "auto_rate", "routed"}`` — the lowest swept auto threshold with precision ≥ ``TARGET_PRECISION`` over at least
-    ``MIN_AUTO_ROWS`` auto-resolutions (``None`` when none qualifies). ``{"_error": message}`` when the backtest
-    is unavailable."""
+def threshold_suggestions(*, limit: int = BACKTEST_LIMIT, classifier=None) -> dict[str, dict]:
+    """Per category slug, from one backtest replay of the last ``limit`` labelled tickets: ``{"current_auto",
+    "suggested_auto", "auto_precision", "auto_rate", "routed"}`` — the lowest swept auto threshold with precision
+    ≥ ``TARGET_PRECISION`` over at least ``MIN_AUTO_ROWS`` auto-resolutions (``None`` when none qualifies).
+    ``classifier``: a model with ``predict`` to replay with instead of the active one. ``{"_error": message}``
+    when the backtest is unavailable (no trained classifier, module missing)."""
     try:
         from apps.workflows.services.backtest import SWEEP, backtest_replay
     except ImportError as exc:
         return {"_error": f"backtest unavailable: {exc}"}
     try:
-        replay = backtest_replay(limit=limit)
+        replay = backtest_replay(limit=limit, classifier=classifier)
     except Exception as exc:  # no classifier, engine change: the review still goes out without suggestions
         logger.warning("backtest for the monthly review failed: %s", exc)
         return {"_error": f"backtest failed: {exc}"}
@@ -203,10 +204,12 @@ def threshold_suggestions(*, limit: int = BACKTEST_LIMIT) -> dict[str, dict]:
     return out
 
 
-def monthly_reviews_build(*, month: date | None = None, backtest: bool = True) -> list[MonthlyReview]:
+def monthly_reviews_build(*, month: date | None = None, backtest: bool = True, classifier=None) -> list[MonthlyReview]:
     """Build (or rebuild, unless signed off) the review of every category for ``month`` (default: last month).
 
-    Signed-off reviews are left unchanged. Returns the reviews written.
+    ``backtest``: replay labelled history for threshold suggestions (with ``classifier`` instead of the active
+    model when given). Refreshes the daily figures of the month, the month before and each rollout baseline
+    window first. Signed-off reviews are left unchanged. Returns the reviews written.
     """
     month = (month or previous_month()).replace(day=1)
     since, until = month_bounds(month)
@@ -218,7 +221,7 @@ def monthly_reviews_build(*, month: date | None = None, backtest: bool = True) -
             category_stats_refresh(since=first, until=end)
     current, previous = _figures(since, until), _figures(prev_since, since)
     against_baseline = {m.slug: m for m in category_metrics(since=since, until=until)}
-    thresholds = threshold_suggestions() if backtest else {"_error": "backtest skipped"}
+    thresholds = threshold_suggestions(classifier=classifier) if backtest else {"_error": "backtest skipped"}
     written = []
     for category in categories:
         cur, prev = current.get(category.slug, Figures()), previous.get(category.slug, Figures())
