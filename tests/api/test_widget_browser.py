@@ -1,4 +1,5 @@
-"""The chat widget in a real browser: the demo pricing page, a question, and the AI's reply or the handoff notice."""
+"""The chat widget in a real browser: the demo pricing page, a question, and the AI's reply or the handoff notice;
+the same question on the pricing and the settings page answered from each page's own article, then rated."""
 
 import re
 
@@ -134,4 +135,17 @@ def test_the_same_question_gets_each_pages_own_answer(live_server, page, setting
         assert ticket.page_context["area"] == area and ticket.category.slug == "plans"
         decision = ticket.decisions.get()
         assert (decision.outcome, decision.sent) == ("resolve", True)
+
+    # rate the answer: thumbs up on the message, then 5 of 5 for the conversation
+    answer.get_by_role("button", name="Helpful", exact=True).click()
+    expect(answer.get_by_role("button", name="Helpful", exact=True)).to_have_attribute("aria-pressed", "true")
+    page.get_by_role("button", name="Rate 5 of 5").click()
+    expect(page.get_by_role("button", name="Rate 5 of 5")).to_have_attribute("aria-pressed", "true")
     page.goto("about:blank")
+    ticket.refresh_from_db()
+    assert ticket.csat == 5
+    ai_message = ticket.messages.get(author_kind="ai")
+    assert list(ticket.feedback.order_by("id").values_list("helpful", "message_id")) == [
+        (True, ai_message.pk),
+        (None, None),
+    ]
