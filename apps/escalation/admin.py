@@ -15,6 +15,7 @@ from .models import (
     Handoff,
     Queue,
     RoutingRule,
+    SLAPause,
     SLAPolicy,
     TriggerRule,
     WebhookDelivery,
@@ -87,3 +88,10 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
     list_display = ("event_id", "endpoint", "status", "attempts", "response_status", "created_at")
     list_filter = ("status", "event")
     actions = [webhooks_resend]
+
+
+@admin.register(SLAPause)
+class SLAPauseAdmin(ReadOnlyAdmin):
+    list_display = ("ticket", "started_at", "ended_at")
+    search_fields = ("=ticket__id",)
+    list_select_related = ("ticket",)

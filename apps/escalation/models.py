@@ -136,6 +136,28 @@ class SLAPolicy(TimeStampedModel):
         return f"{self.name}: {self.tier or 'any tier'} × {self.priority or 'any priority'}"
 
 
+class SLAPause(TimeStampedModel):
+    """A stretch of time a ticket's SLA clock stood still because the ticket waited on the customer (status
+    ``pending``), from ``started_at`` to ``ended_at`` (``None`` while it still waits). Recorded by the sweep for every
+    ticket with due times, with or without a handoff; due times computed later (a new or updated handoff) add the
+    business time of the ticket's pauses, so a pause is never lost."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="sla_pauses")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["ticket", "started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket"], condition=models.Q(ended_at__isnull=True), name="slapause_one_open_per_ticket"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id} paused {self.started_at:%Y-%m-%d %H:%M}–{self.ended_at or '…'}"
+
+
 class RoutingRule(TimeStampedModel):
     """Sends an escalation to a queue with a priority; rules are tried by ``order``, the first match wins.
 

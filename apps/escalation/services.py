@@ -1,14 +1,16 @@
 """Escalation writes: handing a ticket to a human queue with its handoff package; claim, resolve, reassign."""
 
 from django.db import connection, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from apps.core.errors import ConflictError, ValidationError
 from apps.escalation.choices import HandoffStatus
-from apps.escalation.models import Handoff, Queue
+from apps.escalation.models import Handoff, Queue, SLAPause
 from apps.escalation.package import conversations_load, package_complete, trigger_names
 from apps.escalation.routing import Assigner, RouteInput, Router
-from apps.escalation.sla import SLABook
+from apps.escalation.sla import SLABook, sla_pause_replied_at
 from apps.escalation.webhooks import webhooks_enqueue
 from apps.tickets.choices import TicketStatus
 from apps.tickets.models import Ticket
@@ -165,7 +167,9 @@ def handoffs_create_bulk(*, items: list[dict], now=None) -> list[Handoff]:
     calendar, clock started when the ticket was opened; ``sla_due_at`` in the item overrides); the agent is
     picked among online members (``Assigner``: account manager when a rule asks, the agent who already has a
     returning conversation, else least-loaded); the package is completed (``package_complete``); the ticket
-    gets queue, priority, escalated status, assignee and due times. Subscribed webhooks are notified after commit.
+    gets queue, priority, escalated status, assignee and due times. Due times add the ticket's SLA pauses
+    (``SLAPause``: time spent waiting on the customer); an open pause ends now, as the ticket waits on us again.
+    Subscribed webhooks are notified after commit.
 
     ``items``: dicts with the keyword arguments of ``handoff_create`` (``ticket``, ``queue_slug``, ``reason``, and
     optionally ``priority``, ``package``, ``decision``, ``sla_due_at``, ``about_to_breach``, ``soft_triggers``:
@@ -217,6 +221,7 @@ def handoffs_create_bulk(*, items: list[dict], now=None) -> list[Handoff]:
     assigner = Assigner.load_for(
         queues=set(chosen_queues), extra_user_ids=[*managers, *(t.assignee_id for t in tickets if t.assignee_id)]
     )
+    pauses = _pauses_for_escalation(tickets, now)
     missing_conversation = [item["ticket"] for item in items if not (item.get("package") or {}).get("conversation")]
     conversations = conversations_load(missing_conversation) if missing_conversation else {}
     handoffs, new = [], []
@@ -224,7 +229,12 @@ def handoffs_create_bulk(*, items: list[dict], now=None) -> list[Handoff]:
         ticket = item["ticket"]
         org = orgs[ticket.pk]
         existing = current.get(ticket.pk)
-        due = book.due(tier=org.tier if org else "", priority=route.priority, start=ticket.created_at)
+        due = book.due(
+            tier=org.tier if org else "",
+            priority=route.priority,
+            start=ticket.created_at,
+            pauses=pauses.get(ticket.pk, ()),
+        )
         handoff_due = item.get("sla_due_at") or (
             due.first_response_due_at if ticket.first_response_at is None else due.resolution_due_at
         )
@@ -260,6 +270,7 @@ def handoffs_create_bulk(*, items: list[dict], now=None) -> list[Handoff]:
             "package": package,
             "sla_due_at": handoff_due,
             "sla_started_at": ticket.created_at,
+            "sla_paused_at": None,
             "assigned_to": agent,
         }
         if item.get("soft_triggers"):
@@ -286,6 +297,20 @@ def handoffs_create_bulk(*, items: list[dict], now=None) -> list[Handoff]:
     events = [("handoff.created" if h.pk in created_ids else "handoff.updated", h.pk) for h in handoffs]
     transaction.on_commit(lambda: webhooks_enqueue(events=events))
     return handoffs
+
+
+def _pauses_for_escalation(tickets: list[Ticket], now) -> dict[int, list[tuple]]:
+    """End the open SLA pauses of ``tickets`` (at the customer's first message since the pause began, else at
+    ``now``) and return every pause per ticket id, oldest first, as ``(started, ended)`` pairs (two queries)."""
+    ids = [t.pk for t in tickets]
+    SLAPause.objects.filter(ticket_id__in=ids, ended_at__isnull=True).update(
+        ended_at=Least(Coalesce(sla_pause_replied_at(), Value(now)), Value(now)), updated_at=now
+    )
+    pauses: dict[int, list[tuple]] = {}
+    rows = SLAPause.objects.filter(ticket_id__in=ids, ended_at__gt=F("started_at")).order_by("ticket_id", "started_at")
+    for ticket_id, started, ended in rows.values_list("ticket_id", "started_at", "ended_at"):
+        pauses.setdefault(ticket_id, []).append((started, ended))
+    return pauses
 
 
 def _tickets_escalated_update(tickets: list[Ticket], now) -> None:

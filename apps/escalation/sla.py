@@ -6,11 +6,16 @@ Data source: ``SLAPolicy`` with its ``BusinessCalendar`` (loaded once per batch 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import OuterRef, Subquery
+
 from apps.escalation.business_time import Hours, business_add, business_between
 from apps.escalation.models import SLAPolicy
+from apps.tickets.choices import AuthorKind
+from apps.tickets.models import Message
 
 
 @dataclass(frozen=True)
@@ -62,16 +67,21 @@ class SLABook:
             self._hours[key] = Hours.of(policy.calendar if policy else None)
         return self._hours[key]
 
-    def due(self, *, tier: str, priority: str, start: datetime) -> SLADue:
-        """Due times for a ticket of ``tier`` with ``priority`` whose clock started at ``start`` (aware)."""
+    def due(
+        self, *, tier: str, priority: str, start: datetime, pauses: Sequence[tuple[datetime, datetime]] = ()
+    ) -> SLADue:
+        """Due times for a ticket of ``tier`` with ``priority`` whose clock started at ``start`` (aware), moved by
+        the ticket's finished ``pauses`` (``(started, ended)`` pairs, oldest first; see ``sla_due_after_pauses``)."""
         policy = self.policy(tier=tier, priority=priority)
         if policy is None:
             return NO_SLA
         hours = self.hours(policy)
+        first = business_add(start=start, minutes=policy.first_response_minutes, hours=hours)
+        resolution = business_add(start=start, minutes=policy.resolution_minutes, hours=hours)
         return SLADue(
             policy,
-            business_add(start=start, minutes=policy.first_response_minutes, hours=hours),
-            business_add(start=start, minutes=policy.resolution_minutes, hours=hours),
+            sla_due_after_pauses(due=first, pauses=pauses, hours=hours),
+            sla_due_after_pauses(due=resolution, pauses=pauses, hours=hours),
         )
 
 
@@ -93,3 +103,20 @@ def sla_resume_due(*, due: datetime, paused_at: datetime, now: datetime, hours: 
     if left.total_seconds() <= 0:
         return due
     return business_add(start=now, minutes=left.total_seconds() / 60, hours=hours)
+
+
+def sla_due_after_pauses(*, due: datetime, pauses: Sequence[tuple[datetime, datetime]], hours: Hours) -> datetime:
+    """``due`` moved by each finished pause in turn (``(started, ended)`` pairs, oldest first), as the sweep moves a
+    due time when a ticket stops waiting on the customer (``sla_resume_due``)."""
+    for started, ended in pauses:
+        due = sla_resume_due(due=due, paused_at=started, now=ended, hours=hours)
+    return due
+
+
+def sla_pause_replied_at() -> Subquery:
+    """For an ``SLAPause`` row (the outer query): when the customer first wrote after the pause began, or NULL.
+    A pause ends there, even when an AI reply has made the ticket pending again since."""
+    replied = Message.objects.filter(
+        ticket=OuterRef("ticket_id"), author_kind=AuthorKind.CUSTOMER, created_at__gt=OuterRef("started_at")
+    ).order_by("created_at", "pk")
+    return Subquery(replied.values("created_at")[:1])

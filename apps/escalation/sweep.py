@@ -3,8 +3,9 @@
 In order, each step idempotent (running the sweep twice at the same instant changes nothing the second time;
 the no-progress step embeds at most ``BATCH`` tickets per run, the rest the next minute; the others page through
 all rows):
-1. SLA clocks of active handoffs pause while their ticket waits on the customer (status ``pending``) and resume
-   with the business time that was left when it replies.
+1. SLA clocks pause while a ticket waits on the customer (status ``pending``; ``SLAPause``), with or without a
+   handoff, and resume with the business time that was left when the customer replies: the ticket's due times and
+   its active handoffs' move by the business time the pause lasted.
 2. Open tickets without due times get them from their SLA policy (tier × priority, business calendar).
 3. ``ai_turns`` rules: a ticket the AI answered N times without resolution is escalated.
 4. ``no_progress`` rules: a ticket whose latest customer message asks what an earlier one asked (cosine of
@@ -25,13 +26,13 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from apps.escalation.choices import HandoffStatus, TriggerKind
-from apps.escalation.models import Handoff, Queue, TriggerRule
+from apps.escalation.models import Handoff, Queue, SLAPause, TriggerRule
 from apps.escalation.routing import Assigner, RouteInput, Router
-from apps.escalation.sla import SLABook, sla_elapsed_share, sla_resume_due
+from apps.escalation.sla import SLABook, sla_due_after_pauses, sla_elapsed_share, sla_pause_replied_at
 from apps.escalation.triggers import PRIORITY_RANK
 from apps.tickets.choices import AuthorKind, TicketStatus
 from apps.tickets.models import Message, Ticket
@@ -88,33 +89,75 @@ def _hit(rule: TriggerRule, evidence: str) -> dict:
 
 
 def _clocks(now: datetime, book: SLABook, result: SweepResult) -> None:
-    handoffs = list(
-        Handoff.objects.select_for_update(of=("self",))
-        .filter(status__in=ACTIVE, sla_due_at__isnull=False)
+    """Pause and resume SLA clocks per ticket (with or without a handoff): a finished pause moves the ticket's due
+    times and its active handoffs' by the business time it lasted (``SLAPause`` keeps it for later due times)."""
+    _clocks_resume(now, book, result)
+    _clocks_pause(now, result)
+
+
+def _clocks_resume(now: datetime, book: SLABook, result: SweepResult) -> None:
+    """Open pauses whose ticket stopped waiting: it is no longer ``pending``, or the customer wrote since the pause
+    began (then the pause ends at that message, even if an AI reply made the ticket pending again since)."""
+    pauses = (
+        SLAPause.objects.select_for_update(of=("self",), skip_locked=True)
+        .filter(ended_at__isnull=True)
+        .annotate(replied_at=sla_pause_replied_at())
+        .filter(Q(replied_at__isnull=False) | ~Q(ticket__status=TicketStatus.PENDING))
         .select_related("ticket__organization")
-        .exclude(sla_paused_at__isnull=True, ticket__status__in=[s for s in TicketStatus.values if s != "pending"])
-        .exclude(sla_paused_at__isnull=False, ticket__status=TicketStatus.PENDING)[:BATCH]
     )
-    for handoff in handoffs:
-        ticket = handoff.ticket
-        if ticket.status == TicketStatus.PENDING:
-            handoff.sla_paused_at = now
-            handoff.save(update_fields=["sla_paused_at", "updated_at"])
-            result.paused += 1
-            continue
-        org = ticket.organization
-        hours = book.hours(book.policy(tier=org.tier if org else "", priority=handoff.priority))
-        paused_at = handoff.sla_paused_at
-        handoff.sla_due_at = sla_resume_due(due=handoff.sla_due_at, paused_at=paused_at, now=now, hours=hours)
-        handoff.sla_paused_at = None
-        handoff.package = {**handoff.package, "sla_due_at": handoff.sla_due_at.isoformat()}
-        handoff.save(update_fields=["sla_due_at", "sla_paused_at", "package", "updated_at"])
+    for pause in _rows(pauses):
+        ended = min(pause.replied_at or now, now)
+        ticket, org = pause.ticket, pause.ticket.organization
+        tier = org.tier if org else ""
+        paused = [(pause.started_at, ended)]
+        hours = book.hours(book.policy(tier=tier, priority=ticket.priority))
         for name in ("first_response_due_at", "resolution_due_at"):
             due = getattr(ticket, name)
             if due is not None:
-                setattr(ticket, name, sla_resume_due(due=due, paused_at=paused_at, now=now, hours=hours))
+                setattr(ticket, name, sla_due_after_pauses(due=due, pauses=paused, hours=hours))
         ticket.save(update_fields=["first_response_due_at", "resolution_due_at", "updated_at"])
+        handoffs = Handoff.objects.select_for_update().filter(
+            ticket=ticket, status__in=ACTIVE, sla_due_at__isnull=False
+        )
+        for handoff in handoffs:
+            hours = book.hours(book.policy(tier=tier, priority=handoff.priority))
+            handoff.sla_due_at = sla_due_after_pauses(due=handoff.sla_due_at, pauses=paused, hours=hours)
+            handoff.sla_paused_at = None
+            handoff.package = {**handoff.package, "sla_due_at": handoff.sla_due_at.isoformat()}
+            handoff.save(update_fields=["sla_due_at", "sla_paused_at", "package", "updated_at"])
+        pause.ended_at = ended
+        pause.save(update_fields=["ended_at", "updated_at"])
         result.resumed += 1
+
+
+def _clocks_pause(now: datetime, result: SweepResult) -> None:
+    """Pending tickets whose SLA runs (due times, or an active handoff with a due time) and that have no open pause
+    get one from ``now``; their active handoffs show it (``sla_paused_at``)."""
+    active = Handoff.objects.filter(ticket=OuterRef("pk"), status__in=ACTIVE, sla_due_at__isnull=False)
+    tickets = (
+        Ticket.objects.filter(status=TicketStatus.PENDING)
+        .filter(Q(first_response_due_at__isnull=False) | Q(resolution_due_at__isnull=False) | Exists(active))
+        .exclude(Exists(SLAPause.objects.filter(ticket=OuterRef("pk"), ended_at__isnull=True)))
+        .only("pk")
+    )
+    page: list[int] = []
+    for ticket in _rows(tickets):
+        page.append(ticket.pk)
+        if len(page) == BATCH:
+            result.paused += _pause(page, now)
+            page = []
+    if page:
+        result.paused += _pause(page, now)
+
+
+def _pause(ticket_ids: list[int], now: datetime) -> int:
+    created = SLAPause.objects.bulk_create(
+        [SLAPause(ticket_id=pk, started_at=now) for pk in ticket_ids], ignore_conflicts=True
+    )
+    Handoff.objects.filter(ticket_id__in=ticket_ids, status__in=ACTIVE, sla_due_at__isnull=False).update(
+        sla_paused_at=now, updated_at=now
+    )
+    return len(created)
 
 
 def _due_times(now: datetime, book: SLABook, result: SweepResult) -> None:
