@@ -247,6 +247,21 @@ def test_a_thank_you_reply_is_acknowledged_and_the_ticket_resolved_without_a_new
     assert "glad" in sent.body.lower() and "refund" not in sent.body.lower() and len(sent.body) < 300
 
 
+def test_a_thank_you_on_a_category_in_rollout_off_goes_to_humans_and_sends_nothing(workspace):
+    how_to = workspace["how-to"]
+    how_to.rollout_state = RolloutState.OFF
+    how_to.save()
+    ticket = make_ticket("[how-to@0.8] Thanks, that worked!")
+    ticket.category = how_to
+    ticket.save()
+
+    decision = ticket_triage(ticket_id=ticket.pk, classifier=CLF)
+
+    assert decision.outcome == Outcome.ESCALATE and decision.reason == "rollout off"
+    assert decision.category == how_to and decision.trace["why"] == "closing"
+    assert not Message.objects.filter(ticket=ticket, author_kind=AuthorKind.AI).exists()
+
+
 def test_a_thank_you_with_a_hard_trigger_is_not_closed(workspace):
     ticket = make_ticket("[how-to@0.72] Thanks, I want to speak to a human")
 

@@ -708,7 +708,10 @@ def _closing(ctx: TicketContext) -> Closing | None:
 
 
 def _closing_plan(batch: Batch, ctx: TicketContext, trace: Trace, closing: Closing, *, runner_ups) -> TriagePlan:
-    """Resolve with a short acknowledgement in the customer's language; the ticket keeps its category."""
+    """Resolve with a short acknowledgement in the customer's language; the ticket keeps its category. The
+    category's rollout state applies as to any reply (off: humans as before; shadow: recorded, nothing sent;
+    assist: a draft); a ticket without a category yet is acknowledged (``settings.TRIAGE_CLOSING_ACKNOWLEDGEMENT =
+    False`` turns the whole path off)."""
     language = reply_language(ctx.text, ctx.customer.get("language", ""))
     first = (ctx.customer.get("name") or "").split()
     text = acknowledgement_text(
@@ -718,22 +721,28 @@ def _closing_plan(batch: Batch, ctx: TicketContext, trace: Trace, closing: Closi
         signature=getattr(settings, "SUPPORT_SIGNATURE", "The support team (automated assistant)"),
     )
     category = batch.categories.get((ctx.signals or {}).get("ticket_category") or "")
+    rollout_state = category.rollout_state if category else RolloutState.AUTO
     reason = f"closing acknowledgement ({closing.evidence!r}): acknowledged and resolved"
-    trace.add("closing", 0.0, evidence=closing.evidence, language=language)
-    trace.add("decide", 0.0, outcome=Outcome.RESOLVE, effect=Effect.SEND, reason=reason)
+    gated = rollout_gate(Band(Outcome.RESOLVE, reason, "closing"), rollout_state)
+    trace.add("closing", 0.0, evidence=closing.evidence, language=language, rollout_state=rollout_state)
+    reply = ComposedReply(text=text, model_name="closing-acknowledgement", prompt_version="closing-v1")
+    common = {"category": category, "confidence": None, "runner_ups": runner_ups, "rollout_state": rollout_state}
+    if gated.effect == Effect.HANDOFF:
+        return _escalation(
+            ctx, trace, [], reason=gated.reason, why="closing", outcome=gated.outcome,
+            reply=reply if gated.compose else None, **common,
+        )  # fmt: skip
+    trace.add("decide", 0.0, outcome=gated.outcome, effect=gated.effect, reason=gated.reason)
     return TriagePlan(
         ctx=ctx,
-        outcome=Outcome.RESOLVE,
-        effect=Effect.SEND,
-        reason=reason,
+        outcome=gated.outcome,
+        effect=gated.effect,
+        reason=gated.reason,
         why="closing",
         trace=trace,
-        rollout_state=category.rollout_state if category else RolloutState.OFF,
-        category=category,
-        confidence=None,
-        runner_ups=runner_ups,
-        reply=ComposedReply(text=text, model_name="closing-acknowledgement", prompt_version="closing-v1"),
+        reply=reply,
         priority=ctx.ticket.priority,
+        **common,
     )
 
 
