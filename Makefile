@@ -59,5 +59,9 @@ format: install ## Apply ruff fixes and formatting
 bench: migrate ## Run the benchmarks and print their tables
 	$(PY) bench/run_all.py
 
+screenshots: install ## Regenerate docs/img/*.png from the real screens (own database sb_screens, Chromium)
+	@bash scripts/ensure_chromium.sh || true
+	$(PY) scripts/screenshots.py
+
 clean: ## Stop nothing, remove caches (keeps .pgdata)
 	find . -name __pycache__ -prune -exec rm -rf {} +
