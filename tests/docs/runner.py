@@ -47,7 +47,10 @@ class Outcome:
 def block_env(tmp: Path) -> dict[str, str]:
     """The environment of the blocks: the test database, synchronous tasks, the project's virtualenv first."""
     db = connection.settings_dict
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_SETTINGS"))}
+    # Not the test process's own switches: pytest's, the settings module, Playwright's DJANGO_ALLOW_ASYNC_UNSAFE
+    # (check --deploy rightly refuses to pass with it set).
+    skip = ("PYTEST_", "DJANGO_SETTINGS", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
     env.update(
         DB_NAME=db["NAME"],
         DB_HOST=db["HOST"],
@@ -81,7 +84,8 @@ def run_blocks(blocks: list[Block], *, base_url: str, tmp: Path, timeout: float 
             continue
         code = block.code.replace(LOCAL_URL, base_url.rstrip("/"))
         names = sorted(set(_ASSIGN.findall(code)))
-        keep = f"declare -p {' '.join(names)} >> {state}\n" if names else ""
+        # `NAME=value command` sets no shell variable: keep only the names that exist after the block
+        keep = f"for n in {' '.join(names)}; do declare -p $n >> {state} 2>/dev/null || true; done\n" if names else ""
         script = tmp / f"block-{index}.sh"
         script.write_text(f"set -euo pipefail\ncd {ROOT}\nsource {state}\n{code}\n{keep}")
         try:

@@ -1,0 +1,63 @@
+"""The guides' links, images and addresses: every relative link and image resolves, every screenshot in docs/img
+is used and small, every in-product address a guide names is a real URL of the product, and the README links to
+the guides."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from django.urls import Resolver404, resolve
+
+from .markdown import DOCS, anchors, guides, links
+
+IMG = DOCS / "img"
+MAX_IMAGES_BYTES = 3_000_000
+
+
+@pytest.mark.parametrize("guide", guides(), ids=lambda p: p.name)
+def test_relative_links_and_images_resolve(guide):
+    broken = []
+    for line, is_image, target in links(guide):
+        if re.match(r"^[a-z]+://", target) or target.startswith("mailto:"):
+            continue
+        path, _, anchor = target.partition("#")
+        resolved = (guide.parent / path).resolve() if path else guide
+        if not resolved.exists():
+            broken.append(f"{guide.name}:{line} {'image' if is_image else 'link'} {target}: no such file")
+        elif anchor and resolved.suffix == ".md" and anchor not in anchors(resolved):
+            broken.append(f"{guide.name}:{line} {target}: no heading #{anchor} in {resolved.name}")
+    assert not broken, "\n".join(broken)
+
+
+def test_every_screenshot_is_used_and_the_set_stays_small():
+    used = {(g.parent / t).resolve() for g in guides() for _, is_image, t in links(g) if is_image}
+    pngs = set(IMG.glob("*.png"))
+    assert pngs, "docs/img is empty: run `make screenshots`"
+    unused = sorted(p.name for p in pngs if p.resolve() not in used)
+    assert not unused, f"screenshots no guide shows (drop them from scripts/screenshots.py): {unused}"
+    for png in pngs:
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{png.name} is not a PNG"
+    total = sum(p.stat().st_size for p in pngs)
+    assert total < MAX_IMAGES_BYTES, f"docs/img holds {total:,} bytes; keep it under {MAX_IMAGES_BYTES:,}"
+
+
+def test_product_addresses_in_the_guides_exist():
+    """Every http://127.0.0.1:8000/… address a guide names (in links or code) resolves to one of the product's
+    URLs, so a moved screen breaks this test rather than the reader's bookmark."""
+    missing = []
+    for guide in guides():
+        for match in re.finditer(r"http://127\.0\.0\.1:8000(/[^\s)>\"'`$]*)?", guide.read_text(encoding="utf-8")):
+            path = urlsplit(match.group(1) or "/").path or "/"
+            try:
+                resolve(path)
+            except Resolver404:
+                missing.append(f"{guide.name}: {path}")
+    assert not missing, "addresses the product does not have:\n" + "\n".join(missing)
+
+
+def test_readme_links_every_guide():
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    for guide in guides():
+        assert f"docs/{guide.name}" in readme, f"README.md does not link docs/{guide.name} (Guides section)"
