@@ -1,14 +1,15 @@
 """Other customers' recent tickets that say the same as a ticket: the data the engine's spike evidence counts.
 
 ``RecentTickets`` loads the tickets opened in the last ``SPIKE_WINDOW_HOURS`` (at most ``RECENT_LIMIT``, newest
-first) and embeds their first customer message once per triage batch (WordLlama through ``get_embeddings``);
-``match(ctx)`` then embeds the ticket's own text and counts the distinct other customers (contact, else
-organization) whose ticket is at least ``SPIKE_SIMILARITY`` alike (cosine). Data source: ``tickets.Ticket`` and
-``tickets.Message``.
+first) and embeds their first customer message once per triage batch (WordLlama through ``get_embeddings``; vectors
+are cached per process); ``match(ctx)`` then embeds the ticket's own text and counts the distinct other customers
+(contact, else organization) whose ticket is at least ``SPIKE_SIMILARITY`` alike (cosine). Data source:
+``tickets.Ticket`` and ``tickets.Message``.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import timedelta
 
 import numpy as np
@@ -22,6 +23,29 @@ from apps.workflows.engine.text import text_now
 
 RECENT_LIMIT = 300
 TEXT_CHARS = 1000
+
+
+VECTOR_CACHE_SIZE = 5000
+_VECTOR_CACHE: OrderedDict[tuple[str, int, str], np.ndarray] = OrderedDict()  # (provider, ticket id, text)
+
+
+def _vectors(pairs: list[tuple[int, str]]) -> np.ndarray:
+    """Embeddings of ``(ticket id, text)`` pairs, one row each; a ticket's opening text doesn't change, so vectors
+    are kept per process (at most ``VECTOR_CACHE_SIZE``, oldest dropped) and only new tickets are embedded."""
+    if not pairs:
+        return np.zeros((0, 1), dtype=np.float32)
+    provider = get_embeddings()
+    name = f"{type(provider).__name__}:{getattr(provider, 'model_name', '')}"
+    items = [(name, pk, text) for pk, text in pairs]
+    missing = [key for key in items if key not in _VECTOR_CACHE]
+    if missing:
+        for key, vector in zip(missing, provider.embed([text for _, _, text in missing]), strict=True):
+            _VECTOR_CACHE[key] = vector
+    for key in items:
+        _VECTOR_CACHE.move_to_end(key)
+    while len(_VECTOR_CACHE) > VECTOR_CACHE_SIZE:
+        _VECTOR_CACHE.popitem(last=False)
+    return np.vstack([_VECTOR_CACHE[key] for key in items])
 
 
 class RecentTickets:
@@ -50,7 +74,7 @@ class RecentTickets:
         texts = [f"{r['subject'] or ''}\n{text_now(first.get(r['id'], ''))}".strip()[:TEXT_CHARS] for r in rows]
         keep = [i for i, text in enumerate(texts) if text]
         self._rows = [rows[i] for i in keep]
-        self._vectors = get_embeddings().embed([texts[i] for i in keep]) if keep else np.zeros((0, 1))
+        self._vectors = _vectors([(rows[i]["id"], texts[i]) for i in keep])
 
     def match(self, ctx) -> dict:
         """``{"customers", "tickets", "categories", "hours", "best"}`` for ``ctx`` (a ``TicketContext``): how many
