@@ -530,7 +530,10 @@ def main() -> None:
         f"({naive_ms / audit_ms:.0f}x / {naive_ms / live_ms:.1f}x)"
     )
     if live_cpu is not None:
-        print(f"audit live: database CPU {live_cpu:.0f} ms per run (the rest of the wall time is waiting for a core)")
+        print(
+            f"audit live: database CPU {live_cpu:.0f} ms per run "
+            "(wall time adds Python, I/O and waiting for a core on a busy machine)"
+        )
     print(
         f"metrics: SQL {metrics_ms:.0f} ms vs naive {naive_metrics_ms:.0f} ms ({naive_metrics_ms / metrics_ms:.1f}x)"
     )
