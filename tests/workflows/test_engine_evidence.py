@@ -14,7 +14,7 @@ from apps.escalation.triggers import trigger_rules_ensure_defaults
 from apps.tickets.choices import AuthorKind, Channel, TicketStatus
 from apps.tickets.models import Message
 from apps.workflows.choices import Outcome, RolloutState
-from apps.workflows.engine.asks import change_request
+from apps.workflows.engine.asks import change_request, record_reference
 from apps.workflows.engine.closing import closing_detect
 from apps.workflows.engine.decide import band_decide
 from apps.workflows.engine.evidence import spike_category, topic_queue
@@ -291,6 +291,31 @@ def test_a_confident_answer_to_a_change_request_is_drafted_for_an_agent(workspac
 
 
 SPANISH_QUESTION = "¿Cómo puedo exportar las horas de un proyecto a Excel? No encuentro la opción."
+
+
+def test_record_references_are_found():
+    assert record_reference("What is the credit on invoice INV-7781?") == "invoice INV-7781"
+    assert record_reference("order 88412 has not arrived") == "order 88412"
+    assert record_reference("Why was I charged twice? My bank shows two $49.00 payments on 2 May.") == ""
+    assert record_reference("Error 500 when saving") == ""
+
+
+def test_a_confident_question_about_one_record_without_a_lookup_is_drafted(workspace):
+    ticket = make_ticket("[billing@0.98] What is the 'Unused time' credit on invoice INV-7781?")
+
+    decision = ticket_triage(ticket_id=ticket.pk, classifier=CLF)
+
+    assert decision.outcome == Outcome.DRAFT and "nothing was looked up" in decision.reason
+    assert not Message.objects.filter(ticket=ticket, author_kind=AuthorKind.AI).exists()
+
+
+def test_a_confident_general_question_still_resolves(workspace):
+    ticket = make_ticket("[billing@0.98] Where do I download our invoices as PDF?")
+
+    decision = ticket_triage(ticket_id=ticket.pk, classifier=CLF)
+
+    assert decision.outcome == Outcome.RESOLVE
+    assert Message.objects.filter(ticket=ticket, author_kind=AuthorKind.AI).exists()
 
 
 # -- the customer's language -------------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
-"""Requests for a change only staff can make: "please re-issue the invoice", "could you update our address".
+"""Requests for a change only staff can make ("please re-issue the invoice", "could you update our address") and
+questions about one of the customer's own records ("the line on invoice INV-5540").
 
 The AI has no action that changes customer records, so an answer can't complete such a request: a reply that
 would resolve the ticket becomes a draft, and the agent who approves it makes the change. Questions about how the
-customer can do it themselves ("how do I change the billing address?") are not requests and stay answerable.
+customer can do it themselves ("how do I change the billing address?") are not requests and stay answerable. A
+question about a specific record is answered from that record: without a looked-up fact the reply is a draft.
 """
 
 from __future__ import annotations
@@ -27,3 +29,19 @@ def change_request(text: str) -> str:
     ``""`` when ``text`` asks for no change. ``text``: what the customer wrote now."""
     match = _REQUEST.search(" ".join((text or "").split()))
     return match.group(0).strip(" .!?")[:160] if match else ""
+
+
+_RECORD = re.compile(
+    r"\b(?:(?:INV|ORD|CH|PAY|PI|IN|CUS|SUB)[-_]?\d{3,}[\w-]*|"
+    r"(?:invoice|order|receipt|charge|payment|transaction|credit note)\s+(?:no\.?\s*|number\s*|#\s*)?"
+    r"[A-Z]{0,4}-?\d{4,})\b",
+    re.IGNORECASE,
+)
+
+
+def record_reference(text: str) -> str:
+    """The first reference to one of the customer's own records in ``text`` (``INV-5540``, ``order 88412``,
+    ``invoice #2231``), or ``""``. A question about such a record is answered from that record (a lookup), not
+    from a template."""
+    match = _RECORD.search(text or "")
+    return match.group(0) if match else ""

@@ -41,7 +41,7 @@ from apps.workflows.tree.answer import answer_compose
 from apps.workflows.tree.executor import resume_state
 from apps.workflows.tree.profiles import profile_for
 
-from .asks import change_request
+from .asks import change_request, record_reference
 from .closing import Closing, acknowledgement_text, closing_detect
 from .context import TicketContext
 from .decide import Band, Effect, band_decide, escalation_route, rollout_gate
@@ -493,6 +493,10 @@ def _plan_one(batch, ctx, trace, prediction, error, share, model, guard_covered=
         asked = change_request(ctx.text)
         if asked:  # the AI can't change records: an agent approves the reply and makes the change
             outcome, reason = Outcome.DRAFT, f"{reason}; asks for a change only an agent can make ({asked!r}): draft"
+            effect = Effect.DRAFT if effect == Effect.SEND else effect
+        elif record_reference(ctx.text) and not facts:  # about one of their records, and nothing was looked up
+            outcome = Outcome.DRAFT
+            reason = f"{reason}; asks about {record_reference(ctx.text)!r} and nothing was looked up for it: draft"
             effect = Effect.DRAFT if effect == Effect.SEND else effect
         elif extras.get("language_gap"):  # nothing to answer with in the customer's language: an agent replies
             outcome = Outcome.DRAFT
