@@ -1,7 +1,8 @@
 """Per-ticket signals the hard triggers need beyond the text, loaded for a whole batch of contexts in one query.
 
 ``ctx.signals`` (``TicketContext.signals``) gets:
-- ``related``: the customer's other unresolved tickets opened in the last ``HORIZON_DAYS`` days — same contact
+- ``related``: the customer's other unresolved tickets opened within the longest window of the enabled
+  repeat-contact rules (at most ``HORIZON_DAYS`` days) — same contact
   email (so a chat and an e-mail from one person are one customer) or same organization — as dicts
   ``{id, channel, status, category, created_at, same_contact}``;
 - ``ticket_category``: the ticket's own category slug before this turn (``category`` is set by the pipeline to
@@ -20,6 +21,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from apps.escalation.choices import TriggerKind
+from apps.escalation.models import TriggerRule
 from apps.tickets.choices import TicketStatus
 from apps.tickets.models import Ticket
 
@@ -27,21 +30,35 @@ HORIZON_DAYS = 30  # the longest repeat-contact window a rule may use
 DONE = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 
 
-def contexts_signals_fill(contexts: Sequence, *, now=None) -> None:
-    """Fill ``ctx.signals`` of every context (see the module docstring) with one query for the batch.
+def repeat_contact_horizon_days() -> float:
+    """How far back ``related`` must reach: the longest window (``params["days"]``, 7 by default) of the enabled
+    repeat-contact rules, at most ``HORIZON_DAYS``; 0 when no such rule is enabled (one query)."""
+    params = TriggerRule.objects.filter(enabled=True, kind=TriggerKind.REPEAT_CONTACT).values_list("params", flat=True)
+    days = [float((p or {}).get("days", 7)) for p in params]
+    return min(max(days), HORIZON_DAYS) if days else 0.0
 
-    ``contexts``: ``TicketContext`` objects whose ``ticket`` has ``contact`` and ``organization`` loaded.
+
+def contexts_signals_fill(contexts: Sequence, *, now=None, days: float | None = None) -> None:
+    """Fill ``ctx.signals`` of every context (see the module docstring) with one query for the batch (two when
+    ``days`` is not given: the window then comes from the enabled repeat-contact rules).
+
+    ``contexts``: ``TicketContext`` objects whose ``ticket`` has ``contact`` and ``organization`` loaded;
+    ``days``: how far back ``related`` reaches (``repeat_contact_horizon_days()`` by default; 0: no ``related``).
     """
     if not contexts:
         return
     now = now or timezone.now()
+    days = repeat_contact_horizon_days() if days is None else min(days, HORIZON_DAYS)
     ids = [ctx.ticket.pk for ctx in contexts]
     emails = {(ctx.ticket.contact.email or "").lower() for ctx in contexts if ctx.ticket.contact_id} - {""}
     orgs = {ctx.ticket.organization_id for ctx in contexts if ctx.ticket.organization_id}
     customer = Q(email_l__in=emails) | Q(organization_id__in=orgs)
+    scope = Q(pk__in=ids)
+    if days > 0:
+        scope |= customer & Q(created_at__gte=now - timedelta(days=days))
     rows = list(
         Ticket.objects.annotate(email_l=Lower("contact__email"))
-        .filter(Q(pk__in=ids) | (customer & Q(created_at__gte=now - timedelta(days=HORIZON_DAYS))))
+        .filter(scope)
         .exclude(~Q(pk__in=ids) & Q(status__in=DONE))
         .values("id", "channel", "status", "created_at", "email_l", "organization_id", "category__slug")
         .order_by("-created_at")
@@ -55,6 +72,13 @@ def contexts_signals_fill(contexts: Sequence, *, now=None) -> None:
         if row["status"] in DONE:
             continue
         row["_position"] = position
+        row["_related"] = {
+            "id": row["id"],
+            "channel": row["channel"],
+            "status": row["status"],
+            "category": row["category__slug"] or "",
+            "created_at": row["created_at"],
+        }
         if row["email_l"]:
             by_email.setdefault(row["email_l"], []).append(row)
         if row["organization_id"]:
@@ -66,16 +90,9 @@ def contexts_signals_fill(contexts: Sequence, *, now=None) -> None:
         if ticket.organization_id:
             candidates.update((row["id"], row) for row in by_org.get(ticket.organization_id, []))
         related = [
-            {
-                "id": row["id"],
-                "channel": row["channel"],
-                "status": row["status"],
-                "category": row["category__slug"] or "",
-                "created_at": row["created_at"],
-                "same_contact": bool(email) and row["email_l"] == email,
-            }
+            {**row["_related"], "same_contact": bool(email) and row["email_l"] == email}
             for row in sorted(candidates.values(), key=lambda r: r["_position"])
-            if row["id"] != ticket.pk
+            if row["id"] != ticket.pk and days > 0
         ]
         signals = getattr(ctx, "signals", None)
         if signals is None:

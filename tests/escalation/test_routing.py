@@ -6,8 +6,9 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
+from apps.escalation.choices import TriggerKind
 from apps.escalation.customer_signals import contexts_signals_fill
-from apps.escalation.models import Handoff, RoutingRule
+from apps.escalation.models import Handoff, RoutingRule, TriggerRule
 from apps.escalation.routing import RouteInput, Router
 from apps.escalation.services import handoff_create, handoff_reassign
 from apps.tickets.choices import TicketStatus
@@ -67,7 +68,13 @@ def test_nobody_online_leaves_the_handoff_in_its_queue(desk):
     assert handoff.package["routing"]["assignment"] == "no member of the queue is online"
 
 
-def test_signals_for_a_whole_batch_in_one_query(db, django_assert_num_queries):
+def repeat_contact_rule(*, days: int) -> None:
+    """Exactly one enabled repeat-contact rule, with a window of ``days``."""
+    TriggerRule.objects.filter(kind=TriggerKind.REPEAT_CONTACT).delete()
+    TriggerRule.objects.create(name="repeat-contact", kind=TriggerKind.REPEAT_CONTACT, params={"days": days})
+
+
+def test_signals_for_a_whole_batch_in_two_queries(db, django_assert_num_queries):
     org = OrganizationFactory()
     dana = ContactFactory(organization=org, email="dana@x.example")
     old = TicketFactory(contact=dana, organization=org, channel="chat", created_at=timezone.now() - timedelta(days=3))
@@ -77,7 +84,8 @@ def test_signals_for_a_whole_batch_in_one_query(db, django_assert_num_queries):
     tickets.append(TicketFactory())
     contexts = [SimpleNamespace(ticket=t, signals={}) for t in tickets]
 
-    with django_assert_num_queries(1):
+    repeat_contact_rule(days=7)
+    with django_assert_num_queries(2):  # the rules' window, then the batch's tickets
         contexts_signals_fill(contexts)
 
     related = contexts[0].signals["related"]
@@ -85,3 +93,27 @@ def test_signals_for_a_whole_batch_in_one_query(db, django_assert_num_queries):
     assert {r["id"] for r in related} == {old.pk, tickets[1].pk, tickets[2].pk}  # the other new ones too
     assert contexts[3].signals["related"] == []
     assert Handoff.objects.count() == 0
+
+
+def test_signals_reach_back_as_far_as_the_longest_repeat_contact_window(db):
+    org = OrganizationFactory()
+    dana = ContactFactory(organization=org, email="dana@x.example")
+    recent = TicketFactory(contact=dana, organization=org, created_at=timezone.now() - timedelta(days=2))
+    older = TicketFactory(contact=dana, organization=org, created_at=timezone.now() - timedelta(days=5))
+    ticket = TicketFactory(contact=dana, organization=org)
+    repeat_contact_rule(days=3)
+    rules = TriggerRule.objects.filter(kind=TriggerKind.REPEAT_CONTACT)
+
+    def related_ids():
+        ctx = SimpleNamespace(ticket=ticket, signals={})
+        contexts_signals_fill([ctx])
+        return {r["id"] for r in ctx.signals["related"]}
+
+    assert related_ids() == {recent.pk}
+    rules.update(params={"days": 7, "min_tickets": 1})
+    assert related_ids() == {recent.pk, older.pk}
+    rules.update(enabled=False)  # no repeat-contact rule: nothing to load
+    assert related_ids() == set()
+    ctx = SimpleNamespace(ticket=ticket, signals={})
+    contexts_signals_fill([ctx], days=30)  # an explicit window wins
+    assert {r["id"] for r in ctx.signals["related"]} == {recent.pk, older.pk}
