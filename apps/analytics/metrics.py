@@ -8,14 +8,15 @@ Figures per category (tickets created in the period, optionally one channel and 
   *edit size* of edited drafts (``1 - difflib ratio`` of ``Draft.body`` vs ``sent_body``, 0–1, kept on the
   ``draft_edit`` training examples and summed into the daily figures);
 - *CSAT* of AI-handled tickets (a reply the AI wrote was sent: Decision ``sent`` or draft approved / edited)
-  vs human-handled ones;
+  vs human-handled ones, and of all rated tickets against the baseline;
 - *median first response* (minutes) and *median resolution time* (hours), from histogram bins.
 
 The **baseline** is the period of the same length ending at ``Category.rollout_started_at`` (the engine's
 field; before it exists, or when empty, the category's first Decision); when the rollout started inside the
 period, the current figures count from the rollout on. Rates are compared with a chi-square
 test on the 2×2 table (the two-proportion z-test squared; ``scipy.stats.chi2_contingency``), times and CSAT with
-``scipy.stats.mannwhitneyu`` (on up to 1,000 values drawn from the bins, seeded); significant at ``ALPHA``.
+``scipy.stats.mannwhitneyu`` (on up to 1,000 values drawn from the bins, seeded), edit sizes with Welch's t-test
+from their counts, sums and sums of squares (``scipy.stats.ttest_ind_from_stats``); significant at ``ALPHA``.
 The **control group** (``control.in_control_group``,
 computed in SQL with the same hash) compares AI-eligible tickets with the held-out ones of the same category
 and period.
@@ -27,11 +28,12 @@ milliseconds at millions of tickets.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import Min
-from scipy.stats import chi2_contingency, mannwhitneyu
+from scipy.stats import chi2_contingency, mannwhitneyu, ttest_ind_from_stats
 
 from apps.workflows.models import Category, Decision
 
@@ -64,6 +66,9 @@ class Figures:
     drafts_approved: int = 0
     drafts_edited: int = 0
     edit_size: float | None = None
+    edits: int = 0
+    csat: float | None = None
+    csat_n: int = 0
     csat_ai: float | None = None
     csat_ai_n: int = 0
     csat_human: float | None = None
@@ -157,6 +162,21 @@ def rank_test(a: list[float], b: list[float]) -> float | None:
     return float(mannwhitneyu(a, b, alternative="two-sided").pvalue)
 
 
+def mean_test(n1: int, sum1: float, sq1: float, n2: int, sum2: float, sq2: float) -> float | None:
+    """Two-sided Welch t-test p-value that two samples' means differ, from each sample's size, sum and sum of
+    squares (what the daily figures keep). ``None`` with fewer than two values on a side; 1.0 when neither
+    varies and the means are equal; ``None`` when neither varies but the means differ (no variance to test)."""
+    if n1 < 2 or n2 < 2:
+        return None
+    mean1, mean2 = sum1 / n1, sum2 / n2
+    var1 = max(0.0, (sq1 - n1 * mean1 * mean1) / (n1 - 1))
+    var2 = max(0.0, (sq2 - n2 * mean2 * mean2) / (n2 - 1))
+    if var1 + var2 <= 1e-15:
+        return 1.0 if math.isclose(mean1, mean2, abs_tol=1e-12) else None
+    p = ttest_ind_from_stats(mean1, math.sqrt(var1), n1, mean2, math.sqrt(var2), n2, equal_var=False).pvalue
+    return float(p) if math.isfinite(p) else None
+
+
 def _compare(metric: str, current, baseline, p_value: float | None, test: str) -> Comparison:
     difference = None if current is None or baseline is None else current - baseline
     return Comparison(
@@ -211,6 +231,7 @@ def _figures(row: StatsRow | None) -> Figures:
         return Figures()
     csat_ai, n_ai = csat_mean(row.csat_ai)
     csat_human, n_human = csat_mean(row.csat_human)
+    csat_all, n_all = csat_mean(_csat_all(row))
     return Figures(
         tickets=row.tickets,
         ai_resolved=row.ai_resolved,
@@ -220,6 +241,9 @@ def _figures(row: StatsRow | None) -> Figures:
         drafts_approved=row.drafts_approved,
         drafts_edited=row.drafts_edited,
         edit_size=row.edit_ratio_sum / row.edits if row.edits else None,
+        edits=row.edits,
+        csat=csat_all,
+        csat_n=n_all,
         csat_ai=csat_ai,
         csat_ai_n=n_ai,
         csat_human=csat_human,
@@ -227,6 +251,14 @@ def _figures(row: StatsRow | None) -> Figures:
         first_response_minutes=hist_median(row.first_response_hist, FIRST_RESPONSE_EDGES),
         resolution_hours=hist_median(row.resolution_hist, RESOLUTION_EDGES),
     )
+
+
+def _csat_all(row: StatsRow) -> list[int]:
+    """Ratings 1–5 of AI-handled and human-handled tickets together."""
+    ai, human = row.csat_ai or [], row.csat_human or []
+    return [
+        (ai[i] if i < len(ai) else 0) + (human[i] if i < len(human) else 0) for i in range(max(len(ai), len(human)))
+    ]
 
 
 def _combine(rows: list[StatsRow]) -> StatsRow | None:
@@ -340,7 +372,27 @@ def _comparisons(current: Figures, baseline: Figures, cur: StatsRow, base: Stats
         _rate("ai_resolution_rate", current, baseline, "ai_resolved"),
         _rate("escalation_rate", current, baseline, "escalated"),
         _rate("draft_approval_rate", current, baseline, "drafts_approved", "drafts_reviewed"),
-        _compare("edit_size", current.edit_size, baseline.edit_size, None, "mean (descriptive)"),
+        _compare(
+            "edit_size",
+            current.edit_size,
+            baseline.edit_size,
+            mean_test(
+                cur.edits,
+                cur.edit_ratio_sum,
+                cur.edit_ratio_sq_sum,
+                base.edits,
+                base.edit_ratio_sum,
+                base.edit_ratio_sq_sum,
+            ),
+            "Welch t-test",
+        ),
+        _compare(
+            "csat",
+            current.csat,
+            baseline.csat,
+            rank_test(csat_sample(_csat_all(cur)), csat_sample(_csat_all(base))),
+            "Mann-Whitney U (all rated tickets)",
+        ),
         _compare(
             "csat_ai_vs_human",
             current.csat_ai,

@@ -223,6 +223,7 @@ class CategoryDayStats(models.Model):
     drafts_edited = models.PositiveIntegerField(default=0)
     edits = models.PositiveIntegerField(default=0, help_text="Tickets with a draft-edit training example")
     edit_ratio_sum = models.FloatField(default=0.0, help_text="Sum of their edit ratios (0–1 each)")
+    edit_ratio_sq_sum = models.FloatField(default=0.0, help_text="Sum of their squared edit ratios (for variances)")
     first_responded = models.PositiveIntegerField(default=0, help_text="Tickets with a first response")
     first_response_minutes_sum = models.FloatField(default=0.0, help_text="Sum of their first-response minutes")
     csat_ai = ArrayField(models.PositiveIntegerField(), size=5, default=list)

@@ -47,7 +47,15 @@ CHANGE_METRICS = (
     ("escalation_rate", "escalated", "tickets"),
     ("draft_approval_rate", "drafts_approved", "drafts_reviewed"),
 )
-PLAIN_METRICS = ("edit_size", "csat_ai", "csat_human", "first_response_minutes", "resolution_hours", "tickets")
+PLAIN_METRICS = (
+    "edit_size",
+    "csat",
+    "csat_ai",
+    "csat_human",
+    "first_response_minutes",
+    "resolution_hours",
+    "tickets",
+)
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:

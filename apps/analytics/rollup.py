@@ -179,7 +179,8 @@ def _refresh_sql() -> str:
     INSERT INTO {CategoryDayStats._meta.db_table} (
         day, category_id, channel, tier, segment, in_control, tickets, resolved, ai_resolved, ai_handled, escalated,
         urgent, reopened, answered, replies_resolved, replies_answered, drafts_reviewed, drafts_approved,
-        drafts_edited, edits, edit_ratio_sum, first_responded, first_response_minutes_sum, csat_ai, csat_human,
+        drafts_edited, edits, edit_ratio_sum, edit_ratio_sq_sum, first_responded, first_response_minutes_sum,
+        csat_ai, csat_human,
         first_response_hist, resolution_hist, handle_hist, refreshed_at)
     SELECT day, category_id,
            CASE WHEN GROUPING(channel) = 1 THEN '*' ELSE channel END,
@@ -196,7 +197,7 @@ def _refresh_sql() -> str:
            coalesce(sum(replies) FILTER (WHERE resolved_at IS NOT NULL), 0),
            coalesce(sum(replies) FILTER (WHERE replies > 0), 0),
            sum(reviewed), sum(approved), sum(edited),
-           count(edit_ratio), coalesce(sum(edit_ratio), 0),
+           count(edit_ratio), coalesce(sum(edit_ratio), 0), coalesce(sum(edit_ratio * edit_ratio), 0),
            count(first_response_at), coalesce(sum(extract(epoch FROM first_response_at - created_at) / 60), 0),
            {csat("ai_handled")}, {csat("NOT ai_handled")},
            {_bins("fr_b", FIRST_RESPONSE_EDGES)}, {_bins("rs_b", RESOLUTION_EDGES)}, {_bins("hd_b", HANDLE_EDGES)},
@@ -345,6 +346,7 @@ class StatsRow:
     drafts_edited: int = 0
     edits: int = 0
     edit_ratio_sum: float = 0.0
+    edit_ratio_sq_sum: float = 0.0
     first_responded: int = 0
     first_response_minutes_sum: float = 0.0
     csat_ai: list | None = None

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from apps.analytics.metrics import category_metrics, metrics_over_time, proportion_test, rank_test
+from apps.analytics.metrics import category_metrics, mean_test, metrics_over_time, proportion_test, rank_test
 from apps.analytics.rollup import RESOLUTION_EDGES, category_stats_refresh, hist_median
 from apps.analytics.services.training import training_examples_build
 from apps.tickets.choices import Channel
@@ -25,6 +25,52 @@ def test_proportion_test_equals_the_two_proportion_z_test():
     assert p == pytest.approx(expected, rel=1e-9)
     assert proportion_test(0, 0, 1, 10) is None
     assert proportion_test(0, 10, 0, 10) == 1.0
+
+
+def test_mean_test_equals_welch_on_the_raw_values():
+    from scipy.stats import ttest_ind
+
+    a, b = [0.1, 0.15, 0.3, 0.2, 0.25], [0.5, 0.45, 0.7, 0.6]
+    sums = [len(a), sum(a), sum(x * x for x in a), len(b), sum(b), sum(x * x for x in b)]
+    assert mean_test(*sums) == pytest.approx(ttest_ind(a, b, equal_var=False).pvalue, rel=1e-9)
+    assert mean_test(1, 0.2, 0.04, 3, 1.5, 0.77) is None  # one value on a side
+    assert mean_test(3, 0.6, 0.12, 2, 0.4, 0.08) == 1.0  # nothing varies, same mean
+    assert mean_test(3, 0.6, 0.12, 2, 1.0, 0.5) is None  # nothing varies, different means
+
+
+def test_edit_size_against_the_baseline_is_welch_tested():
+    """Drafts edited before the rollout (big rewrites) and after (small touches): the comparison's p-value is
+    Welch's t-test on the edit ratios the training examples hold."""
+    from scipy.stats import ttest_ind
+
+    from apps.analytics.models import TrainingExample
+
+    now = timezone.now()
+    start = now - timedelta(days=10)
+    faq = CategoryFactory(slug="faq", name="FAQ", rollout_started_at=start, control_share=0)
+    body = "Open Settings and choose Export to download your data."
+    rewrites = [
+        "Please contact billing, they handle refunds within five days.",
+        "We have escalated this to our engineers and will write back.",
+        "Thanks for waiting: the outage is over, exports work again.",
+        "Your plan does not include exports; upgrade under Billing.",
+    ]
+    touches = [body + " Thanks!", body.replace("Open", "Go to"), body + " Regards.", body.replace("data", "files")]
+    for days, sent in [(-1 - i, r) for i, r in enumerate(rewrites)] + [(1 + i, t) for i, t in enumerate(touches)]:
+        ticket = TicketFactory(category=faq, created_at=start + timedelta(days=days, hours=1))
+        decision = DecisionFactory(ticket=ticket, category=faq, outcome=Outcome.DRAFT, sent=False)
+        DraftFactory(decision=decision, status=DraftStatus.EDITED, body=body, sent_body=sent)
+    training_examples_build()
+    category_stats_refresh(since=(now - timedelta(days=30)).date(), until=(now + timedelta(days=1)).date())
+    (item,) = category_metrics(since=start, until=now)
+    edit = _by_metric(item)["edit_size"]
+    before = [e.edit_ratio for e in TrainingExample.objects.filter(ticket__created_at__lt=start)]
+    after = [e.edit_ratio for e in TrainingExample.objects.filter(ticket__created_at__gte=start)]
+    assert len(before) == len(after) == 4
+    assert edit.current == pytest.approx(sum(after) / 4) and edit.baseline == pytest.approx(sum(before) / 4)
+    assert edit.difference < 0 and edit.test == "Welch t-test"
+    assert edit.p_value == pytest.approx(ttest_ind(after, before, equal_var=False).pvalue, rel=1e-6)
+    assert edit.significant
 
 
 def test_rank_test_separates_shifted_samples():
@@ -107,6 +153,10 @@ def test_metrics_against_the_baseline_with_significance(rollout, django_assert_m
     assert c["csat_ai_vs_human"].current == pytest.approx((12 * 5 + 2 * 3) / 14)
     assert c["csat_ai_vs_human"].baseline == 3
     assert c["csat_ai_vs_human"].significant
+    # every rated ticket: 12 × 5, 2 × 3 (approved drafts) and 6 × 3 (human) now; 20 × 3 in the baseline
+    assert c["csat"].current == pytest.approx(84 / 20) and c["csat"].baseline == 3 and c["csat"].significant
+    assert (item.current.csat_n, item.baseline.csat_n) == (20, 20)
+    assert c["edit_size"].p_value is None  # one edited draft now, none before: nothing to test
     # medians come from histogram bins: 2 h lies in [2, 3), 10 h in [8, 12), 1 min in [1, 2)
     assert 2 <= c["resolution_hours"].current < 3 and 8 <= c["resolution_hours"].baseline < 12
     assert c["resolution_hours"].significant
