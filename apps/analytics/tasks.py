@@ -34,5 +34,7 @@ def stats_refresh_recent_task() -> int:
 
 
 def stats_refresh_nightly_task() -> int:
-    """Recompute the daily figures of the last ``NIGHTLY_DAYS`` days (late resolutions, ratings, handoffs)."""
+    """Build new training examples (edit sizes) and recompute the daily figures of the last ``NIGHTLY_DAYS`` days
+    (late resolutions, ratings, handoffs); returns the rows written. The demo seeder runs it once too."""
+    training_examples_build()
     return category_stats_refresh_recent(days=NIGHTLY_DAYS)

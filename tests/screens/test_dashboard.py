@@ -6,8 +6,10 @@ The live selectors serve ``/api/v1/metrics/``; the overview page reads the same 
 import json
 import re
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from apps.analytics.rollup import category_stats_refresh_recent
@@ -143,9 +145,13 @@ def test_overview_counts_events_on_their_own_day():
 def test_dashboard_reads_the_daily_figures(lead_client, history):
     html = lead_client.get("/analytics/?days=7").content.decode()
     assert 'data-testid="tickets">0<' in html and "Daily figures not computed for this period yet" in html
-    category_stats_refresh_recent(days=30)
+    out = StringIO()
+    call_command("refresh_daily_figures", "--days", "30", stdout=out)  # what the schedule does, run now
+    assert out.getvalue().startswith("Daily figures of the last 30 days recomputed:")
     html = lead_client.get("/analytics/?days=7").content.decode()
     assert 'data-testid="tickets">6<' in html and "Daily figures as of" in html
+    with pytest.raises(CommandError, match="--days"):
+        call_command("refresh_daily_figures", "--days", "0")
 
 
 def test_dashboard_page_passes_chart_data(lead_client, history):
