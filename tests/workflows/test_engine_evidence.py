@@ -167,6 +167,20 @@ def test_without_page_or_majority_a_low_confidence_guess_stays_with_first_line(w
     assert handoff_queue(ticket) == "support"
 
 
+def test_a_low_confidence_follow_up_goes_to_the_queue_of_the_customers_open_ticket(workspace):
+    contact = ContactFactory(organization=OrganizationFactory())
+    earlier = make_ticket("The CSV import drops the last row.", contact=contact)
+    earlier.category = workspace["bug-report"]
+    earlier.save()
+    ticket = make_ticket("[how-to@0.3|billing@0.2] following up on my earlier message, any news?", contact=contact)
+
+    decision = ticket_triage(ticket_id=ticket.pk, classifier=CLF)
+
+    assert decision.outcome == Outcome.ESCALATE and handoff_queue(ticket) == "tech-support"
+    route = next(s for s in decision.trace["steps"] if s["step"] == "route_topic")
+    assert route["evidence"] == f"earlier open ticket #{earlier.pk} (bug-report)"
+
+
 # -- spikes ------------------------------------------------------------------------------------------------------
 def test_spike_category_needs_enough_customers_and_prefers_the_similar_tickets_category(settings, workspace):
     settings.SPIKE_CATEGORY = "bug-report"

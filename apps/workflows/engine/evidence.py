@@ -1,8 +1,9 @@
 """Evidence beyond the classifier's guess: where a low-confidence ticket should go, and spikes of the same report.
 
 - ``topic_queue``: the queue the page the customer wrote from names (``/billing/invoices`` → ``billing``), else the
-  queue holding most of the classifier's probability (the guess and its runner-ups). Used only to route
-  low-confidence escalations; a confident category routes itself.
+  queue holding most of the classifier's probability (the guess and its runner-ups), else the queue of the
+  customer's latest open ticket. Used only to route low-confidence escalations; a confident category routes
+  itself.
 - ``spike_category``: when at least ``SPIKE_MIN_CUSTOMERS`` other customers wrote the same in the last
   ``SPIKE_WINDOW_HOURS`` (``Batch.similar``, see ``apps.workflows.services.triage.recent_similar``), the ticket is
   part of a live problem: it goes to the category most of those tickets were triaged into, else the workspace's
@@ -40,11 +41,13 @@ def topic_queue(
     page_url: str,
     scores: Sequence[tuple[str, float]],
     queue_of: Mapping[str, str],
+    earlier: Sequence[tuple[int, str]] = (),
 ) -> tuple[str, str]:
     """``(queue slug, evidence)`` for routing a low-confidence guess, ``("", "")`` when nothing points anywhere.
 
     ``scores``: ``(category slug, probability)`` of the guess and its runner-ups; ``queue_of``: category slug →
-    default queue slug of every category."""
+    default queue slug of every category; ``earlier``: ``(ticket id, category slug)`` of the customer's open
+    tickets, newest first (the last resort: the conversation this one probably continues)."""
     families: dict[str, set[str]] = {}
     for slug, queue in queue_of.items():
         if queue:
@@ -61,6 +64,9 @@ def topic_queue(
         queue, share = mass.most_common(1)[0]
         if share >= TOPIC_MASS:
             return queue, f"{share:.2f} of the classifier's probability is on {queue} categories"
+    for ticket_id, slug in earlier:
+        if queue_of.get(slug):
+            return queue_of[slug], f"earlier open ticket #{ticket_id} ({slug})"
     return "", ""
 
 

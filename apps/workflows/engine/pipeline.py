@@ -673,10 +673,13 @@ def _compose(batch: Batch, ctx: TicketContext, category: Category, trace: Trace,
 
 def _topic_queue(batch: Batch, ctx: TicketContext, slug: str, confidence, runner_ups: list[dict]) -> tuple[str, str]:
     """Where a low-confidence guess should go (``evidence.topic_queue``): the page's area, else the queue most of
-    the probability is on."""
+    the probability is on, else the queue of the customer's latest open ticket with a category (the earlier
+    conversation: ``ctx.signals["related"]`` from ``contexts_signals_fill``)."""
     queue_of = {s: (c.default_queue.slug if c.default_queue else "") for s, c in batch.categories.items()}
     scores = [(slug, confidence or 0.0)] + [(r["category"], r["confidence"]) for r in runner_ups]
-    return topic_queue(page_url=(ctx.page or {}).get("url") or "", scores=scores, queue_of=queue_of)
+    related = [r for r in (ctx.signals or {}).get("related") or () if r.get("same_contact") and r.get("category")]
+    earlier = [(r["id"], r["category"]) for r in related]
+    return topic_queue(page_url=(ctx.page or {}).get("url") or "", scores=scores, queue_of=queue_of, earlier=earlier)
 
 
 def _spike(batch: Batch, ctx: TicketContext, trace: Trace, band: Band, slug: str, confidence) -> tuple | None:
