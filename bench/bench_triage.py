@@ -1,6 +1,6 @@
 """Triage speed: tickets/second through ``manage.py triage`` (bulk path) and one-ticket latency (task path).
 
-    .venv/bin/python bench/bench_triage.py [--tickets 5000] [--single 200] [--batch-size 500]
+    .venv/bin/python bench/bench_triage.py [--tickets 5000] [--single 200] [--batch-size 500] [--rss-tickets 100000]
 
 Runs in a throwaway database (``test_<DB_NAME>``, created with all migrations and dropped at the end), with:
 - tickets from ``../shared/data/helpdesk_tickets/tickets_en_de.csv`` (1,872 real-length en/de support emails,
@@ -12,6 +12,8 @@ Runs in a throwaway database (``test_<DB_NAME>``, created with all migrations an
 Bulk: ``manage.py triage --all --json`` (one classifier call per batch, bulk writes). Single: ``ticket_triage``
 per ticket in its own transaction, as the django-q2 task runs it (p50/p95 of wall time). No LLM: the offline
 composer. Goal: ≥ 500 tickets/s in bulk on 2 cores.
+Memory: ``--rss-tickets`` more tickets are then triaged by one ``manage.py triage --all`` process, as a worker
+runs it; its peak RSS comes from the kernel (``os.wait4`` rusage). Goal: ≤ 1 GB for 100k tickets.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import json
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -75,9 +78,10 @@ def labelled_rows() -> tuple[list[tuple[str, str, str]], str]:
     return rows, "synthetic"
 
 
-def build_workspace(rows, n_tickets: int) -> list[int]:
+def build_workspace(rows, n_tickets: int) -> tuple[list[int], dict]:
     """Categories, organizations, contacts, labelled tickets with one customer message each; returns the ids of
-    the tickets to bulk-triage and of extra tickets for the single-ticket latency run."""
+    the tickets to bulk-triage and of extra tickets for the single-ticket latency run, and the workspace
+    (categories and contacts) for ``tickets_add``."""
     names = sorted({r[2] for r in rows})
     cats = {
         n: Category.objects.create(
@@ -99,33 +103,74 @@ def build_workspace(rows, n_tickets: int) -> list[int]:
     contacts = Contact.objects.bulk_create(
         [Contact(organization=orgs[i % 50], name=f"Person {i}", email=f"p{i}@c{i % 50}.example") for i in range(500)]
     )
+    workspace = {"categories": cats, "contacts": contacts, "added": 0}
+    return tickets_add(rows, workspace, n_tickets), workspace
+
+
+def tickets_add(rows, workspace: dict, n_tickets: int) -> list[int]:
+    """``n_tickets`` more tickets (one customer message each, a minute apart going back from now) in the
+    workspace; returns their ids."""
+    cats, contacts, first = workspace["categories"], workspace["contacts"], workspace["added"]
     now = datetime.now(UTC)
-    tickets, bodies = [], []
-    for i in range(n_tickets):
-        subject, body, name = rows[i % len(rows)]
-        contact = contacts[i % len(contacts)]
-        tickets.append(
-            Ticket(
-                source="bench",
-                external_id=str(i),
-                subject=subject[:500],
-                channel="email" if i % 3 else "chat",
-                contact=contact,
-                organization_id=contact.organization_id,
-                labelled_category=cats[name],
-                created_at=now - timedelta(minutes=i),
+    ids = []
+    for start in range(first, first + n_tickets, 10_000):  # bounded memory for the 100k-ticket run
+        tickets, bodies = [], []
+        for i in range(start, min(start + 10_000, first + n_tickets)):
+            subject, body, name = rows[i % len(rows)]
+            contact = contacts[i % len(contacts)]
+            tickets.append(
+                Ticket(
+                    source="bench",
+                    external_id=str(i),
+                    subject=subject[:500],
+                    channel="email" if i % 3 else "chat",
+                    contact=contact,
+                    organization_id=contact.organization_id,
+                    labelled_category=cats[name],
+                    created_at=now - timedelta(minutes=i),
+                )
             )
+            bodies.append(body)
+        tickets = Ticket.objects.bulk_create(tickets, batch_size=2000)
+        Message.objects.bulk_create(
+            [
+                Message(ticket=t, author_kind="customer", body=b, created_at=t.created_at)
+                for t, b in zip(tickets, bodies, strict=True)
+            ],
+            batch_size=2000,
         )
-        bodies.append(body)
-    tickets = Ticket.objects.bulk_create(tickets, batch_size=2000)
-    Message.objects.bulk_create(
-        [
-            Message(ticket=t, author_kind="customer", body=b, created_at=t.created_at)
-            for t, b in zip(tickets, bodies, strict=True)
-        ],
-        batch_size=2000,
-    )
-    return [t.pk for t in tickets]
+        ids += [t.pk for t in tickets]
+    workspace["added"] = first + n_tickets
+    return ids
+
+
+def worker_rss(test_db: str, tickets: int, batch_size: int) -> dict:
+    """Peak RSS of one triage worker: ``manage.py triage --all`` in its own process (as a worker runs it) over
+    the ``tickets`` waiting in ``test_db``; ``{"tickets", "seconds", "tickets_per_s", "peak_rss_mb"}`` with the
+    peak from the kernel's accounting of the child (``os.wait4`` → ``ru_maxrss``, KiB on Linux)."""
+    env = {
+        **os.environ,
+        "DB_NAME": test_db,
+        "SWITCHBOARD_VAR_DIR": str(settings.VAR_DIR),
+        "DJANGO_DEBUG": "false",
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [sys.executable, str(ROOT / "manage.py"), "triage", "--all", "--json", "--batch-size", str(batch_size)]
+    with tempfile.TemporaryFile(mode="w+") as errors:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=errors, text=True)
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)  # reaps the child: its own rusage, not a sum over children
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            errors.seek(0)
+            raise SystemExit(f"triage worker failed ({proc.returncode}):\n{errors.read()[-3000:]}")
+    summary = json.loads(out)
+    return {
+        "tickets": summary["total"],
+        "seconds": summary["seconds"],
+        "tickets_per_s": summary["tickets_per_s"],
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+    }
 
 
 def train_and_activate(rows) -> tuple[str, float]:
@@ -147,6 +192,9 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="processes for the second bulk run")
     parser.add_argument("--train", type=int, default=1000, help="labelled rows the classifier is trained on")
+    parser.add_argument(
+        "--rss-tickets", type=int, default=100_000, help="tickets for the worker peak-RSS run (0: skip it)"
+    )
     args = parser.parse_args()
 
     rows, source = labelled_rows()
@@ -154,7 +202,7 @@ def main() -> None:
     original = connection.settings_dict["NAME"]
     test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False, serialize=False)
     try:
-        ids = build_workspace(rows, args.tickets + args.single)
+        ids, workspace = build_workspace(rows, args.tickets + args.single)
         model, train_s = train_and_activate(random.Random(0).sample(rows, min(args.train, len(rows))))
         single_ids = ids[-args.single :]
         ticket_triage(ticket_id=single_ids[0])  # warm-up: loads the model file and WordLlama once
@@ -180,6 +228,11 @@ def main() -> None:
                     os.getloadavg()[0],
                 )
             )
+        rss = None
+        if args.rss_tickets:
+            tickets_add(rows, workspace, args.rss_tickets)
+            connection.close()
+            rss = worker_rss(test_db, args.rss_tickets, args.batch_size)
         connection.close()
     finally:
         connection.creation.destroy_test_db(original, verbosity=0)
@@ -210,6 +263,17 @@ def main() -> None:
         f"bulk outcomes: resolve {mix['resolve']}, draft {mix['draft']}, escalate {mix['escalate']}; "
         f"replies sent {sum(run[1]['sent'] for run in runs)}"
     )
+    goals = (
+        f"goals: bulk {runs[-1][1]['tickets_per_s']:.0f} tick/s with {runs[-1][0]} workers (≥ 500), "
+        f"one ticket p95 {q[18]:.0f} ms (≤ 50)"
+    )
+    if rss:
+        print(
+            f"worker peak RSS: {rss['peak_rss_mb']:.0f} MB over a {rss['tickets']}-ticket triage "
+            f"(one process, {rss['tickets_per_s']:.0f} tick/s, {rss['seconds']:.0f} s)"
+        )
+        goals += f", worker peak RSS {rss['peak_rss_mb']:.0f} MB at {rss['tickets']} tickets (≤ 1024)"
+    print(goals)
 
 
 if __name__ == "__main__":
