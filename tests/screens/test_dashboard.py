@@ -203,3 +203,17 @@ def test_dashboard_query_count_is_fixed(agent_client, history, django_assert_max
     with django_assert_max_num_queries(5):
         response = agent_client.get("/analytics/?days=90")
     assert 'data-testid="tickets">7<' in response.content.decode()
+
+
+def test_a_freshly_seeded_demo_shows_on_the_dashboard(lead_client):
+    """The demo seeder computes the daily figures as its last follow-up step, so the overview shows the demo's
+    history before the schedule first runs."""
+    from apps.core.demo.seeder import demo_workspace_seed
+    from apps.tickets.models import Ticket
+
+    summary = demo_workspace_seed(tickets=80, seed=9)
+    assert dict(summary.steps)["figures"].startswith("done")
+    since, until = _window(30)
+    expected = Ticket.objects.filter(created_at__gte=since, created_at__lt=until).count()
+    html = lead_client.get("/analytics/").content.decode()
+    assert expected > 0 and f'data-testid="tickets">{expected}<' in html and "Daily figures as of" in html
