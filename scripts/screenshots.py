@@ -18,6 +18,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -123,13 +124,18 @@ class Shots:
         self.page, self.base, self.only, self.taken = page, base, only, []
 
     def go(self, path: str) -> None:
-        self.page.goto(self.base + path)
+        response = self.page.goto(self.base + path)
+        if response is not None and response.status >= 400:
+            raise SystemExit(f"{path} answered {response.status}: not a screen to show in the guides")
         self.page.wait_for_load_state("networkidle")
 
     def take(self, name: str) -> None:
         if self.only and name not in self.only:
             return
         self.page.wait_for_timeout(400)  # charts finish their animation
+        title = self.page.title()
+        if re.search(r"(Error|Exception|DoesNotExist) at /|Server Error", title):
+            raise SystemExit(f"{name}: the page is an error page ({title!r}) at {self.page.url}")
         path = IMG / f"{name}.png"
         self.page.screenshot(path=str(path), full_page=False)
         self.taken.append(path)
@@ -144,9 +150,17 @@ class Shots:
         self.page.wait_for_load_state("networkidle")
 
 
-def walk(s: Shots) -> None:
-    """docs/getting-started.md steps 2 and 7–11 on the screens, then the screens of the other guides."""
-    page = s.page
+def walk(s: Shots, *, guide: bool = True) -> None:
+    """docs/getting-started.md steps 2 and 7–11 on the screens (``guide``: a fresh database), then the screens of
+    the other guides."""
+    first_screens(s)
+    if guide:
+        guide_steps(s)
+    screens(s)
+
+
+def first_screens(s: Shots) -> None:
+    """Getting started, steps 2–7: the login, the dashboard, the audit and the workflow list (as the lead)."""
     s.go("/accounts/login/")
     s.take("login")
     s.login("lead")
@@ -156,6 +170,10 @@ def walk(s: Shots) -> None:
     s.take("audit")
     s.go("/workflows/")
     s.take("workflow-list")
+
+
+def guide_steps(s: Shots) -> None:
+    page = s.page
 
     # Step 7: Mobile app → New draft → the answer node → preview.
     with page.expect_navigation():  # the category page replays 500 tickets for its backtest: give it time
@@ -220,6 +238,9 @@ def walk(s: Shots) -> None:
     page.wait_for_timeout(3000)
     s.take("demo-widget")
 
+
+def screens(s: Shots) -> None:
+    page = s.page
     s.login("agent")
     s.go("/workflows/review/?category=mobile-app")
     s.take("review-queue")
@@ -267,7 +288,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=2500, help="demo tickets (default 2500, as `make run`)")
     parser.add_argument("--only", nargs="*", default=[], help="only these screenshot names")
-    parser.add_argument("--keep-db", action="store_true", help="reuse the database as it is (no reset, no seed)")
+    parser.add_argument(
+        "--keep-db",
+        action="store_true",
+        help="reuse the database (migrated, not reset): retake the plain screens only",
+    )
     args = parser.parse_args()
     if os.environ.get("DATABASE_URL"):
         raise SystemExit("make screenshots uses the embedded database: unset DATABASE_URL")
@@ -276,7 +301,9 @@ def main() -> None:
     db_name = os.environ.get("SCREENSHOTS_DB", "sb_screens")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     env = env_for(db_name)
-    if not args.keep_db:
+    if args.keep_db:
+        manage(env, "migrate", "--noinput")
+    else:
         database_reset(db_name)
         prepare(env, args.tickets)
     IMG.mkdir(parents=True, exist_ok=True)
@@ -290,7 +317,7 @@ def main() -> None:
         page = browser.new_page(viewport=VIEWPORT, device_scale_factor=1)
         page.set_default_timeout(120_000)
         shots = Shots(page, base, set(args.only))
-        walk(shots)
+        walk(shots, guide=not args.keep_db)
         browser.close()
     total = sum(p.stat().st_size for p in IMG.glob("*.png"))
     log(
