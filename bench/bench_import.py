@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/bench_import.py [--rows 100000]
 
-Uses the database ``DB_NAME`` (default ``sb_bench``; its tickets, contacts and organizations are emptied).
+Uses the database ``DB_NAME`` (default ``sb_bench_import``, migrated first; its tickets, contacts and organizations
+are emptied, so it is not the ``sb_bench`` workspace other benches read).
 Each method loads the same generated rows — one ticket, the customer message and the agent answer per row,
 20,000 contacts in 2,000 organizations — into empty tables with their indexes, in one transaction:
 
@@ -32,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-os.environ.setdefault("DB_NAME", "sb_bench")
+os.environ.setdefault("DB_NAME", "sb_bench_import")
 os.environ["DJANGO_DEBUG"] = "false"  # no query log: it would slow the ORM path and grow without bound
 
 import django  # noqa: E402
@@ -126,6 +127,9 @@ def generate(n: int) -> list[dict]:
 
 
 def empty_tables() -> None:
+    database = connection.settings_dict["NAME"]
+    if "bench" not in database:
+        raise SystemExit(f"Refusing to empty the ticket tables of '{database}': use a DB_NAME containing 'bench'.")
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE tickets_message, tickets_ticket, tickets_contact, tickets_organization RESTART IDENTITY CASCADE"
@@ -188,17 +192,34 @@ def run_bulk_create(rows: list[dict], categories: dict[str, Category]) -> float:
     return time.perf_counter() - started
 
 
-TICKET_COLS = (
-    "id", "source", "external_id", "organization_id", "contact_id", "channel", "status", "priority", "subject",
-    "language", "category_id", "labelled_category_id", "page_url", "page_title", "page_context", "tags", "metadata",
-    "ai_turns", "csat", "created_at", "updated_at", "resolved_at",
+def copy_columns(model, given: tuple[str, ...]) -> tuple[str, tuple]:
+    """The COPY column list for ``model``: the ``given`` columns (their values come with each row), then every other
+    NOT NULL column with its model default (JSON defaults as JSON text), so a new non-null column (the CRM fields of
+    Organization, say) never breaks the COPY; nullable columns left out are NULL. Returns (columns SQL, defaults)."""
+    columns, defaults = list(given), []
+    for field in model._meta.concrete_fields:
+        if field.column in given or field.primary_key or field.null:
+            continue
+        value = field.get_default()
+        if value is None:
+            raise SystemExit(f"{model.__name__}.{field.name} is NOT NULL without a default: give it in bench_import")
+        columns.append(field.column)
+        defaults.append(json.dumps(value) if isinstance(value, dict | list) else value)
+    return ", ".join(columns), tuple(defaults)
+
+
+TICKET_COLS, TICKET_DEFAULTS = copy_columns(
+    Ticket,
+    (
+        "id", "source", "external_id", "organization_id", "contact_id", "channel", "status", "priority", "subject",
+        "language", "category_id", "labelled_category_id", "tags", "csat", "created_at", "updated_at", "resolved_at",
+    ),
 )  # fmt: skip
-MESSAGE_COLS = (
-    "ticket_id", "author_kind", "body", "is_internal", "email_message_id", "email_in_reply_to", "email_references",
-    "email_headers", "created_at",
-)  # fmt: skip
-ORG_COLS = ("id", "name", "external_id", "domain", "tier", "plan", "segment", "region", "created_at", "updated_at")
-CONTACT_COLS = ("id", "organization_id", "name", "email", "external_id", "language", "created_at", "updated_at")
+MESSAGE_COLS, MESSAGE_DEFAULTS = copy_columns(Message, ("ticket_id", "author_kind", "body", "created_at"))
+ORG_COLS, ORG_DEFAULTS = copy_columns(Organization, ("id", "name", "tier", "created_at", "updated_at"))
+CONTACT_COLS, CONTACT_DEFAULTS = copy_columns(
+    Contact, ("id", "organization_id", "name", "email", "language", "created_at", "updated_at")
+)
 
 
 def shaped(rows: list[dict], categories: dict[str, Category]) -> list[tuple]:
@@ -225,14 +246,14 @@ def copy_people(cursor, tuples: list[tuple]) -> tuple[dict[str, int], dict[str, 
     now = datetime.now(UTC)
     orgs = {t[13]: t[14] for t in tuples}  # name -> tier
     org_ids = dict(zip(orgs, _reserve(cursor, "tickets_organization", len(orgs)), strict=True))
-    with cursor.copy(f"COPY tickets_organization ({', '.join(ORG_COLS)}) FROM STDIN") as copy:
+    with cursor.copy(f"COPY tickets_organization ({ORG_COLS}) FROM STDIN") as copy:
         for name, tier in orgs.items():
-            copy.write_row((org_ids[name], name, "", "", tier, "", "", "", now, now))
+            copy.write_row((org_ids[name], name, tier, now, now, *ORG_DEFAULTS))
     people = {t[15]: (t[16], t[13]) for t in tuples}  # email -> (name, organization)
     contact_ids = dict(zip(people, _reserve(cursor, "tickets_contact", len(people)), strict=True))
-    with cursor.copy(f"COPY tickets_contact ({', '.join(CONTACT_COLS)}) FROM STDIN") as copy:
+    with cursor.copy(f"COPY tickets_contact ({CONTACT_COLS}) FROM STDIN") as copy:
         for email, (name, org) in people.items():
-            copy.write_row((contact_ids[email], org_ids[org], name, email, "", "en", now, now))
+            copy.write_row((contact_ids[email], org_ids[org], name, email, "en", now, now, *CONTACT_DEFAULTS))
     return org_ids, contact_ids
 
 
@@ -249,18 +270,18 @@ def run_copy(tuples: list[tuple], *, everything: bool) -> float:
             people = copy_people(cursor, tuples)
         org_ids, contact_ids = people
         ids = _reserve(cursor, "tickets_ticket", len(tuples))
-        with cursor.copy(f"COPY tickets_ticket ({', '.join(TICKET_COLS)}) FROM STDIN") as copy:
+        with cursor.copy(f"COPY tickets_ticket ({TICKET_COLS}) FROM STDIN") as copy:
             for tid, t in zip(ids, tuples, strict=True):
                 ext, channel, status, priority, subject, lang, cat, created, resolved, tags, csat = t[:11]
                 copy.write_row((
                     tid, "bench", ext, org_ids[t[13]], contact_ids[t[15]], channel, status, priority, subject, lang,
-                    cat, cat, "", "", "{}", tags, "{}", 0, csat, created, now, resolved,
+                    cat, cat, tags, csat, created, now, resolved, *TICKET_DEFAULTS,
                 ))  # fmt: skip
         if everything:
-            with cursor.copy(f"COPY tickets_message ({', '.join(MESSAGE_COLS)}) FROM STDIN") as copy:
+            with cursor.copy(f"COPY tickets_message ({MESSAGE_COLS}) FROM STDIN") as copy:
                 for tid, t in zip(ids, tuples, strict=True):
-                    copy.write_row((tid, "customer", t[11], False, "", "", "[]", "{}", t[7]))
-                    copy.write_row((tid, "agent", t[12], False, "", "", "[]", "{}", t[8]))
+                    copy.write_row((tid, "customer", t[11], t[7], *MESSAGE_DEFAULTS))
+                    copy.write_row((tid, "agent", t[12], t[8], *MESSAGE_DEFAULTS))
     return time.perf_counter() - started
 
 
