@@ -405,7 +405,8 @@ def report(rec, load_s, samples, approved, drain_s, queued, undecided, args) -> 
     print(
         f"sustained {rate:.1f} req/s, p95 {pct(everything, 95):.0f} ms, p99 {pct(everything, 99):.0f} ms, "
         f"{errors} errors, backlog {'drained' if not (queued or undecided) else 'NOT drained'} "
-        f"({args.web_workers} gunicorn workers, {args.q_workers} triage workers, 2 cores shared)"
+        f"({args.web_workers} gunicorn workers, {args.q_workers} triage workers, {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.1f})"
     )
 
 
