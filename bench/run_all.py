@@ -26,7 +26,7 @@ ROOT = BENCH.parent
 # Quick sizes for the scripts that exist today; a script can instead declare QUICK_ARGS itself.
 QUICK: dict[str, list[str]] = {
     "bench_import.py": ["--rows", "10000"],
-    "bench_triage.py": ["--tickets", "1000", "--single", "50", "--train", "500"],
+    "bench_triage.py": ["--tickets", "1000", "--single", "50", "--train", "500", "--rss-tickets", "5000"],
     "bench_retrieval.py": ["--chunks", "10000", "--queries", "50"],
     "bench_review_queue.py": ["--drafts", "200", "--actions", "10"],
     "bench_classifier.py": ["--repeat", "1"],
