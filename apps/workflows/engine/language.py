@@ -1,10 +1,11 @@
 """The customer's language and replies in it.
 
-``text_language`` detects the language of a text (``lingua`` over the languages the help desk meets; ``""`` when
-unsure or too short). A reply to a customer who writes in another language than English is
-composed only from material in that language: knowledge passages in it and a template written in it, with the
-greeting, section words and sign-off from ``PHRASES``. When nothing in their language exists, the engine never
-auto-sends an English answer: the reply becomes a draft for an agent (see ``pipeline``).
+``text_language`` detects the language of a text (``lingua`` over the languages the help desk meets: low-accuracy
+mode for clear cases, high-accuracy mode for short or unclear texts; ``""`` when unsure or too short). A reply to a
+customer who writes in another language than English is composed only from material in that language: knowledge
+passages in it and a template written in it, with the greeting, section words and sign-off from ``PHRASES``. When
+nothing in their language exists, the engine never auto-sends an English answer: the reply becomes a draft for an
+agent (see ``pipeline``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from functools import cache
 
 MIN_CHARS = 12  # shorter texts are too short to tell
 MIN_CONFIDENCE = 0.5  # lingua's confidence in the top language; below it the language is unknown
+QUICK_SURE = 0.9  # low-accuracy mode's confidence that settles "English" without the high-accuracy model
+QUICK_MIN_CHARS = 120  # low-accuracy mode is reliable on other languages only from this length
 DEFAULT_LANGUAGE = "en"
 
 PHRASES = {
@@ -31,7 +34,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 @cache
-def _detector():
+def _detector(low_accuracy: bool = False):
     from lingua import Language, LanguageDetectorBuilder
 
     languages = (
@@ -43,9 +46,13 @@ def _detector():
         Language.PORTUGUESE,
         Language.DUTCH,
     )
-    # high-accuracy mode: low-accuracy mode calls short English texts Italian or German (~200 MB, loaded lazily
-    # by the first reply composed for a customer)
-    return LanguageDetectorBuilder.from_languages(*languages).build()
+    builder = LanguageDetectorBuilder.from_languages(*languages)
+    return builder.with_low_accuracy_mode().build() if low_accuracy else builder.build()
+
+
+def _top(detector, text: str) -> tuple[str, float]:
+    values = detector.compute_language_confidence_values(text)
+    return (values[0].language.iso_code_639_1.name.lower(), values[0].value) if values else ("", 0.0)
 
 
 def text_language(text: str) -> str:
@@ -55,10 +62,11 @@ def text_language(text: str) -> str:
     text = (text or "")[:2000]
     if sum(c.isalpha() for c in text) < MIN_CHARS:
         return ""
-    values = _detector().compute_language_confidence_values(text)
-    if not values or values[0].value < MIN_CONFIDENCE:
-        return ""
-    return values[0].language.iso_code_639_1.name.lower()
+    quick, sure = _top(_detector(low_accuracy=True), text)
+    if (quick == "en" and sure >= QUICK_SURE) or (len(text) >= QUICK_MIN_CHARS and sure >= 0.99):
+        return quick  # the small model settles clear cases; the large one (~200 MB, loaded once) the rest
+    language, confidence = _top(_detector(), text)
+    return language if confidence >= MIN_CONFIDENCE else ""
 
 
 def reply_language(text: str, fallback: str = "") -> str:
