@@ -322,3 +322,51 @@ def test_api_snooze_uses_the_same_service_and_checks_the_version(agent_user, dra
     assert again.status_code == 409
     draft.refresh_from_db()
     assert abs((draft.snoozed_until - until).total_seconds()) < 1
+
+
+def test_draft_view_shows_the_tree_path_the_allow_listed_facts_and_the_page_context(agent_client, category):
+    draft = make_draft(
+        category=category,
+        page_url="https://app.example/settings/billing",
+        page_title="Billing settings",
+        page_context={"area": "billing", "app_version": "4.12.3", "plan": "pro"},
+    )
+    decision = draft.decision
+    decision.trace["steps"].insert(
+        3,
+        {
+            "step": "tree",
+            "ms": 4.2,
+            "kind": "answer",
+            "path": [
+                {"node": "ask", "type": "need_info", "found": ["order_id"], "missing": []},
+                {"node": "account", "type": "lookup"},
+                {"node": "answer", "type": "answer"},
+            ],
+            "end": "answer",
+            "lookups": [
+                {"name": "crm.account", "ok": True, "source": "hubspot", "error": "", "ms": 12.0, "facts": {}},
+                {"name": "billing.charges", "ok": False, "source": "stripe", "error": "timeout after 2 s", "ms": 2000},
+            ],
+            "facts": {"crm.account.account.status": "active", "crm.account.account.plan": "Pro"},
+            "fields": {"order_id": "12345"},
+            "actions": [],
+        },
+    )
+    decision.save(update_fields=["trace"])
+
+    html = agent_client.get(f"/workflows/review/{draft.pk}/", headers=HX).content.decode()
+    path = html.split('data-testid="tree-path"')[1].split("</ol>")[0]
+    assert re.findall(r"<code>([\w-]+)</code>", path) == ["ask", "account", "answer"]
+    assert "found: order_id" in path
+    lookups = html.split('data-testid="lookups"')[1].split("</ul>")[0]
+    assert "crm.account" in lookups and "hubspot" in lookups and "timeout after 2 s" in lookups
+    facts = html.split('data-testid="facts"')[1].split("</dl>")[0]
+    assert "<dt>crm.account.account.status</dt><dd>active</dd>" in facts
+    page = html.split('data-testid="page-context"')[1].split("</dl>")[0]
+    assert "<dt>app version</dt><dd>4.12.3</dd>" in page and "<dt>area</dt><dd>billing</dd>" in page
+
+
+def test_draft_view_without_a_tree_step_shows_no_tree_sections(agent_client, draft):
+    html = agent_client.get(f"/workflows/review/{draft.pk}/", headers=HX).content.decode()
+    assert 'data-testid="tree-path"' not in html and 'data-testid="facts"' not in html

@@ -86,6 +86,37 @@ def _citation(cited) -> dict:
     return {"label": str(cited), "url": ""}
 
 
+def _tree_view(trace: dict) -> dict:
+    """The decision tree's part of the trace for the draft view: the path (node id, type and the step's short
+    details), the lookups (name, ok, source, error) and the looked-up facts. The facts in the trace are the
+    connection's allow-listed fields only (``apps.integrations.lookups``); nothing else from a vendor is kept."""
+    tree = next((s for s in trace.get("steps", []) if s.get("step") == "tree"), {}) if isinstance(trace, dict) else {}
+    path = []
+    for step in tree.get("path") or []:
+        if not isinstance(step, dict):
+            continue
+        details = ", ".join(
+            f"{key.replace('_', ' ')}: {', '.join(map(str, value)) if isinstance(value, list) else value}"
+            for key, value in step.items()
+            if key not in ("node", "type") and not isinstance(value, dict)
+        )
+        path.append({"node": step.get("node", "?"), "type": step.get("type", ""), "details": details})
+    lookups = [
+        {"name": lk.get("name", "?"), "ok": lk.get("ok"), "source": lk.get("source", ""), "error": lk.get("error", "")}
+        for lk in tree.get("lookups") or []
+        if isinstance(lk, dict)
+    ]
+    facts = sorted((str(k), v) for k, v in (tree.get("facts") or {}).items())
+    return {"tree_path": path, "tree_end": tree.get("end", ""), "lookups": lookups, "facts": facts}
+
+
+def _page_details(context: dict) -> list[tuple[str, str]]:
+    """The page context the widget or API sent (product area, app version, plan …) as (key, text) pairs."""
+    if not isinstance(context, dict):
+        return []
+    return [(str(key).replace("_", " "), str(value)[:200]) for key, value in context.items()][:12]
+
+
 def _why_draft(draft: Draft) -> str:
     """Why this reply waits for a person instead of going out on its own, in words."""
     decision = draft.decision
@@ -144,6 +175,8 @@ def _detail_context(draft: Draft | None, user) -> dict:
         "is_pending": is_pending,
         "other_viewer": other_viewer,
         "page_link": http_url(draft.ticket.page_url),
+        "page_details": _page_details(draft.ticket.page_context),
+        **_tree_view(trace),
         "categories": category_choices() if is_pending else [],
         "label_differs": draft.ticket.labelled_category_id not in (None, decision.category_id),
     }
