@@ -125,22 +125,29 @@ def mixed_texts(n: int) -> list[str]:
     return [f"{pool[i % len(pool)]} (ref {i})" if i % 3 == 0 else pool[i % len(pool)] for i in range(n)]
 
 
-@pytest.fixture
-def llm():
-    server = LLMStandIn(delay=0.0).start()
+@pytest.fixture(scope="session")
+def _llm_server():
+    server = LLMStandIn().start()
     yield server
     server.stop()
 
 
 @pytest.fixture
-def cluster(transactional_db, tmp_path, llm, request):
-    """A real ``manage.py qcluster`` subprocess (not started yet) on the test database with the OpenAI provider
-    pointed at the LLM stand-in (1 s timeout, one retry). Stopped after the test; its log is printed on failure."""
+def llm(_llm_server):
+    """The session's LLM stand-in, reset to answering at once."""
+    _llm_server.mode, _llm_server.delay, _llm_server.hang = "ok", 0.0, 3.0
+    return _llm_server
+
+
+@pytest.fixture(scope="session")
+def _shared_cluster(django_db_setup, django_db_blocker, tmp_path_factory, _llm_server):
+    """One ``manage.py qcluster`` subprocess for the session (started by the first test that calls ``start()``,
+    restarted after a test kills it), so each test does not pay the cluster's boot. Killed at the end."""
     made = Cluster(
-        tmp_path / "qcluster.log",
+        tmp_path_factory.mktemp("qcluster") / "qcluster.log",
         env={
             "LLM_PROVIDER": "openai",
-            "LLM_BASE_URL": llm.base_url,
+            "LLM_BASE_URL": _llm_server.base_url,
             "LLM_API_KEY": "sk-faults",
             "LLM_MODEL": "standin",
             "LLM_TIMEOUT_S": "1",
@@ -148,10 +155,19 @@ def cluster(transactional_db, tmp_path, llm, request):
         },
     )
     yield made
-    made.kill()  # a graceful SIGTERM stop takes ~20 s; the test data is flushed anyway
+    made.kill()
+
+
+@pytest.fixture
+def cluster(transactional_db, _shared_cluster, llm, request):
+    """A real ``manage.py qcluster`` subprocess on the test database (tasks NOT synchronous) with the OpenAI
+    provider pointed at the LLM stand-in (1 s timeout, one retry). ``start()`` starts it unless it runs already;
+    ``kill()`` crashes it. Its log is printed when the test fails."""
+    yield _shared_cluster
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
-        print(made.log()[-6000:])
+        print(_shared_cluster.log()[-6000:])
+        _shared_cluster.kill()  # a fresh cluster for the next test
 
 
 @pytest.hookimpl(hookwrapper=True)

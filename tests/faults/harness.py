@@ -45,9 +45,9 @@ def wait_for(predicate: Callable[[], object], *, timeout: float, every: float = 
 class Cluster:
     """``manage.py qcluster`` in its own process group on the current test database (tasks are NOT synchronous).
 
-    ``start()`` launches it; ``kill()`` sends SIGKILL to the whole group (a crash: no clean shutdown, in-flight
-    transactions die with their connections); ``stop()`` shuts it down with SIGTERM (SIGKILL after ``grace``).
-    The log goes to ``log_path``.
+    ``start()`` launches it (unless it runs already); ``kill()`` sends SIGKILL to the whole group (a crash: no
+    clean shutdown, in-flight transactions die with their connections); ``stop()`` shuts it down with SIGTERM
+    (SIGKILL after ``grace``). The log goes to ``log_path``.
     """
 
     def __init__(self, log_path: Path, env: dict[str, str] | None = None, workers: int = 2):
@@ -58,7 +58,9 @@ class Cluster:
         self.starts = 0
 
     def start(self, **env: str) -> Cluster:
-        assert self.proc is None or self.proc.poll() is not None, "cluster already running"
+        """Start the cluster; a running one is left as it is (``env`` then does not apply)."""
+        if self.running:
+            return self
         db = connection.settings_dict
         full_env = {
             **os.environ,

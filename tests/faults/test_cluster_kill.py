@@ -34,6 +34,7 @@ def decided(ids: list[int]) -> int:
 @pytest.mark.django_db(transaction=True)
 def test_kill_the_cluster_mid_batch_then_restart_and_sweep(workspace, receive, cluster, llm):
     llm.delay = 0.3  # each composed reply keeps a worker inside its triage transaction for a while
+    cluster.kill()  # a cold start, like after a deploy (the session's cluster may be running)
     ids = receive(mixed_texts(N_TICKETS))
     assert OrmQ.objects.count() == N_TICKETS and decided(ids) == 0
 
