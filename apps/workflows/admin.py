@@ -18,6 +18,14 @@ from apps.core.admin_actions import (
 from apps.core.admin_utils import ReadOnlyAdmin, admin_link, on_screen, pretty_json
 
 from .models import Category, ClassifierVersion, Decision, Draft, Workflow, WorkflowTestCase, WorkflowVersion
+from .services.drafts import (
+    RejectReason,
+    draft_approve,
+    draft_recategorize,
+    draft_reject,
+    draft_snooze,
+    draft_unsnooze,
+)
 
 
 @admin.register(Category)
@@ -91,6 +99,25 @@ class DraftSnoozeForm(forms.Form):
     minutes = forms.TypedChoiceField(choices=SNOOZE_CHOICES, coerce=int, initial=60, label="Hide from the queue for")
 
 
+class DraftApproveForm(forms.Form):
+    """The admin approve action's second step: sending goes to customers, so it is confirmed."""
+
+    confirm = forms.BooleanField(label="Send each selected draft to its customer as the AI wrote it")
+
+
+class DraftRejectForm(forms.Form):
+    """The admin reject action's second step: the reason (and a note, required for "other")."""
+
+    reason = forms.ChoiceField(choices=RejectReason.choices, label="Why")
+    note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DraftCategoryForm(forms.Form):
+    """The admin category action's second step: the category the tickets really belong to (a training label)."""
+
+    category = forms.ModelChoiceField(queryset=Category.objects.order_by("name"), to_field_name="slug")
+
+
 def _may_change_drafts(request) -> bool:
     if request.user.has_perm("workflows.change_draft"):
         return True
@@ -98,27 +125,114 @@ def _may_change_drafts(request) -> bool:
     return False
 
 
-@admin.action(description="Snooze the selected pending drafts (choose how long)")
-def drafts_snooze(modeladmin, request, queryset):
-    """Snooze each selected draft through ``draft_snooze`` (the review screen's and the API's service) at the
-    version it has now. First shows a page to choose the duration; an ``ApplicationError`` (already reviewed,
-    superseded) becomes an error message naming the draft and the others still run."""
-    from apps.workflows.services.drafts import draft_snooze
+def _second_step(modeladmin, request, queryset, *, form_class, action: str, title: str, intro: str, submit: str):
+    """The bound, valid form of an action's second step, or the page that asks for it (a ``TemplateResponse``)."""
+    form = form_class(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        return form
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "intro": intro,
+        "submit": submit,
+        "action_name": action,
+        "opts": modeladmin.model._meta,
+        "queryset": queryset.select_related("ticket"),
+        "form": form,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/workflows/draft/action_form.html", context)
 
+
+# Each action calls the same service as the review screen and the API, at the version the draft has now; an
+# ``ApplicationError`` (already reviewed, superseded, stale, refused by the guard) becomes an error message naming
+# the draft, and the other drafts still go through.
+
+
+@admin.action(description="Approve and send the selected drafts (asks to confirm)")
+def drafts_approve(modeladmin, request, queryset):
+    """Send each selected draft as written through ``draft_approve``. A stale draft (the customer wrote again) is
+    refused: review it on the screen."""
     if not _may_change_drafts(request):
         return None
-    form = DraftSnoozeForm(request.POST if "apply" in request.POST else None)
-    if not form.is_valid():
-        context = {
-            **modeladmin.admin_site.each_context(request),
-            "title": "Snooze drafts",
-            "opts": modeladmin.model._meta,
-            "queryset": queryset.select_related("ticket"),
-            "form": form,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/workflows/draft/snooze.html", context)
-    until = timezone.now() + timedelta(minutes=form.cleaned_data["minutes"])
+    step = _second_step(
+        modeladmin, request, queryset, form_class=DraftApproveForm, action="drafts_approve", title="Approve drafts",
+        intro="Each draft is sent to its customer as the AI wrote it. A draft the customer has written after is "
+        "left alone: open it on the review screen.", submit="Approve and send",
+    )  # fmt: skip
+    if isinstance(step, TemplateResponse):
+        return step
+    report_each(
+        request,
+        queryset,
+        lambda draft: draft_approve(draft_id=draft.pk, version=draft.version, user=request.user),
+        done="{count} draft(s) sent.",
+    )
+    return None
+
+
+@admin.action(description="Reject the selected drafts and escalate (choose a reason)")
+def drafts_reject(modeladmin, request, queryset):
+    """Reject each selected draft through ``draft_reject``: nothing is sent, the ticket escalates with its handoff
+    package; the reason and note are stored."""
+    if not _may_change_drafts(request):
+        return None
+    step = _second_step(
+        modeladmin, request, queryset, form_class=DraftRejectForm, action="drafts_reject", title="Reject drafts",
+        intro="Nothing is sent. Each ticket escalates to its category's queue with the handoff package.",
+        submit="Reject and escalate",
+    )  # fmt: skip
+    if isinstance(step, TemplateResponse):
+        return step
+    reason, note = step.cleaned_data["reason"], step.cleaned_data["note"]
+    report_each(
+        request,
+        queryset,
+        lambda draft: draft_reject(
+            draft_id=draft.pk, version=draft.version, user=request.user, reason=reason, note=note
+        ),
+        done="{count} draft(s) rejected; their tickets are escalated.",
+    )
+    return None
+
+
+@admin.action(description="Set the category of the selected drafts' tickets (a training label)")
+def drafts_recategorize(modeladmin, request, queryset):
+    """Label each selected draft's ticket with the chosen category through ``draft_recategorize``."""
+    if not _may_change_drafts(request):
+        return None
+    step = _second_step(
+        modeladmin, request, queryset, form_class=DraftCategoryForm, action="drafts_recategorize",
+        title="Set the category", intro="The tickets get this category as a human label (the classifier learns "
+        "from it); the drafts stay pending.", submit="Set category",
+    )  # fmt: skip
+    if isinstance(step, TemplateResponse):
+        return step
+    category = step.cleaned_data["category"]
+    report_each(
+        request,
+        queryset,
+        lambda draft: draft_recategorize(
+            draft_id=draft.pk, version=draft.version, user=request.user, category_slug=category.slug
+        ),
+        done=f"{{count}} ticket(s) labelled {category.name}.",
+    )
+    return None
+
+
+@admin.action(description="Snooze the selected pending drafts (choose how long)")
+def drafts_snooze(modeladmin, request, queryset):
+    """Snooze each selected draft through ``draft_snooze``; first asks how long."""
+    if not _may_change_drafts(request):
+        return None
+    step = _second_step(
+        modeladmin, request, queryset, form_class=DraftSnoozeForm, action="drafts_snooze", title="Snooze drafts",
+        intro="These drafts leave the review queue for the time you choose and come back by themselves.",
+        submit="Snooze",
+    )  # fmt: skip
+    if isinstance(step, TemplateResponse):
+        return step
+    until = timezone.now() + timedelta(minutes=step.cleaned_data["minutes"])
     report_each(
         request,
         queryset,
@@ -131,8 +245,6 @@ def drafts_snooze(modeladmin, request, queryset):
 @admin.action(description="Un-snooze the selected drafts (back in the review queue now)")
 def drafts_unsnooze(modeladmin, request, queryset):
     """Put each selected snoozed draft back in the review queue through ``draft_unsnooze``."""
-    from apps.workflows.services.drafts import draft_unsnooze
-
     if not _may_change_drafts(request):
         return
     report_each(
@@ -145,8 +257,8 @@ def drafts_unsnooze(modeladmin, request, queryset):
 
 @admin.register(Draft)
 class DraftAdmin(ReadOnlyAdmin):
-    """Drafts are reviewed on the review screen; here they are listed, and snoozed or un-snoozed in bulk through
-    the same services."""
+    """Drafts are reviewed on the review screen; here they are listed and acted on in bulk (approve, reject,
+    category, snooze, un-snooze) through the same services."""
 
     list_display = (
         "id",
@@ -163,7 +275,7 @@ class DraftAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     list_select_related = ("ticket", "reviewed_by")
     view_on_site = on_screen("workflows:draft_detail")
-    actions = [drafts_snooze, drafts_unsnooze]
+    actions = [drafts_approve, drafts_reject, drafts_recategorize, drafts_snooze, drafts_unsnooze]
 
 
 @admin.register(ClassifierVersion)

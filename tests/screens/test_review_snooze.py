@@ -1,4 +1,5 @@
-"""Snooze and un-snooze through every door: the service, the review screen, the API and the Django admin."""
+"""Snooze and un-snooze through every door (service, review screen, API, Django admin), and the admin's approve,
+reject and category actions through the same services as the screen and the API."""
 
 from datetime import timedelta
 
@@ -184,3 +185,66 @@ def test_admin_unsnooze_puts_drafts_back(admin_client_, agent_user, category):
     snoozed.refresh_from_db()
     assert snoozed.snoozed_until is None and snoozed.version == 3
     assert sorted(_queued_ids()) == sorted([snoozed.pk, waiting.pk])
+
+
+def test_admin_approve_asks_to_confirm_then_sends_through_the_service(admin_client_, category):
+    from apps.tickets.models import Message
+
+    first, second = make_draft(category=category), make_draft(category=category)
+    ids = [first.pk, second.pk]
+    asked = admin_client_.post(CHANGELIST, {"action": "drafts_approve", "_selected_action": ids})
+    assert asked.status_code == 200 and 'name="confirm"' in asked.content.decode()
+    unconfirmed = admin_client_.post(CHANGELIST, {"action": "drafts_approve", "_selected_action": ids, "apply": "1"})
+    assert "This field is required" in unconfirmed.content.decode()
+    assert not Message.objects.filter(author_kind="ai").exists()
+
+    done = admin_client_.post(
+        CHANGELIST,
+        {"action": "drafts_approve", "_selected_action": ids, "confirm": "on", "apply": "1"},
+        follow=True,
+    )
+    assert "2 draft(s) sent." in done.content.decode()
+    for draft in (first, second):
+        draft.refresh_from_db()
+        assert draft.status == DraftStatus.APPROVED and draft.sent_body
+    assert Message.objects.filter(author_kind="ai").count() == 2
+
+
+def test_admin_reject_needs_a_reason_and_escalates(admin_client_, category, billing_queue):
+    from apps.escalation.models import Handoff
+
+    draft = make_draft(category=category)
+    other = admin_client_.post(
+        CHANGELIST, {"action": "drafts_reject", "_selected_action": [draft.pk], "reason": "other", "apply": "1"},
+        follow=True,
+    )  # fmt: skip
+    assert "Say why in the note" in other.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == DraftStatus.PENDING
+
+    done = admin_client_.post(
+        CHANGELIST,
+        {"action": "drafts_reject", "_selected_action": [draft.pk], "reason": "wrong_tone", "note": "too curt",
+         "apply": "1"},
+        follow=True,
+    )  # fmt: skip
+    assert "1 draft(s) rejected" in done.content.decode()
+    draft.refresh_from_db()
+    assert (draft.status, draft.reject_reason, draft.reject_note) == (DraftStatus.REJECTED, "wrong_tone", "too curt")
+    assert Handoff.objects.get(ticket=draft.ticket).queue == billing_queue
+
+
+def test_admin_sets_the_category_as_a_training_label(admin_client_, category):
+    from tests.factories import CategoryFactory
+
+    refund = CategoryFactory(slug="billing/refund", name="Refund")
+    draft = make_draft(category=category)
+    done = admin_client_.post(
+        CHANGELIST,
+        {"action": "drafts_recategorize", "_selected_action": [draft.pk], "category": "billing/refund", "apply": "1"},
+        follow=True,
+    )
+    assert "1 ticket(s) labelled Refund." in done.content.decode()
+    draft.refresh_from_db()
+    draft.ticket.refresh_from_db()
+    assert draft.ticket.labelled_category == refund and draft.status == DraftStatus.PENDING and draft.version == 2
