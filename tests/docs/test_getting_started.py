@@ -63,7 +63,7 @@ def test_getting_started_reaches_assist_with_a_draft_in_the_review_queue(live_se
     # Step 7: Workflows → Mobile app → New draft → edit the answer node as the guide shows.
     _page(lead, "/workflows/", "Mobile app")
     base = f"/workflows/{category.pk}"
-    _page(lead, f"{base}/", "New draft", "Rollout", "Thresholds")
+    _page(lead, f"{base}/", "New draft", "Rollout", "Thresholds", "→ shadow")
     response = lead.post(f"{base}/versions/new/")
     assert response.status_code == 302 and response["Location"] == f"{base}/versions/1/"
     html = _page(lead, f"{base}/versions/1/", "Save node", "Preview a sample ticket", "Preview", "sandbox")
@@ -94,9 +94,8 @@ def test_getting_started_reaches_assist_with_a_draft_in_the_review_queue(live_se
     _page(lead, f"{base}/versions/1/sandbox/", "Run v1 on the test set")
     assert "Publish v1" in lead.post(f"{base}/versions/1/sandbox/").content.decode()
     _post(lead, f"{base}/versions/1/publish/", {"change_note": "First version: answer from the help center"})
-    _page(lead, f"{base}/", "→ shadow")
-    _post(lead, f"{base}/rollout/", {"state": "shadow"})
-    _page(lead, f"{base}/", "→ assist")
+    card = lead.post(f"{base}/rollout/", {"state": "shadow"}, HTTP_HX_REQUEST="true")  # the Rollout card itself
+    assert card.status_code == 200 and "→ assist" in card.content.decode()
     _post(lead, f"{base}/rollout/", {"state": "assist"})
     category.refresh_from_db()
     assert (category.rollout_state, category.auto_threshold, category.draft_threshold) == ("assist", 0.9, 0.5)

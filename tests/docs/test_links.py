@@ -61,3 +61,43 @@ def test_readme_links_every_guide():
     readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
     for guide in guides():
         assert f"docs/{guide.name}" in readme, f"README.md does not link docs/{guide.name} (Guides section)"
+
+
+def _command_mentions() -> list[tuple[str, str, list[str]]]:
+    """``(guide, command, [--flags])`` for every ``manage.py <command> …`` a guide names, in code or in prose."""
+    found = []
+    for guide in guides():
+        text = guide.read_text(encoding="utf-8").replace("\\\n", " ")
+        for match in re.finditer(r"manage\.py ([a-z_]+)((?:[ \t]+[^\s`|;&)]+)*)", text):
+            flags = re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", match.group(2))
+            found.append((guide.name, match.group(1), flags))
+    return found
+
+
+def test_every_management_command_and_flag_in_the_guides_exists():
+    from django.core.management import get_commands, load_command_class
+
+    commands = get_commands()
+    problems = []
+    for guide, name, flags in _command_mentions():
+        if name not in commands:
+            problems.append(f"{guide}: manage.py {name}: no such command")
+            continue
+        parser = load_command_class(commands[name], name).create_parser("manage.py", name)
+        known = {option for action in parser._actions for option in action.option_strings}
+        problems += [f"{guide}: manage.py {name} {flag}: no such option" for flag in flags if flag not in known]
+    assert len(_command_mentions()) >= 15
+    assert not problems, "\n".join(problems)
+
+
+ENV_NAME = re.compile(r"`([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)`")
+
+
+def test_every_setting_a_guide_names_is_read_by_the_code():
+    """Environment variables named in the guides (`NAME` in backticks) are read somewhere in config/ or apps/."""
+    root = DOCS.parent
+    source = "\n".join(p.read_text(encoding="utf-8") for d in ("config", "apps") for p in (root / d).rglob("*.py"))
+    named = {m for g in guides() for m in ENV_NAME.findall(g.read_text(encoding="utf-8"))}
+    assert len(named) >= 20
+    unread = sorted(n for n in named if f'"{n}"' not in source)
+    assert not unread, f"the guides name settings the code never reads: {unread}"
