@@ -125,3 +125,19 @@ def test_lists_keep_a_fixed_query_budget(agent_api, django_assert_max_num_querie
     assert (len(drafts), len(handoffs)) == (6, 6)
     assert all(d["category"] and d["ticket"]["id"] for d in drafts)
     assert all(h["queue"] == "support" and "package" not in h for h in handoffs)
+
+
+def test_category_correction_is_a_training_label_and_checks_the_version(agent_api):
+    from tests.factories import CategoryFactory
+
+    draft = DraftFactory()
+    refund = CategoryFactory(slug="billing/refund", name="Refund")
+    url = f"/api/v1/drafts/{draft.pk}/category/"
+    unknown = agent_api.post(url, {"version": 1, "category": "no-such"}, format="json")
+    assert unknown.status_code == 400 and "does not exist" in unknown.json()["error"]["message"]
+    response = agent_api.post(url, {"version": 1, "category": "billing/refund"}, format="json")
+    assert response.status_code == 200 and response.json()["version"] == 2 and response.json()["status"] == "pending"
+    draft.ticket.refresh_from_db()
+    assert draft.ticket.labelled_category == refund and draft.ticket.category == refund
+    stale = agent_api.post(url, {"version": 1, "category": "billing/refund"}, format="json")
+    assert stale.status_code == 409

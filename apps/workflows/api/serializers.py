@@ -66,6 +66,11 @@ class DraftSnoozeSerializer(serializers.Serializer):
     until = serializers.DateTimeField(help_text="Hide the draft from the queue until then (ISO 8601, at most 7 days)")
 
 
+class DraftCategorySerializer(serializers.Serializer):
+    version = serializers.IntegerField(min_value=1, help_text="The draft's version you reviewed")
+    category = serializers.CharField(max_length=100, help_text="Slug of the category the ticket really belongs to")
+
+
 class DraftUnsnoozeSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=1, help_text="The draft's version you reviewed")
 

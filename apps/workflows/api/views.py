@@ -1,5 +1,5 @@
-"""The draft review queue over the API: list, read, approve, edit-and-send, reject, snooze, un-snooze (same
-services as the screen and the admin)."""
+"""The draft review queue over the API: list, read, approve, edit-and-send, reject, correct the category, snooze,
+un-snooze (same services as the screen and the admin)."""
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -16,6 +16,7 @@ from apps.workflows.models import Draft
 from apps.workflows.services.drafts import (
     draft_approve,
     draft_edit_send,
+    draft_recategorize,
     draft_reject,
     draft_snooze,
     draft_unsnooze,
@@ -23,6 +24,7 @@ from apps.workflows.services.drafts import (
 
 from .filters import DraftFilter
 from .serializers import (
+    DraftCategorySerializer,
     DraftEditSerializer,
     DraftRejectSerializer,
     DraftSerializer,
@@ -151,6 +153,23 @@ class DraftViewSet(viewsets.ReadOnlyModelViewSet):
         draft = self.get_object()
         data = self._valid(DraftUnsnoozeSerializer, request)
         return self._done(draft_unsnooze(draft_id=draft.pk, version=data["version"], user=request.user))
+
+    @extend_schema(
+        tags=TAG,
+        operation_id="drafts_category",
+        summary="Correct the ticket's category (a training label); the draft stays pending",
+        request=DraftCategorySerializer,
+        responses={200: DraftSerializer, **ACTION_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def category(self, request: Request, pk: str) -> Response:
+        draft = self.get_object()
+        data = self._valid(DraftCategorySerializer, request)
+        return self._done(
+            draft_recategorize(
+                draft_id=draft.pk, version=data["version"], user=request.user, category_slug=data["category"]
+            )
+        )
 
     @staticmethod
     def _valid(serializer_class, request: Request) -> dict:
