@@ -265,10 +265,14 @@ def screens(s: Shots) -> None:
         ("knowledge-gaps", "/knowledge/gaps/"),
         ("connections", "/integrations/connections/"),
         ("change-history", "/audit/"),
-        ("monthly-reviews", "/analytics/reviews/"),
     ):
         s.go(path)
         s.take(name)
+    s.go("/analytics/reviews/")
+    if not page.locator("a:text('CSV')").count():
+        page.click("text=Build last month's reviews now")
+        page.wait_for_load_state("networkidle")
+    s.take("monthly-reviews")
 
     s.login("admin")
     s.go("/admin/")
