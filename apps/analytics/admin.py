@@ -6,6 +6,7 @@ from apps.core.admin_utils import ReadOnlyAdmin, admin_link, pretty_json
 
 from .models import (
     Anomaly,
+    CategoryDayActivity,
     CategoryDayStats,
     EscalationNote,
     Feedback,
@@ -96,5 +97,22 @@ class CategoryDayStatsAdmin(ReadOnlyAdmin):
 
     list_display = ("day", "category", "channel", "tier", "in_control", "tickets", "resolved", "escalated")
     list_filter = ("channel", "tier", "in_control")
+    date_hierarchy = "day"
+    list_select_related = ("category",)
+
+
+@admin.register(CategoryDayActivity)
+class CategoryDayActivityAdmin(ReadOnlyAdmin):
+    """What happened per day and category (Decisions, drafts, resolutions): the overview dashboard's roll-up."""
+
+    list_display = (
+        "day",
+        "category",
+        "decisions_resolve",
+        "decisions_draft",
+        "decisions_escalate",
+        "decisions_sent",
+        "resolved",
+    )
     date_hierarchy = "day"
     list_select_related = ("category",)
