@@ -125,7 +125,7 @@ def mixed_texts(n: int) -> list[str]:
     return [f"{pool[i % len(pool)]} (ref {i})" if i % 3 == 0 else pool[i % len(pool)] for i in range(n)]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def _llm_server():
     server = LLMStandIn().start()
     yield server
@@ -139,10 +139,11 @@ def llm(_llm_server):
     return _llm_server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def _shared_cluster(django_db_setup, django_db_blocker, tmp_path_factory, _llm_server):
-    """One ``manage.py qcluster`` subprocess for the session (started by the first test that calls ``start()``,
-    restarted after a test kills it), so each test does not pay the cluster's boot. Killed at the end."""
+    """One ``manage.py qcluster`` subprocess for this folder's tests (started by the first test that calls
+    ``start()``, restarted after a test kills it), so each test does not pay the cluster's boot. Killed after the
+    last test of tests/faults, so it never consumes tasks that other folders' tests put in the queue."""
     made = Cluster(
         tmp_path_factory.mktemp("qcluster") / "qcluster.log",
         env={
