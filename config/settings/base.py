@@ -193,6 +193,10 @@ Q_CLUSTER = {
     "sync": env.bool("Q_SYNC", default=False),
     "save_limit": 1000,
 }
+# The triage sweep (apps/workflows/services/sweep.py): live tickets whose latest customer turn has waited this long
+# without a Decision get their triage enqueued again; older than the look-back they are left alone (history).
+TRIAGE_SWEEP_AFTER_MINUTES = env.float("TRIAGE_SWEEP_AFTER_MINUTES", default=10.0)
+TRIAGE_SWEEP_LOOKBACK_HOURS = env.float("TRIAGE_SWEEP_LOOKBACK_HOURS", default=24.0)
 
 # Providers (see apps/integrations/llm and apps/integrations/embeddings).
 EMBEDDINGS_PROVIDER = env(
