@@ -2,9 +2,12 @@
 next to the same figures computed naively (per-category ORM loops, medians in Python).
 
     DB_NAME=sb_analytics_bench .venv/bin/python bench/bench_analytics.py [--tickets 1000000] [--repeat 5]
+        [--skip-load] [--db NAME]
 
-Uses the throwaway database ``DB_NAME`` (default ``sb_analytics_bench``; its tickets, messages, decisions,
-drafts, handoffs, organisations and contacts are replaced). Rows are generated inside PostgreSQL with
+Uses the throwaway database ``--db`` or else ``DB_NAME`` (default ``sb_analytics_bench``; its tickets, messages,
+decisions, drafts, handoffs, organisations and contacts are replaced; ``--skip-load`` reuses them). The quick run
+of ``bench/run_all.py`` (``QUICK_ARGS``) uses its own ``sb_analytics_bench_quick`` so it never replaces a loaded
+million-ticket database. Rows are generated inside PostgreSQL with
 ``generate_series`` (no data crosses the wire): 12 categories (2 sensitive), 20,000 organisations, 100,000
 contacts, tickets spread over the last 90 days (so the default 90-day audit reads every one), three messages
 per ticket (customer, agent reply, and a follow-up from either side), a handoff for 6% of tickets, an AI
@@ -42,6 +45,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+if "--db" in sys.argv[:-1]:  # chosen before Django reads its settings
+    os.environ["DB_NAME"] = sys.argv[sys.argv.index("--db") + 1]
 os.environ.setdefault("DB_NAME", "sb_analytics_bench")
 os.environ["DJANGO_DEBUG"] = "false"
 
@@ -71,7 +76,7 @@ from apps.escalation.models import Handoff, Queue  # noqa: E402
 from apps.tickets.models import Contact, Message, Organization, Ticket  # noqa: E402
 from apps.workflows.models import Category, Decision, Draft  # noqa: E402
 
-QUICK_ARGS = ["--tickets", "50000", "--repeat", "3"]  # bench/run_all.py without --full
+QUICK_ARGS = ["--tickets", "50000", "--repeat", "3", "--db", "sb_analytics_bench_quick"]  # run_all without --full
 CATEGORIES = [
     ("bench-password-reset", False),
     ("bench-how-to", False),
@@ -448,6 +453,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--naive-repeat", type=int, default=1)
     parser.add_argument("--skip-load", action="store_true", help="Reuse the rows of an earlier run")
+    parser.add_argument("--db", help="Database to use instead of DB_NAME (read before Django starts)")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     if not args.skip_load:
