@@ -125,3 +125,47 @@ def test_failing_billing_and_tracker_escalate_then_one_issue_after_recovery(work
     assert sum(len(c) for c in project.comments.values()) == comments
     assert Draft.objects.filter(ticket_id__in=later).count() == len(later)
     invariants(billing_ids + bug_ids + later)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cluster_killed_while_the_tracker_creates_the_issue_opens_it_once(workspace, receive, cluster, vendors):
+    """The worker dies after Jira made the issue but before its transaction committed (the TrackerIssue row with
+    the key is rolled back): the retried triage finds the issue by its signature label instead of opening a
+    second one, and the customer gets one draft."""
+    import threading
+
+    _, jira_server, project = vendors
+    jira = Connection.objects.create(
+        kind="jira", name="Jira (stand-in)", base_url=jira_server.url,
+        options={"project": "SUP", "retries": 0, "timeout": 10},
+    )  # fmt: skip
+    connection_set_credentials(connection=jira, values={"username": "bot@faults.test", "api_token": "jira-token-1"})
+    publish("data-export", BUG_TREE)
+    creating = threading.Event()
+
+    def slow_create(req):
+        creating.set()
+        reply = project.create(req)  # the vendor has the issue from here on
+        import time
+
+        time.sleep(2.0)  # … and answers late: the worker is killed while it waits
+        return reply
+
+    jira_server.route("POST", r"/rest/api/2/issue", slow_create)
+    cluster.start()
+    ids = receive([EXPORT, EXPORT, EXPORT])
+    assert creating.wait(60), "the tracker was never called"
+    wait_for(lambda: project.issues, timeout=10, what="the vendor to make the issue")
+    cluster.kill()
+    assert len(project.issues) == 1 and not TrackerIssue.objects.filter(external_key__gt="").exists()
+
+    jira_server.route("POST", r"/rest/api/2/issue", project.create)
+    cluster.start()
+    async_task("apps.workflows.tasks.triage_sweep_task", 0)
+    wait_for(lambda: _decided(ids), timeout=60, what="every ticket decided after the restart")
+
+    assert len(project.issues) == 1 and len(jira_server.hits("POST", r"/rest/api/2/issue")) == 1
+    issue = TrackerIssue.objects.get(signature="E-EXPORT-ROWS")
+    assert issue.external_key == "SUP-1" and issue.links.count() == len(ids)
+    assert set(Decision.objects.filter(ticket_id__in=ids).values_list("outcome", flat=True)) == {Outcome.DRAFT}
+    invariants(ids)
