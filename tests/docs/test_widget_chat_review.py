@@ -1,5 +1,6 @@
-"""docs/getting-started.md step 11 invites the reader to ask the question in the demo page's chat widget. The widget
-sends no contact, so the draft's ticket has none, and the review queue must still open.
+"""The chat widget (docs/api-guide.md, the demo pages) sends no contact, so a draft from a widget chat has a ticket
+without one, and the review queue must still open. Until it does, docs/getting-started.md step 11 sends its
+question with a contact and does not suggest the demo page's widget for it.
 
 Known bug (found while writing the guides): templates/workflows/review_queue.html line 39 uses
 ``contact.email`` as a filter argument (``contact.name|default:contact.email``); with no contact Django raises
