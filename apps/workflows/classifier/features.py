@@ -8,6 +8,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from apps.core.errors import ProviderError
 from apps.integrations.embeddings import get_embeddings
 
+from .ngrams import CharNgramCounts
+
 CHUNK = 2048  # rows per similarity block: bounds memory at CHUNK × n_train floats
 
 
@@ -44,6 +46,7 @@ class TextFeatures:
         """Learn vocabularies, embed the texts and remember them grouped by label (``labels``: one per text)."""
         texts = [_clean(t) for t in texts]
         labels = np.asarray(labels, dtype=object)
+        self.__dict__.pop("_char_counts", None)  # built for the previous vocabulary
         self.word.fit(texts)
         self.char.fit(texts)
         self.embeddings_model = get_embeddings().model_name
@@ -81,12 +84,20 @@ class TextFeatures:
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
         state["_fit_matrix"] = None  # rebuilt only when training; not worth saving
+        state.pop("_char_counts", None)  # rebuilt from the vocabulary on first use
         return state
+
+    def _char_transform(self, texts: list[str]) -> sparse.csr_matrix:
+        """``self.char.transform(texts)``, computed with numpy (``ngrams.CharNgramCounts``; same values)."""
+        counter = self.__dict__.get("_char_counts")
+        if counter is None or counter.vectorizer is not self.char:
+            counter = self._char_counts = CharNgramCounts(self.char)
+        return counter.transform(texts)
 
     def _assemble(self, texts: list[str], vectors: np.ndarray, exclude: np.ndarray | None) -> sparse.csr_matrix:
         blocks = [
             self.word.transform(texts),
-            self.char.transform(texts),
+            self._char_transform(texts),
             sparse.csr_matrix(vectors * np.float32(self.embedding_weight)),
         ]
         if self.neighbour_weight:
