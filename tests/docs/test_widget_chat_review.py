@@ -1,11 +1,9 @@
 """The chat widget (docs/api-guide.md, the demo pages) sends no contact, so a draft from a widget chat has a ticket
-without one, and the review queue must still open. Until it does, docs/getting-started.md step 11 sends its
-question with a contact and does not suggest the demo page's widget for it.
+without one, and the review queue must still open.
 
-Known bug (found while writing the guides): templates/workflows/review_queue.html line 39 uses
-``contact.email`` as a filter argument (``contact.name|default:contact.email``); with no contact Django raises
-``VariableDoesNotExist`` for a filter argument, so the whole queue answers 500 for every agent as long as one such
-draft waits. Owned by the review screens; remove the xfail when fixed.
+Regression: review_queue.html used ``contact.email`` as a filter argument (``contact.name|default:contact.email``);
+with no contact Django raises ``VariableDoesNotExist`` for a filter argument, so the whole queue answered 500 for
+every agent as long as one such draft waited.
 """
 
 import pytest
@@ -15,7 +13,6 @@ from tests.factories import DraftFactory, TicketFactory
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(strict=True, reason="review_queue.html: contact.email as a filter argument with no contact → 500")
 def test_review_queue_opens_with_a_widget_chat_draft_without_contact(agent_client):
     ticket = TicketFactory(contact=None, organization=None, subject="", channel="chat")
     draft = DraftFactory(decision__ticket=ticket, status=DraftStatus.PENDING)
