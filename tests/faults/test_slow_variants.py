@@ -53,3 +53,16 @@ def test_the_scheduled_sweep_recovers_lost_tasks_in_a_running_cluster(workspace,
     )
     invariants(ids)
     assert Schedule.objects.get(name="workflows-triage-sweep").next_run > timezone.now()
+
+
+def test_the_load_bench_runs_clean_and_drains_the_backlog():
+    """bench/bench_load.py at a tiny size: gunicorn and the cluster start, no request fails, the backlog drains."""
+    bench = Path(__file__).resolve().parents[2] / "bench" / "bench_load.py"
+    done = subprocess.run(
+        [sys.executable, str(bench), "--seconds", "8", "--customers", "3", "--agents", "1", "--web-workers", "2",
+         "--drain-timeout", "90"],
+        capture_output=True, text=True, timeout=400, env={**__import__("os").environ, "DB_NAME": "sb_faults_load"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "backlog drained" in done.stdout and " 0 errors" in done.stdout
+    assert "tickets with a doubled AI reply: 0" in done.stdout
