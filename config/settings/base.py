@@ -236,3 +236,8 @@ REPLY_LINK_HOSTS = env.list("REPLY_LINK_HOSTS", default=["tallyflow.example"])
 # Public address of this install: links in emails (rating links) and tracker issues point here
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 SWITCHBOARD_URL = SITE_URL
+
+# Triage rules (apps/workflows/engine): the category a spike of similar reports from other customers is drafted
+# into when those tickets have none yet, and whether a bare "thanks, that fixed it" is acknowledged and resolved
+SPIKE_CATEGORY = env("SPIKE_CATEGORY", default="bug-report")
+TRIAGE_CLOSING_ACKNOWLEDGEMENT = env.bool("TRIAGE_CLOSING_ACKNOWLEDGEMENT", default=True)
