@@ -138,3 +138,30 @@ def test_the_detail_page_shows_rollout_thresholds_and_backtest(category, lead_cl
     assert response.status_code == 200
     assert 'id="threshold-form"' in html and 'hx-trigger="input delay:400ms' in html
     assert 'data-testid="backtest-error"' in html  # no classifier in this workspace yet
+
+
+@pytest.mark.parametrize("limit", ["x", "1e3", "123", "-500"])
+def test_backtest_panel_rejects_a_bad_limit(category, lead_client, limit):
+    """A limit that is not one of the offered replay sizes is a 422 with the choices named (was a 500 for "x")."""
+    url = reverse("workflows:workflow_backtest", args=[category.pk])
+    response = lead_client.get(url, {"auto": "0.9", "draft": "0.5", "limit": limit})
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert 'data-testid="backtest-error"' in html and "200, 500, 1000 or 2500" in html
+
+
+def test_backtest_panel_rejects_a_bad_version_number(category, lead_client):
+    url = reverse("workflows:workflow_backtest", args=[category.pk])
+    response = lead_client.get(url, {"auto": "0.9", "draft": "0.5", "version": "x"})
+    assert response.status_code == 422 and "not a version number" in response.content.decode()
+    response = lead_client.get(url, {"version": "99"})
+    assert response.status_code == 422 and "has no version 99" in response.content.decode()
+
+
+def test_diff_against_a_bad_version_is_not_found(category, lead_user):
+    from apps.workflows.services.versions import workflow_for_category, workflow_version_create_draft
+
+    draft = workflow_version_create_draft(workflow=workflow_for_category(category=category), user=lead_user)
+    url = reverse("workflows:version_diff", args=[category.pk, draft.number])
+    assert _client(lead_user).get(url, {"against": "x"}).status_code == 404
+    assert _client(lead_user).get(url, {"against": "99"}).status_code == 404

@@ -179,6 +179,23 @@ def backtest_context(*, category: Category, auto: float, draft: float, limit: in
 BACKTEST_LIMITS = (200, 500, 1000, 2500)
 
 
+def _backtest_limit(raw: str | None) -> int:
+    """The number of tickets to replay from the ``limit`` query field: one of ``BACKTEST_LIMITS`` (500 when
+    empty). Raises ``ValidationError`` for anything else (not a number, or a size the screen does not offer)."""
+    from apps.core.errors import ValidationError
+
+    if raw in (None, ""):
+        return 500
+    choices = ", ".join(str(n) for n in BACKTEST_LIMITS[:-1]) + f" or {BACKTEST_LIMITS[-1]}"
+    try:
+        limit = int(raw)
+    except ValueError as exc:
+        raise ValidationError(f"replay {choices} tickets, not {raw!r}") from exc
+    if limit not in BACKTEST_LIMITS:
+        raise ValidationError(f"replay {choices} tickets, not {limit}")
+    return limit
+
+
 @require_GET
 @role_required(*LEADS)
 def workflow_backtest(request: HttpRequest, category_id: int) -> HttpResponse:
@@ -191,9 +208,7 @@ def workflow_backtest(request: HttpRequest, category_id: int) -> HttpResponse:
     status = 200
     try:
         version = version_for(category, request.GET.get("version"))
-        limit = int(request.GET.get("limit") or 500)
-        if limit not in BACKTEST_LIMITS:
-            limit = 500
+        limit = _backtest_limit(request.GET.get("limit"))
         auto = _threshold(request.GET.get("auto"), category.auto_threshold)
         draft = _threshold(request.GET.get("draft"), category.draft_threshold)
         context.update(backtest_context(category=category, auto=auto, draft=draft, limit=limit, version=version))
