@@ -104,3 +104,38 @@ def test_every_setting_a_guide_names_is_read_by_the_code():
     django_settings = {"EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD", "EMAIL_USE_TLS"}
     unread = sorted(n for n in named - django_settings if f'"{n}"' not in source)
     assert not unread, f"the guides name settings the code never reads: {unread}"
+
+
+def _schema_vocabulary() -> set[str]:
+    """Every property, parameter and enum value of the OpenAPI schema the product serves at /api/schema/."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    words: set[str] = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            words.update(k for k in node.get("properties", {}))
+            words.update(str(v) for v in node.get("enum", []) if v is not None)
+            if "name" in node and "in" in node:
+                words.add(node["name"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    return words
+
+
+def test_api_fields_in_the_api_guide_exist_in_the_schema():
+    """Lower-case names in backticks in docs/api-guide.md are API fields, parameters or enum values (or one of the
+    few words below that are not): a renamed field breaks this test."""
+    not_fields = {
+        "curl", "jq", "null", "auto",  # tools, JSON null, a rollout state
+        "stripe", "slack", "zendesk", "freshdesk", "intercom",  # webhook providers in /api/v1/webhooks/<provider>/
+    }  # fmt: skip
+    named = set(re.findall(r"`([a-z][a-z_]*)`", (DOCS / "api-guide.md").read_text(encoding="utf-8")))
+    unknown = sorted(named - not_fields - _schema_vocabulary())
+    assert not unknown, f"the API guide names fields the API does not have: {unknown}"
