@@ -68,18 +68,20 @@ class ConversationCreateView(_ConversationView):
         summary="Start a conversation (or ticket)",
         description=(
             "Stores the customer's first message with the page context and starts triage. The response carries "
-            "`token`, the conversation's secret. With an `Idempotency-Key`, a retry returns the same conversation "
-            "(and token) with `Idempotent-Replayed: true` instead of a second one."
+            "`token`, the conversation's secret. With an `Idempotency-Key` (or, without one, a `message_id`), a "
+            "retry returns the same conversation (and token) with `Idempotent-Replayed: true` instead of a second "
+            "one; the same key or id with a different body gets 422."
         ),
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         request=s.ConversationCreateSerializer,
         responses={201: s.ConversationCreatedSerializer, **CONVERSATION_ERRORS, **error_responses(422)},
     )
     def post(self, request: Request) -> Response:
-        key = idempotency_key_get(request)
         serializer = s.ConversationCreateSerializer(data=request.data, context={"is_widget": self.is_widget})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        # the client's message id deduplicates like the header (as on the add-message endpoint)
+        key = idempotency_key_get(request) or data.get("message_id") or None
         if self.is_widget:
             source, channel, client = TicketSource.CHAT, Channel.CHAT, "widget"
             external_id = key or uuid.uuid4().hex
