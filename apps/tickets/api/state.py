@@ -37,7 +37,8 @@ def conversation_view(ticket: Ticket) -> ConversationView:
     State: the last visible message from the customer → ``ai_working`` until triage decides, then
     ``person_will_reply`` if the AI did not answer (draft under review, escalation, shadow mode); an open
     handoff after an AI reply → ``person_will_reply``; an agent's reply → ``person_replied``; resolved or
-    closed tickets whose last word is ours → ``resolved``.
+    closed tickets without an open handoff → ``resolved`` (also when a person resolved it after the customer's
+    last message, e.g. a handoff resolved without a reply: no "a person will reply" notice then).
     """
     messages = list(
         Message.objects.filter(ticket=ticket, is_internal=False, author_kind__in=VISIBLE_AUTHORS).order_by(
@@ -47,7 +48,9 @@ def conversation_view(ticket: Ticket) -> ConversationView:
     handoff = ticket.handoffs.filter(status__in=[HandoffStatus.OPEN, HandoffStatus.CLAIMED]).order_by("-id").first()
     last = messages[-1] if messages else None
     customer_turns = sum(1 for m in messages if m.author_kind == AuthorKind.CUSTOMER)
-    if last is None or last.author_kind == AuthorKind.CUSTOMER:
+    if ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED) and handoff is None:
+        state = State.RESOLVED  # resolved by a person after the customer's last word: nobody will reply
+    elif last is None or last.author_kind == AuthorKind.CUSTOMER:
         decided = ticket.decisions.filter(turn__gte=max(customer_turns, 1)).exists()
         waiting_for_person = handoff is not None or decided or ticket.status == TicketStatus.ESCALATED
         state = State.PERSON_WILL_REPLY if waiting_for_person else State.AI_WORKING
