@@ -14,6 +14,8 @@ from apps.escalation.sla import SLABook, sla_pause_replied_at
 from apps.escalation.webhooks import webhooks_enqueue
 from apps.tickets.choices import TicketStatus
 from apps.tickets.models import Ticket
+from apps.workflows.choices import DraftStatus
+from apps.workflows.models import Draft
 
 DEFAULT_QUEUE = "support"
 
@@ -167,7 +169,8 @@ def handoffs_create_bulk(*, items: list[dict], now=None) -> list[Handoff]:
     calendar, clock started when the ticket was opened; ``sla_due_at`` in the item overrides); the agent is
     picked among online members (``Assigner``: account manager when a rule asks, the agent who already has a
     returning conversation, else least-loaded); the package is completed (``package_complete``); the ticket
-    gets queue, priority, escalated status, assignee and due times. Due times add the ticket's SLA pauses
+    gets queue, priority, escalated status, assignee and due times, and its pending AI drafts are superseded.
+    Due times add the ticket's SLA pauses
     (``SLAPause``: time spent waiting on the customer); an open pause ends now, as the ticket waits on us again.
     Subscribed webhooks are notified after commit.
 
@@ -293,10 +296,19 @@ def handoffs_create_bulk(*, items: list[dict], now=None) -> list[Handoff]:
         ticket.updated_at = now
     Handoff.objects.bulk_create(new)
     _tickets_escalated_update(tickets, now)
+    _drafts_supersede(tickets, now)
     created_ids = {h.pk for h in new}
     events = [("handoff.created" if h.pk in created_ids else "handoff.updated", h.pk) for h in handoffs]
     transaction.on_commit(lambda: webhooks_enqueue(events=events))
     return handoffs
+
+
+def _drafts_supersede(tickets: list[Ticket], now) -> None:
+    """A person has these tickets now: their pending AI drafts are superseded (version bumped), so nobody approves
+    an AI answer over the person's head; ``draft_approve`` then answers 409 naming the handoff (one UPDATE)."""
+    Draft.objects.filter(ticket__in=tickets, status=DraftStatus.PENDING).update(
+        status=DraftStatus.SUPERSEDED, version=F("version") + 1, updated_at=now
+    )
 
 
 def _pauses_for_escalation(tickets: list[Ticket], now) -> dict[int, list[tuple]]:

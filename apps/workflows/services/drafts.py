@@ -14,6 +14,8 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from apps.core.errors import ConflictError, ValidationError
+from apps.escalation.choices import HandoffStatus
+from apps.escalation.models import Handoff
 from apps.escalation.services import handoff_create
 from apps.tickets.choices import AuthorKind
 from apps.tickets.models import Message, Ticket
@@ -54,9 +56,26 @@ def _locked_draft(*, draft_id: int, version: int) -> Draft:
     if draft is None:
         raise ValidationError(f"Draft {draft_id} does not exist.", extra={"draft_id": draft_id})
     if draft.status == DraftStatus.SUPERSEDED:
+        handoff = (
+            Handoff.objects.filter(ticket_id=draft.ticket_id, status__in=[HandoffStatus.OPEN, HandoffStatus.CLAIMED])
+            .select_related("queue")
+            .order_by("-id")
+            .first()
+        )
+        why = (
+            f"the conversation was handed to a person (handoff {handoff.pk} in queue {handoff.queue.name}): "
+            "answer through the handoff instead"
+            if handoff
+            else "the customer wrote again and the AI prepared a newer draft"
+        )
         raise ConflictError(
-            f"Draft {draft_id} was superseded: the customer wrote again and the AI prepared a newer draft.",
-            extra={"draft_id": draft_id, "status": draft.status, "version": draft.version},
+            f"Draft {draft_id} was superseded: {why}.",
+            extra={
+                "draft_id": draft_id,
+                "status": draft.status,
+                "version": draft.version,
+                "handoff_id": handoff.pk if handoff else None,
+            },
         )
     if draft.status != DraftStatus.PENDING:
         who = draft.reviewed_by.get_username() if draft.reviewed_by else "someone else"
