@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from django.db import connection
 from .markdown import LOCAL_URL, Block
 
 ROOT = Path(settings.BASE_DIR)
+TOOLS = ("bash", "curl", "jq", "openssl")  # what the guides' examples use besides the project
 
 
 @dataclass
@@ -72,6 +74,8 @@ def run_blocks(blocks: list[Block], *, base_url: str, tmp: Path, timeout: float 
 
     ``base_url``: the live server (replaces ``http://127.0.0.1:8000`` in the blocks). Returns one ``Outcome`` per
     block."""
+    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
+    assert not missing, f"the guides' examples need {', '.join(missing)}: apt-get install {' '.join(missing)}"
     tmp.mkdir(parents=True, exist_ok=True)
     state = tmp / "state.sh"
     state.write_text("")
