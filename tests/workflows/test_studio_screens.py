@@ -198,8 +198,67 @@ def test_start_and_fallback(category, versions, lead_user):
     v2.refresh_from_db()
     assert v2.tree["start"] == "escalate_1"
     assert "not reachable from the start" in html  # the answer node now hangs loose
-    html = lead.post(_url("tree_ends", category, v2), {"fallback": "answer"}, headers=HX).content.decode()
-    assert "the fallback must be an escalate node" in html
+    response = lead.post(_url("tree_ends", category, v2), {"fallback": "answer"}, headers=HX)
+    assert response.status_code == 422 and "the fallback must be an escalate node" in response.content.decode()
+    v2.refresh_from_db()
+    assert v2.tree["fallback"] == "escalate"  # refused, not saved
+
+
+def test_start_and_fallback_must_name_nodes_of_the_tree(category, versions, lead_user):
+    """start=nope&fallback=nope used to be saved (200) and left an invalid tree; now 422 and nothing changes."""
+    _, v2 = versions
+    before = v2.tree
+    lead = _client(lead_user)
+    for form in ({"start": "nope", "fallback": "nope"}, {"start": "nope"}, {"fallback": "nope"}, {"start": "A B"}):
+        response = lead.post(_url("tree_ends", category, v2), form, headers=HX)
+        html = response.content.decode()
+        assert response.status_code == 422, form
+        assert "the tree has no node &#x27;" in html, form
+        v2.refresh_from_db()
+        assert v2.tree == before, form
+    page = lead.post(_url("tree_ends", category, v2), {"start": "nope"})  # without HTMX: the whole page
+    assert page.status_code == 422 and 'data-testid="edit-error"' in page.content.decode()
+
+
+@pytest.mark.parametrize("direction", ["sideways", "", "UP"])
+def test_node_move_refuses_an_unknown_direction(category, versions, lead_user, direction):
+    _, v2 = versions
+    response = _client(lead_user).post(
+        _url("node_move", category, v2), {"index": "0", "direction": direction}, headers=HX
+    )
+    assert response.status_code == 422 and "move a node up or down" in response.content.decode()
+    v2.refresh_from_db()
+    assert [n["id"] for n in v2.tree["nodes"]] == ["answer", "escalate"]  # not moved
+
+
+def test_preview_refuses_an_unknown_tier(category, versions, lead_user, keyword_classifier):
+    _, v2 = versions
+    form = {"text": "How do I export?\nPlease help", "channel": "email", "tier": "platinum"}
+    response = _client(lead_user).post(_url("version_preview", category, v2), form, headers=HX)
+    assert response.status_code == 422 and "unknown tier &#x27;platinum&#x27;" in response.content.decode()
+
+
+def test_sandbox_case_errors_are_422_on_the_page_with_the_input_kept(category, versions, lead_user):
+    _, v2 = versions
+    lead = _client(lead_user)
+    form = {"text": "Where is the export button?", "channel": "fax", "tier": "", "expected_outcome": ""}
+    response = lead.post(_url("sandbox_case_add", category, v2), form)
+    html = response.content.decode()
+    assert response.status_code == 422 and "unknown channel &#x27;fax&#x27;" in html
+    assert "Where is the export button?</textarea>" in html  # the text is not lost
+    response = lead.post(_url("sandbox_case_add", category, v2), {"from_history": "1", "limit": "lots"})
+    assert response.status_code == 422 and "between 1 and 200" in response.content.decode()
+    assert not WorkflowTestCase.objects.exists()
+
+
+def test_bad_thresholds_on_a_draft_are_422_on_the_detail_page(category, versions, lead_user):
+    _, v2 = versions
+    response = _client(lead_user).post(_url("version_thresholds", category, v2), {"auto": "2", "draft": "0.6"})
+    html = response.content.decode()
+    assert response.status_code == 422 and "outside 0–1" in html
+    assert 'name="auto" id="id_auto" min="0" max="1" step="0.01" value="2"' in html  # the input is kept
+    v2.refresh_from_db()
+    assert v2.thresholds.get("auto") != 2
 
 
 def test_the_detail_page_says_who_changed_what(category, versions, lead_user, admin_user, keyword_classifier):

@@ -165,3 +165,25 @@ def test_diff_against_a_bad_version_is_not_found(category, lead_user):
     url = reverse("workflows:version_diff", args=[category.pk, draft.number])
     assert _client(lead_user).get(url, {"against": "x"}).status_code == 404
     assert _client(lead_user).get(url, {"against": "99"}).status_code == 404
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_rollout_refuses_an_unknown_state_with_422(category, lead_client, htmx):
+    """state=bogus used to answer 200 (a redirect to the list, the error only in a flash message)."""
+    url = reverse("workflows:workflow_rollout", args=[category.pk])
+    response = lead_client.post(url, {"state": "bogus"}, headers={"HX-Request": "true"} if htmx else {})
+    html = response.content.decode()
+    assert response.status_code == 422 and "unknown rollout state &#x27;bogus&#x27;" in html
+    assert ('role="alert"' if htmx else '<li class="error">') in html  # on the row, or the page's message list
+    category.refresh_from_db()
+    assert category.rollout_state == RolloutState.OFF
+
+
+def test_rollout_never_redirects_off_site(category, lead_client):
+    url = reverse("workflows:workflow_rollout", args=[category.pk])
+    response = lead_client.post(url, {"state": "shadow", "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == reverse("workflows:workflow_list")
+    response = lead_client.post(
+        url, {"state": "off", "next": reverse("workflows:workflow_detail", args=[category.pk])}
+    )
+    assert response["Location"] == reverse("workflows:workflow_detail", args=[category.pk])

@@ -331,12 +331,15 @@ def sandbox_preview(
     *, version: WorkflowVersion, text: str, channel: str = Channel.EMAIL, tier: str = Tier.FREE, classifier=None
 ) -> Preview:
     """Plan a sample ticket (``text``, first line as the subject) through ``version`` — the same run as a sandbox
-    case, without saving the case. Raises ``ValidationError`` for empty text or no trained classifier."""
+    case, without saving the case. Raises ``ValidationError`` for empty text, an unknown channel or tier (an empty
+    tier means unknown) or no trained classifier."""
     text = (text or "").strip()
     if not text:
         raise ValidationError("write a sample ticket to preview")
     if channel not in Channel.values:
         raise ValidationError(f"unknown channel {channel!r}")
+    if tier and tier not in Tier.values:
+        raise ValidationError(f"unknown tier {tier!r}; choose one of {', '.join(Tier.values)}")
     model = classifier or get_active_classifier()
     if model is None:
         raise ValidationError("no trained classifier: run `manage.py train_classifier` first")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.errors import ApplicationError
@@ -29,6 +30,10 @@ def _percent(value: float | None) -> str:
 @role_required(*LEADS)
 def workflow_list(request: HttpRequest) -> HttpResponse:
     """Every category with its rollout state, thresholds, published workflow version and last-30-day figures."""
+    return _list_page(request)
+
+
+def _list_page(request: HttpRequest, *, status: int = 200) -> HttpResponse:
     from .workflows_versions import published_versions
 
     figures = category_figures(days=FIGURE_DAYS)
@@ -50,13 +55,16 @@ def workflow_list(request: HttpRequest) -> HttpResponse:
         request,
         "workflows/workflow/workflow_list.html",
         {"rows": rows, "days": FIGURE_DAYS, "states": dict(RolloutState.choices)},
+        status=status,
     )
 
 
 @require_POST
 @role_required(*LEADS)
 def workflow_rollout(request: HttpRequest, category_id: int) -> HttpResponse:
-    """Move a category to the posted rollout ``state``; returns the list row (HTMX) or redirects."""
+    """Move a category to the posted rollout ``state``; returns the list row (HTMX) or redirects to the (same-site)
+    ``next`` address or the list. A refused move (unknown state, skipped step) answers 422 with the error: the row
+    for HTMX, else the list page with the error message."""
     category = get_object_or_404(Category, pk=category_id)
     error = ""
     try:
@@ -79,9 +87,13 @@ def workflow_rollout(request: HttpRequest, category_id: int) -> HttpResponse:
         return response
     if error:
         messages.error(request, error)
-    else:
-        messages.success(request, f"{category.name}: rollout {category.get_rollout_state_display()}")
-    return redirect(request.POST.get("next") or "workflows:workflow_list")
+        return _list_page(request, status=422)
+    messages.success(request, f"{category.name}: rollout {category.get_rollout_state_display()}")
+    target = request.POST.get("next", "")
+    same_site = {"allowed_hosts": {request.get_host()}, "require_https": request.is_secure()}
+    if not url_has_allowed_host_and_scheme(target, **same_site):
+        target = "workflows:workflow_list"
+    return redirect(target)
 
 
 @require_GET
@@ -222,9 +234,13 @@ def workflow_backtest(request: HttpRequest, category_id: int) -> HttpResponse:
 def workflow_detail(request: HttpRequest, category_id: int) -> HttpResponse:
     """One category's workflow: rollout, versions (who created and published each, when, why), thresholds with
     live backtest figures, and links to the tree editor, the sandbox and the calibration curve."""
+    return detail_page(request, get_object_or_404(Category.objects.select_related("default_queue"), pk=category_id))
+
+
+def detail_page(request: HttpRequest, category: Category, *, status: int = 200, form=None) -> HttpResponse:
+    """The workflow detail page of ``category``; ``form`` (a refused threshold form) is shown as typed."""
     from .workflows_versions import category_versions, workflow_history
 
-    category = get_object_or_404(Category.objects.select_related("default_queue"), pk=category_id)
     versions = category_versions(category)
     draft = next((v for v in versions if v.status == "draft"), None)
     published = next((v for v in versions if v.status == "published"), None)
@@ -242,9 +258,10 @@ def workflow_detail(request: HttpRequest, category_id: int) -> HttpResponse:
         "limits": BACKTEST_LIMITS,
         "limit": 500,
         "history": workflow_history(category),
+        "threshold_form": form,
     }
     try:
         context.update(backtest_context(category=category, auto=auto, draft=draft_threshold, limit=500, version=draft))
     except ApplicationError as exc:
         context["bt_error"] = exc.message
-    return render(request, "workflows/workflow/workflow_detail.html", context)
+    return render(request, "workflows/workflow/workflow_detail.html", context, status=status)

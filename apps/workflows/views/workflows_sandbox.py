@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.core.errors import ApplicationError
+from apps.core.errors import ApplicationError, ValidationError
 from apps.core.permissions import LEADS, role_required
 from apps.tickets.choices import Channel, Tier
 from apps.workflows.models import Category, WorkflowTestCase
@@ -59,14 +59,17 @@ def version_sandbox(request: HttpRequest, category_id: int, number: int) -> Http
 @role_required(*LEADS)
 def sandbox_case_add(request: HttpRequest, category_id: int, number: int) -> HttpResponse:
     """Add a case by hand (``text``, ``channel``, ``tier``, ``expected_category``, ``expected_outcome``) or, with
-    ``from_history``, the newest labelled tickets of the category (``limit``)."""
+    ``from_history``, the newest labelled tickets of the category (``limit``, 1–200). Bad input answers 422 with
+    the sandbox page, the error and the typed text kept; success redirects to the sandbox."""
     category, version = _version(category_id, number)
     form = request.POST
     try:
         if form.get("from_history"):
-            created = sandbox_cases_from_history(
-                workflow=version.workflow, limit=int(form.get("limit") or 10), user=request.user
-            )
+            try:
+                limit = int(form.get("limit") or 10)
+            except ValueError as exc:
+                raise ValidationError(f"add between 1 and 200 tickets at a time, not {form.get('limit')!r}") from exc
+            created = sandbox_cases_from_history(workflow=version.workflow, limit=limit, user=request.user)
             messages.success(request, f"Added {len(created)} ticket(s) from history")
         else:
             sandbox_case_create(
@@ -79,10 +82,9 @@ def sandbox_case_add(request: HttpRequest, category_id: int, number: int) -> Htt
                 user=request.user,
             )
             messages.success(request, "Case added")
-    except ValueError:
-        messages.error(request, "limit must be a number")
     except ApplicationError as exc:
         messages.error(request, exc.message)
+        return render(request, TEMPLATE, _context(category, version, case_form=form), status=422)
     return redirect(reverse("workflows:version_sandbox", args=[category.pk, version.number]))
 
 

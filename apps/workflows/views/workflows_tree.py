@@ -27,6 +27,7 @@ TEMPLATE = "workflows/workflow/workflow_version.html"
 NODES = "nodes"  # the tree document's list of nodes
 KIND = "type"  # a node's kind
 ID = "id"
+DIRECTIONS = {"up": -1, "down": 1}  # node_move's ``direction`` → index step
 
 
 def _nodes(tree: dict) -> list[dict]:
@@ -200,7 +201,10 @@ def node_move(request: HttpRequest, category_id: int, number: int) -> HttpRespon
     tree = copy.deepcopy(version.tree) if isinstance(version.tree, dict) else {}
     try:
         index = _index(request, tree)
-        target = index + (-1 if request.POST.get("direction") == "up" else 1)
+        direction = request.POST.get("direction", "")
+        if direction not in DIRECTIONS:
+            raise ValidationError(f"move a node up or down, not {direction!r}")
+        target = index + DIRECTIONS[direction]
         if not 0 <= target < len(tree[NODES]):
             raise ValidationError("the node is already at that end")
         nodes = tree[NODES]
@@ -235,13 +239,28 @@ def version_preview(request: HttpRequest, category_id: int, number: int) -> Http
 @require_POST
 @role_required(*LEADS)
 def tree_ends(request: HttpRequest, category_id: int, number: int) -> HttpResponse:
-    """Set the draft tree's ``start`` node and its ``fallback`` (escalate) node from the posted node ids."""
+    """Set the draft tree's ``start`` node and its ``fallback`` (escalate) node from the posted node ids (an empty
+    field keeps the current one). An id that is not a node of the tree, or a fallback that is not an escalate node,
+    is refused with 422 and nothing is saved (the tree validator's ``/start`` / ``/fallback`` errors)."""
+    from apps.workflows.tree.schema import tree_validate
+
     category, version = _version(category_id, number)
     tree = copy.deepcopy(version.tree) if isinstance(version.tree, dict) else {}
+    kinds = {n.get(ID): n.get(KIND) for n in _nodes(tree) if isinstance(n, dict)}
+    errors = []
     for key in ("start", "fallback"):
         value = request.POST.get(key, "").strip()
-        if value:
-            tree[key] = value
+        if not value:
+            continue
+        if value not in kinds:
+            errors.append(f"{key}: the tree has no node {value!r}")
+        elif key == "fallback" and kinds[value] != "escalate":
+            errors.append(f"fallback: {value!r} is a {kinds[value]} node; the fallback must be an escalate node")
+        tree[key] = value
+    if not errors:  # the validator's own word on the two ends (e.g. an id outside the id pattern)
+        errors = [str(e) for e in tree_validate(tree) if e.path in ("/start", "/fallback")]
+    if errors:
+        return _save(request, category, version, version.tree, error="; ".join(errors), status=422)
     return _save(request, category, version, tree)
 
 

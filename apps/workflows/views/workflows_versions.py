@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.core.errors import ApplicationError, ValidationError
+from apps.core.errors import ApplicationError, ConflictError, ValidationError
 from apps.core.permissions import LEADS, role_required
 from apps.workflows.models import Category, VersionStatus, WorkflowVersion
 from apps.workflows.services.versions import (
@@ -85,8 +85,9 @@ def version_create(request: HttpRequest, category_id: int) -> HttpResponse:
 @require_POST
 @role_required(*LEADS)
 def version_thresholds(request: HttpRequest, category_id: int, number: int) -> HttpResponse:
-    """Save the posted ``auto`` / ``draft`` thresholds to a draft version."""
-    from .workflows import _threshold
+    """Save the posted ``auto`` / ``draft`` thresholds to a draft version; refused values answer 422 with the detail
+    page, the error and the typed values."""
+    from .workflows import _threshold, detail_page
 
     category, version = _version(category_id, number)
     try:
@@ -97,11 +98,12 @@ def version_thresholds(request: HttpRequest, category_id: int, number: int) -> H
         workflow_version_update(version=version, user=request.user, thresholds=thresholds)
     except ApplicationError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            f"Thresholds of draft v{version.number}: auto {thresholds['auto']:.2f}, draft {thresholds['draft']:.2f}",
-        )
+        status = 409 if isinstance(exc, ConflictError) else 422
+        return detail_page(request, category, status=status, form=request.POST)
+    messages.success(
+        request,
+        f"Thresholds of draft v{version.number}: auto {thresholds['auto']:.2f}, draft {thresholds['draft']:.2f}",
+    )
     return redirect(_detail_url(category))
 
 
