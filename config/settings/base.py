@@ -241,3 +241,14 @@ SWITCHBOARD_URL = SITE_URL
 # into when those tickets have none yet, and whether a bare "thanks, that fixed it" is acknowledged and resolved
 SPIKE_CATEGORY = env("SPIKE_CATEGORY", default="bug-report")
 TRIAGE_CLOSING_ACKNOWLEDGEMENT = env.bool("TRIAGE_CLOSING_ACKNOWLEDGEMENT", default=True)
+
+# Outgoing email (SMTP when EMAIL_BACKEND is the smtp backend; production's default)
+EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # seconds
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="webmaster@localhost")  # Django's default
+SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
