@@ -67,10 +67,12 @@ def slack_post(*, connection, text: str, blocks: list[dict]) -> str:
 def slack_request_valid(*, signing_secret: str, body: bytes, headers) -> bool:
     """Whether an inbound Slack request is signed with ``signing_secret`` (``X-Slack-Signature`` v0 HMAC-SHA256 of
     ``v0:<X-Slack-Request-Timestamp>:<body>``, timestamp within 5 minutes), via slack_sdk's ``SignatureVerifier``."""
-    if not signing_secret:
+    timestamp = headers.get("X-Slack-Request-Timestamp", "")
+    if not signing_secret or not timestamp.isascii() or not timestamp.isdigit():
+        return False  # a missing or garbled timestamp is a failed check, never an error
+    try:
+        return SignatureVerifier(signing_secret).is_valid(
+            body=body, timestamp=timestamp, signature=headers.get("X-Slack-Signature", "")
+        )
+    except (ValueError, TypeError):  # a body that is not UTF-8, a signature with non-ASCII characters
         return False
-    return SignatureVerifier(signing_secret).is_valid(
-        body=body,
-        timestamp=headers.get("X-Slack-Request-Timestamp", ""),
-        signature=headers.get("X-Slack-Signature", ""),
-    )

@@ -103,7 +103,7 @@ def freshdesk_auth_valid(*, secret: str, headers) -> bool:
         _, _, password = base64.b64decode(value[6:]).decode().partition(":")
     except ValueError:
         return False
-    return hmac.compare_digest(password, secret)
+    return hmac.compare_digest(password.encode("utf-8", "replace"), secret.encode("utf-8", "replace"))
 
 
 def freshdesk_webhook_row(payload: dict) -> dict | None:

@@ -104,7 +104,7 @@ def intercom_signature_valid(*, secret: str, body: bytes, headers) -> bool:
     if not secret or not signature.startswith("sha1="):
         return False
     expected = hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
-    return hmac.compare_digest(expected, signature[5:])
+    return hmac.compare_digest(expected.encode(), signature[5:].encode("utf-8", "replace"))
 
 
 def intercom_webhook_row(payload: dict) -> dict | None:

@@ -110,7 +110,7 @@ def zendesk_signature_valid(*, secret: str, body: bytes, headers) -> bool:
     if not secret or not signature or not timestamp:
         return False
     digest = hmac.new(secret.encode(), timestamp.encode() + body, hashlib.sha256).digest()
-    return hmac.compare_digest(base64.b64encode(digest).decode(), signature)
+    return hmac.compare_digest(base64.b64encode(digest), signature.encode("utf-8", "replace"))
 
 
 def zendesk_webhook_row(payload: dict) -> dict | None:

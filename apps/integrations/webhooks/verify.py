@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
@@ -55,14 +56,83 @@ def webhook_secret(provider: str) -> str:
     return ""
 
 
+MAX_DEPTH = 64  # nesting levels; vendor events use fewer than 10
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text} is out of range")
+    return value
+
+
+def _constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _storable(payload: dict) -> None:
+    """``Rejected`` (400) unless PostgreSQL's jsonb can store ``payload``: at most ``MAX_DEPTH`` levels, no NUL
+    character and no lone UTF-16 surrogate in any key or string (iterative: deep documents cannot recurse)."""
+    stack = [(payload, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            if level > MAX_DEPTH:
+                raise Rejected(400, f"The body is nested more than {MAX_DEPTH} levels deep.")
+            if isinstance(item, dict):
+                stack.extend((key, level) for key in item)
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+        elif isinstance(item, str):
+            if "\x00" in item:
+                raise Rejected(400, "The body holds a NUL character (\\u0000), which cannot be stored.")
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise Rejected(400, "The body holds a lone UTF-16 surrogate, which cannot be stored.") from exc
+
+
 def _json(body: bytes) -> dict:
+    """The body as a JSON object that PostgreSQL's jsonb can store; ``Rejected`` (400) for anything else: not
+    JSON or not UTF-8, not an object, NaN / Infinity / out-of-range numbers, NUL characters, lone surrogates, or
+    nested deeper than ``MAX_DEPTH``."""
     try:
-        payload = json.loads(body or b"")
-    except ValueError as exc:
+        payload = json.loads(body or b"", parse_float=_finite, parse_constant=_constant)
+    except RecursionError as exc:
+        raise Rejected(400, f"The body is nested more than {MAX_DEPTH} levels deep.") from exc
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, NaN / Infinity
         raise Rejected(400, f"The body is not JSON: {exc}") from exc
     if not isinstance(payload, dict):
-        raise Rejected(400, "The body must be a JSON object.")
+        raise Rejected(400, f"The body must be a JSON object, not {_json_type(payload)}.")
+    _storable(payload)
     return payload
+
+
+def _json_type(value) -> str:
+    if value is None:
+        return "null"
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}.get(type(value), "a number")
+
+
+def _text(payload: dict, key: str, *, provider: str, required: bool = False, number_ok: bool = False) -> str:
+    """``payload[key]`` as a string: '' when absent or null (unless ``required``); ``Rejected`` (400) when it is of
+    another JSON type (integers pass for ids when ``number_ok``) or a required one is missing or empty."""
+    value = payload.get(key)
+    if value is None or value == "":
+        if required:
+            raise Rejected(400, f"A {provider} event needs a non-empty string {key!r}.")
+        return ""
+    if isinstance(value, str) or (number_ok and isinstance(value, int) and not isinstance(value, bool)):
+        return str(value)
+    raise Rejected(400, f"The {provider} field {key!r} must be a string, not {_json_type(value)}.")
+
+
+def _object(payload: dict, key: str, *, provider: str) -> dict:
+    value = payload.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise Rejected(400, f"The {provider} field {key!r} must be an object, not {_json_type(value)}.")
+    return value
 
 
 def _slack_form(body: bytes) -> dict:
@@ -71,6 +141,13 @@ def _slack_form(body: bytes) -> dict:
     if "payload" in fields:
         return _json(fields["payload"].encode())
     return fields
+
+
+def _utf8(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Rejected(400, f"The body is not UTF-8 text: {exc}") from exc
 
 
 def _body_hash(body: bytes) -> str:
@@ -84,31 +161,50 @@ def verify(provider: str, *, body: bytes, headers) -> Verified:
         raise Rejected(401, f"No {provider} signing secret is configured; the webhook is refused.")
     if provider == "stripe":
         try:
-            event = stripe.Webhook.construct_event(body, headers.get("Stripe-Signature", ""), secret)
+            stripe.WebhookSignature.verify_header(body, headers.get("Stripe-Signature", ""), secret, 300)
         except stripe.SignatureVerificationError as exc:
             raise Rejected(401, f"Stripe signature check failed: {exc.user_message or exc}") from exc
-        except ValueError as exc:
+        except TypeError as exc:  # hmac.compare_digest refuses a signature with non-ASCII characters
+            raise Rejected(401, "Stripe signature check failed: the signature is not hexadecimal.") from exc
+        except ValueError as exc:  # a body that is not UTF-8
             raise Rejected(400, f"The body is not a Stripe event: {exc}") from exc
-        return Verified(payload=_json(body), delivery_id=event.id, event_type=event.type)
+        payload = _json(body)
+        return Verified(
+            payload=payload,
+            delivery_id=_text(payload, "id", provider="Stripe", required=True),
+            event_type=_text(payload, "type", provider="Stripe", required=True),
+        )
     if provider == "slack":
+        _utf8(body)  # slack_sdk signs the decoded text
         if not slack_request_valid(signing_secret=secret, body=body, headers=headers):
             raise Rejected(401, "Slack signature check failed (X-Slack-Signature / X-Slack-Request-Timestamp).")
         if headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
             payload = _slack_form(body)
         else:
             payload = _json(body)
-        event = payload.get("event") or {}
+        event = _object(payload, "event", provider="Slack")
+        kind = _text(payload, "type", provider="Slack")
+        if kind == "url_verification":
+            _text(payload, "challenge", provider="Slack", required=True)
         return Verified(
             payload=payload,
-            delivery_id=payload.get("event_id") or payload.get("trigger_id") or _body_hash(body),
-            event_type=event.get("type") or payload.get("type") or payload.get("command", ""),
+            delivery_id=_text(payload, "event_id", provider="Slack")
+            or _text(payload, "trigger_id", provider="Slack")
+            or _body_hash(body),
+            event_type=_text(event, "type", provider="Slack") or kind or _text(payload, "command", provider="Slack"),
         )
     if provider == "zendesk":
         if not zendesk_signature_valid(secret=secret, body=body, headers=headers):
             raise Rejected(401, "Zendesk signature check failed (X-Zendesk-Webhook-Signature).")
         payload = _json(body)
-        delivery = headers.get("X-Zendesk-Webhook-Invocation-Id") or payload.get("id") or _body_hash(body)
-        return Verified(payload=payload, delivery_id=str(delivery), event_type=str(payload.get("type") or "ticket"))
+        delivery = (
+            headers.get("X-Zendesk-Webhook-Invocation-Id")
+            or _text(payload, "id", provider="Zendesk", number_ok=True)
+            or _body_hash(body)
+        )
+        return Verified(
+            payload=payload, delivery_id=delivery, event_type=_text(payload, "type", provider="Zendesk") or "ticket"
+        )
     if provider == "freshdesk":
         if not freshdesk_auth_valid(secret=secret, headers=headers):
             raise Rejected(401, "Freshdesk webhook authentication failed (basic-auth password).")
@@ -119,7 +215,7 @@ def verify(provider: str, *, body: bytes, headers) -> Verified:
         payload = _json(body)
         return Verified(
             payload=payload,
-            delivery_id=str(payload.get("id") or _body_hash(body)),
-            event_type=payload.get("topic", ""),
+            delivery_id=_text(payload, "id", provider="Intercom", number_ok=True) or _body_hash(body),
+            event_type=_text(payload, "topic", provider="Intercom"),
         )
     raise Rejected(404, f"Unknown webhook provider {provider!r}.")
