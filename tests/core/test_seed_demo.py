@@ -49,7 +49,8 @@ def test_seed_demo_creates_users_queues_and_categories():
     users = {u.username: u for u in get_user_model().objects.all()}
     assert {"admin", "lead", "agent"} <= set(users)
     assert users["admin"].role == "admin" and users["admin"].is_superuser and users["admin"].is_staff
-    assert users["lead"].role == "lead" and not users["lead"].is_staff
+    assert users["lead"].role == "lead" and users["lead"].is_staff and not users["lead"].is_superuser
+    assert not users["agent"].is_staff
     agents = [u for u in users.values() if u.role == "agent"]
     assert len(agents) >= 4 and any(u.availability == "online" for u in agents)
     assert all(u.check_password(DEMO_PASSWORD) for u in users.values())

@@ -155,7 +155,8 @@ def _save_users() -> dict:
         user.first_name, user.last_name, user.role = spec.first_name, spec.last_name, spec.role
         user.email = f"{spec.username}@tallyflow.example"
         user.availability = spec.availability
-        user.is_staff = user.is_superuser = admin
+        user.is_superuser = admin
+        user.is_staff = spec.role in ("admin", "lead")  # leads edit triggers, SLA policies and queues in the admin
         user.save()
         users[spec.username] = user
     return users
