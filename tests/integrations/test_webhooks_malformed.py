@@ -71,7 +71,8 @@ def post(client, provider: str, body: bytes, **headers):
 def assert_refused_as_json(response, status=400):
     assert response.status_code == status, response.content[:300]
     assert response["Content-Type"] == "application/json"
-    assert response.json()["error"]
+    error = response.json()["error"]
+    assert set(error) == {"code", "message", "details"} and error["code"] and error["message"]
 
 
 @pytest.mark.parametrize(
@@ -152,4 +153,4 @@ def test_any_signed_json_is_accepted_or_refused_with_400_never_500(client, conne
     assert response.status_code in (200, 400), (provider, body, response.content[:300])
     assert response["Content-Type"] == "application/json"
     if response.status_code == 400:
-        assert response.json()["error"]
+        assert response.json()["error"]["code"] == "invalid_payload"

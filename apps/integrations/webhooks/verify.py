@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import time
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import parse_qs
 
 import stripe
@@ -30,12 +32,29 @@ SECRET_NAMES = {
 }
 
 
-class Rejected(Exception):
-    """The request is refused: ``status`` (400 unreadable, 401 unsigned / bad signature) and a clear message."""
+# Signed timestamps older or newer than this are refused (replays, and clocks far off): Stripe's default.
+TOLERANCE = 300  # seconds
+SIGNATURE_HEADERS = {
+    "stripe": ("Stripe-Signature",),
+    "slack": ("X-Slack-Signature", "X-Slack-Request-Timestamp"),
+    "zendesk": ("X-Zendesk-Webhook-Signature", "X-Zendesk-Webhook-Signature-Timestamp"),
+    "freshdesk": ("Authorization",),
+    "intercom": ("X-Hub-Signature",),
+}
+CODES = {400: "invalid_payload", 401: "authentication_failed", 404: "not_found", 413: "payload_too_large"}
 
-    def __init__(self, status: int, message: str):
+
+class Rejected(Exception):
+    """The request is refused: ``status`` (400 unreadable, 401 unsigned / bad signature, 404, 413), a clear
+    ``message``, a stable ``code`` (``invalid_payload``, ``authentication_failed``, ``not_configured`` …) and
+    ``details`` (a dict or None) for the API's error body."""
+
+    def __init__(self, status: int, message: str, *, code: str = "", details: dict | None = None):
         super().__init__(message)
         self.status = status
+        self.message = message
+        self.code = code or CODES.get(status, "error")
+        self.details = details
 
 
 @dataclass
@@ -154,20 +173,80 @@ def _body_hash(body: bytes) -> str:
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
+def _unix(value: str) -> int | None:
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
+def _iso(value: str) -> int | None:
+    try:
+        stamp = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return int(stamp.timestamp()) if stamp.tzinfo else None
+
+
+def _fresh(provider: str, header: str, timestamp: int | None) -> None:
+    """``Rejected`` (401) unless ``timestamp`` (Unix seconds) is within ``TOLERANCE`` of now, past or future."""
+    if timestamp is None:
+        raise Rejected(401, f"The {header} header is not a timestamp.", details={"provider": provider})
+    skew = timestamp - time.time()
+    if abs(skew) > TOLERANCE:
+        when = "in the future" if skew > 0 else "old"
+        raise Rejected(
+            401,
+            f"The signed timestamp ({header}) is {abs(skew) / 60:.0f} minutes {when}; requests more than "
+            f"{TOLERANCE // 60} minutes from our clock either way are refused (replays, or a clock that is off).",
+            code="timestamp_out_of_tolerance",
+            details={"provider": provider, "skew_seconds": round(skew), "tolerance_seconds": TOLERANCE},
+        )
+
+
+def _stripe_verify(body: bytes, header: str, secret: str) -> None:
+    """Check a ``Stripe-Signature: t=<unix>,v1=<hex>[,v1=…]`` header against ``body`` (Stripe's SDK compares the
+    HMAC-SHA256 of ``t.body``) and the timestamp against ``TOLERANCE`` both ways. Raises ``Rejected``."""
+    parts = [item.partition("=") for item in header.split(",")]
+    stamps = [_unix(value.strip()) for key, _, value in parts if key.strip() == "t"]
+    if len(stamps) != 1 or stamps[0] is None or not any(key.strip() == "v1" for key, _, _ in parts):
+        raise Rejected(
+            401,
+            "Stripe signature check failed: the Stripe-Signature header is not of the form t=<timestamp>,v1=<hex>.",
+            details={"provider": "stripe"},
+        )
+    _utf8(body)
+    try:
+        stripe.WebhookSignature.verify_header(body, header, secret, tolerance=None)
+    except (stripe.SignatureVerificationError, TypeError) as exc:  # TypeError: a non-ASCII signature
+        raise Rejected(
+            401,
+            "Stripe signature check failed: no v1 signature in Stripe-Signature matches this body and the "
+            "connection's webhook secret.",
+            details={"provider": "stripe"},
+        ) from exc
+    _fresh("stripe", "Stripe-Signature t=", stamps[0])
+
+
 def verify(provider: str, *, body: bytes, headers) -> Verified:
     """Check the signature of ``body`` for ``provider`` and identify the delivery; raises ``Rejected``."""
+    if provider not in SECRET_NAMES:
+        raise Rejected(404, f"Unknown webhook provider {provider!r}.")
     secret = webhook_secret(provider)
     if not secret:
-        raise Rejected(401, f"No {provider} signing secret is configured; the webhook is refused.")
+        raise Rejected(
+            401,
+            f"No {provider} signing secret is configured; the webhook is refused.",
+            code="not_configured",
+            details={"provider": provider, "credential": SECRET_NAMES[provider]},
+        )
+    missing = [name for name in SIGNATURE_HEADERS[provider] if not headers.get(name)]
+    if missing:
+        raise Rejected(
+            401,
+            f"Missing signature header {' and '.join(missing)}.",
+            code="not_authenticated",
+            details={"provider": provider, "missing_headers": missing},
+        )
     if provider == "stripe":
-        try:
-            stripe.WebhookSignature.verify_header(body, headers.get("Stripe-Signature", ""), secret, 300)
-        except stripe.SignatureVerificationError as exc:
-            raise Rejected(401, f"Stripe signature check failed: {exc.user_message or exc}") from exc
-        except TypeError as exc:  # hmac.compare_digest refuses a signature with non-ASCII characters
-            raise Rejected(401, "Stripe signature check failed: the signature is not hexadecimal.") from exc
-        except ValueError as exc:  # a body that is not UTF-8
-            raise Rejected(400, f"The body is not a Stripe event: {exc}") from exc
+        _stripe_verify(body, headers.get("Stripe-Signature", ""), secret)
         payload = _json(body)
         return Verified(
             payload=payload,
@@ -176,6 +255,7 @@ def verify(provider: str, *, body: bytes, headers) -> Verified:
         )
     if provider == "slack":
         _utf8(body)  # slack_sdk signs the decoded text
+        _fresh(provider, "X-Slack-Request-Timestamp", _unix(headers.get("X-Slack-Request-Timestamp", "")))
         if not slack_request_valid(signing_secret=secret, body=body, headers=headers):
             raise Rejected(401, "Slack signature check failed (X-Slack-Signature / X-Slack-Request-Timestamp).")
         if headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
@@ -196,6 +276,8 @@ def verify(provider: str, *, body: bytes, headers) -> Verified:
     if provider == "zendesk":
         if not zendesk_signature_valid(secret=secret, body=body, headers=headers):
             raise Rejected(401, "Zendesk signature check failed (X-Zendesk-Webhook-Signature).")
+        stamp = headers.get("X-Zendesk-Webhook-Signature-Timestamp", "")
+        _fresh(provider, "X-Zendesk-Webhook-Signature-Timestamp", _iso(stamp))
         payload = _json(body)
         delivery = (
             headers.get("X-Zendesk-Webhook-Invocation-Id")
