@@ -46,6 +46,7 @@ from .closing import Closing, acknowledgement_text, closing_detect
 from .context import TicketContext
 from .decide import Band, Effect, band_decide, escalation_route, rollout_gate
 from .evidence import spike_category, topic_queue
+from .followup import latest_texts, repeats_earlier_reply, trigger_category, turn_category
 from .guarding import control_check, guard_reply, guard_request
 from .language import localized_render, passages_in, reply_language, text_language
 from .trace import Trace
@@ -142,20 +143,26 @@ class Batch:
     control: bool = True  # hold the control group (apps.analytics.control) out, as with rollout off
 
 
-def _classify(batch: Batch, contexts: Sequence[TicketContext]) -> tuple[dict[int, PredictionLike], str, float]:
-    """Predictions by ticket id for the tickets that have text, an error text, and the call's milliseconds."""
+def _classify(
+    batch: Batch, contexts: Sequence[TicketContext]
+) -> tuple[dict[int, PredictionLike], dict[int, PredictionLike], str, float]:
+    """Predictions by ticket id for the tickets that have text, predictions of the latest message alone for
+    follow-up turns (``followup.latest_texts``; same classifier call), an error text, and the call's milliseconds."""
     wanted = [c for c in contexts if c.classify_text]
     if batch.classifier is None or not wanted:
-        return {}, "", 0.0
+        return {}, {}, "", 0.0
+    followups = latest_texts(wanted)
+    texts = [c.classify_text for c in wanted] + [c.text for c in followups]
     started = time.perf_counter()
     try:
-        predictions = list(batch.classifier.predict([c.classify_text for c in wanted]))
-        if len(predictions) != len(wanted):
-            raise ValueError(f"classifier returned {len(predictions)} predictions for {len(wanted)} texts")
+        predictions = list(batch.classifier.predict(texts))
+        if len(predictions) != len(texts):
+            raise ValueError(f"classifier returned {len(predictions)} predictions for {len(texts)} texts")
     except Exception as exc:  # any classifier failure escalates the batch's tickets with the error as reason
-        return {}, f"{type(exc).__name__}: {exc}", (time.perf_counter() - started) * 1000
+        return {}, {}, f"{type(exc).__name__}: {exc}", (time.perf_counter() - started) * 1000
     return (
-        {c.ticket_id: p for c, p in zip(wanted, predictions, strict=True)},
+        {c.ticket_id: p for c, p in zip(wanted, predictions[: len(wanted)], strict=True)},
+        {c.ticket_id: p for c, p in zip(followups, predictions[len(wanted) :], strict=True)},
         "",
         (time.perf_counter() - started) * 1000,
     )
@@ -164,7 +171,7 @@ def _classify(batch: Batch, contexts: Sequence[TicketContext]) -> tuple[dict[int
 def triage_plan(batch: Batch, contexts: Sequence[TicketContext], *, context_ms: float = 0.0) -> list[TriagePlan]:
     """Plan the triage of ``contexts`` (one batched classifier call). ``context_ms``: time spent building each
     context, recorded as the first step. Never raises for classifier or composer failures."""
-    predictions, error, classify_ms = _classify(batch, contexts)
+    predictions, latest, error, classify_ms = _classify(batch, contexts)
     share = classify_ms / max(1, len(predictions) or len(contexts))
     model = getattr(batch.classifier, "model_name", type(batch.classifier).__name__) if batch.classifier else ""
     covered = guard_covered_by_triggers(batch.triggers)
@@ -172,8 +179,43 @@ def triage_plan(batch: Batch, contexts: Sequence[TicketContext], *, context_ms: 
     for ctx in contexts:
         trace = Trace()
         trace.add("context", context_ms, **ctx.summary())
-        plans.append(_plan_one(batch, ctx, trace, predictions.get(ctx.ticket_id), error, share, model, covered))
+        plan = _plan_one(
+            batch, ctx, trace, predictions.get(ctx.ticket_id), error, share, model, covered, latest.get(ctx.ticket_id)
+        )
+        plans.append(_category_follow(batch, plan, latest.get(ctx.ticket_id)))
     return plans
+
+
+def _category_follow(batch: Batch, plan: TriagePlan, latest: PredictionLike | None) -> TriagePlan:
+    """On a follow-up turn, the ticket's current category follows the turn: a topic trigger that escalates to
+    another category's queue moves the category there (``followup.trigger_category``). A change from the
+    ticket's category before this turn is recorded in the trace (step ``category_change``: from, to, by); the
+    human label (``labelled_category``) is never touched."""
+    ctx = plan.ctx
+    if ctx.turn <= 1:
+        return plan
+    queues = [h.queue for h in plan.hits if h.queue]  # the queues the topic triggers point to, most important first
+    own = plan.category.default_queue.slug if plan.category is not None and plan.category.default_queue else ""
+    trigger_queue = queues[0] if queues and own not in queues else ""
+    if plan.outcome == Outcome.ESCALATE and trigger_queue:
+        scores = [(r["category"], r["confidence"]) for r in plan.runner_ups]
+        if plan.category is not None and plan.confidence is not None:
+            scores.insert(0, (plan.category.slug, plan.confidence))
+        if latest is not None:
+            scores += [(latest.category, float(latest.confidence)), *latest.runner_ups]
+        moved = trigger_category(
+            queue=trigger_queue, category=plan.category, scores=scores, categories=batch.categories
+        )
+        if moved is not None:
+            plan.category = moved
+            plan.confidence = max((float(p) for s, p in scores if s == moved.slug), default=None)
+            plan.trace.add("category_trigger", 0.0, queue=trigger_queue, category=moved.slug)
+    before = (ctx.signals or {}).get("ticket_category") or ""
+    after = plan.category.slug if plan.category is not None else ""
+    if before and after and before != after:
+        by = "trigger" if plan.trace.has("category_trigger") else "classifier"
+        plan.trace.add("category_change", 0.0, **{"from": before, "to": after, "by": by})
+    return plan
 
 
 def guard_covered_by_triggers(triggers) -> bool:
@@ -253,7 +295,7 @@ def _resume(batch: Batch, ctx: TicketContext, trace: Trace) -> tuple[str, float 
     return state["category"], state.get("confidence")
 
 
-def _plan_one(batch, ctx, trace, prediction, error, share, model, guard_covered=False) -> TriagePlan:
+def _plan_one(batch, ctx, trace, prediction, error, share, model, guard_covered=False, latest=None) -> TriagePlan:
     slug, confidence, runner_ups, out_of_scope = "", None, [], False
     if not ctx.classify_text:
         trace.add("classify", 0.0, skipped="no customer text")
@@ -274,6 +316,13 @@ def _plan_one(batch, ctx, trace, prediction, error, share, model, guard_covered=
             runner_ups=runner_ups,
             out_of_scope=out_of_scope,
         )
+        if latest is not None:  # a follow-up: what the customer asks now decides the turn (``engine.followup``)
+            slug, confidence, turn_runner_ups, fields = turn_category(
+                slug=slug, confidence=confidence, latest=latest, categories=batch.categories
+            )
+            if turn_runner_ups is not None:
+                runner_ups, out_of_scope = turn_runner_ups, False
+            trace.add("turn", 0.0, **fields)
         resumed = _resume(batch, ctx, trace) if batch.trees else None
         if resumed is not None:  # the customer answers our question: the waiting workflow continues
             slug = resumed[0]
@@ -489,6 +538,17 @@ def _plan_one(batch, ctx, trace, prediction, error, share, model, guard_covered=
             )  # fmt: skip
             extras.pop("workflow_state", None)
             return _finish(plan, ctx, [*flags, *violations], extras)
+    if (
+        reply is not None
+        and ctx.turn > 1
+        and not extras.get("workflow_state")
+        and repeats_earlier_reply(reply.text, ctx.conversation)
+    ):  # the reply answers an earlier question again, not what the customer asks now: a person answers
+        plan = _escalation(
+            ctx, trace, hits, reason="the reply would repeat an earlier answer: the follow-up needs a person",
+            why="repeat_answer", flags=flags, reply=reply, **common,
+        )  # fmt: skip
+        return _finish(plan, ctx, flags, extras)
     if outcome == Outcome.RESOLVE and not extras.get("workflow_state"):
         asked = change_request(ctx.text)
         if asked:  # the AI can't change records: an agent approves the reply and makes the change

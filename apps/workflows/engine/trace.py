@@ -29,6 +29,10 @@ class Trace:
         """Record a step timed elsewhere (e.g. a share of a batched classifier call)."""
         self.steps.append({"step": name, "ms": round(ms, 3), **details})
 
+    def has(self, name: str) -> bool:
+        """Whether a step called ``name`` was recorded."""
+        return any(s["step"] == name for s in self.steps)
+
     def total_ms(self) -> float:
         return round(sum(s.get("ms", 0.0) for s in self.steps), 3)
 
