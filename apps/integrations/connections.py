@@ -59,13 +59,18 @@ def credentials_decrypt(token: str) -> dict[str, str]:
         raise ValidationError("Stored credentials cannot be decrypted with the current encryption key.") from exc
 
 
+MASK_MIN_LENGTH = 16  # shorter secrets show nothing: four characters of twelve would give a third away
+
+
 def mask(value: str) -> str:
-    """'sk_test_abcdef1234' → 'sk_t••••1234'; short values are fully masked."""
+    """At most the last four characters: 'sk_test_abcdef1234' → '••••1234'; secrets shorter than 16 characters
+    are fully masked ('whsec_tester' → '••••'), '' stays ''. The start of a secret (its vendor prefix and the
+    first random characters) is never shown."""
     if not value:
         return ""
-    if len(value) < 12:
+    if len(value) < MASK_MIN_LENGTH:
         return MASK
-    return f"{value[:4]}{MASK}{value[-4:]}"
+    return f"{MASK}{value[-4:]}"
 
 
 def connection_credentials(connection) -> dict[str, str]:

@@ -27,7 +27,7 @@ def test_credentials_are_encrypted_at_rest_and_masked(monkeypatch):
     assert SECRET not in conn.credentials_encrypted and conn.credentials_encrypted
     assert connection_credentials(conn) == {"api_key": SECRET}
     shown = credentials_masked(conn)["api_key"]
-    assert SECRET not in shown and shown.startswith("sk_t") and shown.endswith("ough")
+    assert shown == "••••ough"  # only the last four characters
     # a blank value in a write-only form keeps the stored secret
     connection_set_credentials(connection=conn, values={"api_key": ""})
     assert connection_credentials(conn) == {"api_key": SECRET}
@@ -35,6 +35,32 @@ def test_credentials_are_encrypted_at_rest_and_masked(monkeypatch):
     monkeypatch.setenv("FIELD_ENCRYPTION_KEY", Fernet.generate_key().decode())
     with pytest.raises(ValidationError, match="cannot be decrypted"):
         connection_credentials(conn)
+
+
+@pytest.mark.parametrize(
+    "secret,shown",
+    [
+        ("whsec_tester", "••••"),  # 12 characters: nothing of it is shown
+        ("0123456789abcde", "••••"),  # 15: still nothing
+        ("0123456789abcdef", "••••cdef"),  # 16 and longer: the last four only
+        ("whsec_0123456789abcdefghijklmnopqrstuv", "••••stuv"),
+        ("", ""),
+    ],
+)
+def test_mask_shows_at_most_the_last_four_and_nothing_of_short_secrets(secret, shown):
+    from apps.integrations.connections import mask
+
+    assert mask(secret) == shown
+
+
+def test_the_edit_screen_never_shows_the_start_of_a_secret(admin_client_):
+    from django.urls import reverse
+
+    conn = Connection.objects.create(kind="stripe", name="Stripe", enabled=False)
+    connection_set_credentials(connection=conn, values={"api_key": SECRET, "webhook_secret": "whsec_tester"})
+    page = admin_client_.get(reverse("integrations:connection_edit", args=[conn.pk])).content.decode()
+    assert "Stored: •••• — leave blank" in page and "Stored: ••••ough — leave blank" in page
+    assert "whse" not in page and "sk_t" not in page and "ster" not in page
 
 
 def test_environment_credentials_win_and_show_only_the_variable(monkeypatch):
