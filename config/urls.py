@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.core import views as core_views
+
 APPS = ["core", "tickets", "workflows", "knowledge", "escalation", "integrations", "analytics", "audit"]
 
 api_v1 = [path("", include(f"apps.{app}.api.urls")) for app in APPS]
@@ -14,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("integrations/", core_views.integrations_home, name="integrations_home"),  # README link → connections
     *[path(f"{'' if app == 'core' else app + '/'}", include(f"apps.{app}.urls")) for app in APPS],
 ]
 

@@ -10,8 +10,10 @@ NAVIGATION = [
     ("escalation:handoff_list", "Handoffs", (Role.ADMIN, Role.LEAD, Role.AGENT)),
     ("knowledge:source_list", "Knowledge", (Role.ADMIN, Role.LEAD)),
     ("workflows:workflow_list", "Workflows", (Role.ADMIN, Role.LEAD)),
+    ("workflows:workflow_calibration", "Calibration", (Role.ADMIN, Role.LEAD)),
     ("audit:change_list", "Change history", (Role.ADMIN, Role.LEAD)),
     ("analytics:metrics", "Metrics", (Role.ADMIN, Role.LEAD)),
+    ("analytics:audit", "Audit", (Role.ADMIN, Role.LEAD)),
     ("integrations:connection_list", "Connections", (Role.ADMIN, Role.LEAD)),
 ]
 

@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 
 from apps.core.context_processors import navigation
+from apps.core.permissions import LEADS, role_required
 
 
 @login_required
@@ -11,6 +12,12 @@ def home(request: HttpRequest) -> HttpResponse:
     """Send each role to its first screen (the first navigation entry it may open)."""
     items = navigation(request)["nav_items"]
     return redirect(items[0]["url"] if items else "admin:index")
+
+
+@role_required(*LEADS)
+def integrations_home(request: HttpRequest) -> HttpResponse:
+    """``/integrations/`` (linked from the README): the connections screen, the integrations app's only index."""
+    return redirect("integrations:connection_list")
 
 
 def health(request: HttpRequest) -> JsonResponse:
