@@ -326,9 +326,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.customers} customers, {args.agents} agents for {args.seconds:g} s "
             f"(max {args.max_requests} requests)"
         )
+        warm_up(url, count=2 * max(args.web_workers, args.q_workers))
         rec = Recorder()
         approved: list[int] = []
         samples: list[tuple[float, int, int]] = []
+        cpu = {"web": cpu_seconds(web), "triage": cpu_seconds(cluster)}
+        decisions_before = decisions_count()
         started = time.monotonic()
         stop_at = started + args.seconds
         threads = [
@@ -344,6 +347,7 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(1.0)
             samples.append((time.monotonic() - started, *backlog()))
         load_s = time.monotonic() - started
+        cpu["web"] = cpu_seconds(web) - cpu["web"]
         for thread in threads:
             thread.join(timeout=35)
         queued, undecided = backlog()
@@ -352,11 +356,61 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(0.5)
             queued, undecided = backlog()
         drain_s = time.monotonic() - drain_started
+        cpu["triage"] = cpu_seconds(cluster) - cpu["triage"]
+        cpu["decisions"] = decisions_count() - decisions_before
         report(rec, load_s, samples, approved, drain_s, queued, undecided, args)
+        cpu_report(cpu, sum(len(v) for v in rec.latencies.values()))
         return 0 if not (queued or undecided) else 2
     finally:
         stop(web)
         stop(cluster, grace=3)
+
+
+def warm_up(url: str, count: int) -> None:
+    """A few conversations before the clock starts, waited for until triaged, so first-request imports in the web
+    and triage workers (Django views, the classifier, WordLlama) are not counted as load."""
+    import httpx
+
+    headers = {"X-Switchboard-Key": WIDGET_KEY, "X-Forwarded-Proto": "https"}
+    for i in range(count):
+        body = {"message": TEXTS[i % len(TEXTS)], "contact": {"email": f"warm{i}@warm{i}.example"}}
+        httpx.post(f"{url}/api/v1/conversations/", json=body, headers=headers, timeout=60).raise_for_status()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and any(backlog()):
+        time.sleep(0.3)
+
+
+def cpu_seconds(proc: subprocess.Popen) -> float:
+    """User + system CPU seconds of ``proc`` and its live children (gunicorn or qcluster workers)."""
+    import psutil
+
+    total = 0.0
+    try:
+        parent = psutil.Process(proc.pid)
+        for member in [parent, *parent.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                times = member.cpu_times()
+                total += times.user + times.system
+    except psutil.Error:
+        pass
+    return total
+
+
+def decisions_count() -> int:
+    from apps.workflows.models import Decision
+
+    return Decision.objects.count()
+
+
+def cpu_report(cpu: dict, requests: int) -> None:
+    """CPU per request and per decision: independent of how busy the machine was, unlike the latencies."""
+    per_request = cpu["web"] * 1000 / max(1, requests)
+    per_decision = cpu["triage"] * 1000 / max(1, cpu["decisions"])
+    print(
+        f"CPU: web {per_request:.1f} ms per request (≈ {1000 / max(per_request, 0.001):.0f} req/s per free core), "
+        f"triage {per_decision:.1f} ms per decision (≈ {1000 / max(per_decision, 0.001):.0f} decisions/s per free "
+        f"core; {cpu['decisions']} decisions)"
+    )
 
 
 def report(rec, load_s, samples, approved, drain_s, queued, undecided, args) -> None:
