@@ -81,7 +81,9 @@ def test_an_unsure_follow_up_is_not_answered_with_the_first_questions_answer(cat
     first = ticket_triage(ticket_id=ticket.pk, classifier=CLF)
     assert first.outcome == Outcome.RESOLVE and PASSWORD_ANSWER in first.reply_text
 
-    MessageFactory(ticket=ticket, body="thanks, and can I change my email too? [password@0.41]", author_kind="customer")
+    MessageFactory(
+        ticket=ticket, body="thanks, and can I change my email too? [password@0.41]", author_kind="customer"
+    )
     second = ticket_triage(ticket_id=ticket.pk, classifier=CLF)
     turn = steps(second)["turn"]
     assert (turn["conversation_category"], turn["conversation_confidence"]) == ("password", 0.99)

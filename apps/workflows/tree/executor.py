@@ -13,7 +13,6 @@ tree's start so branches and lookups see the new information), and the walk esca
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -127,12 +126,16 @@ def _ask_prompt(node: dict, missing: list[str]) -> str:
 
 
 def _signature(node: dict, ctx, slug: str) -> str:
+    """The node's fixed signature, else one from the report's content (error code or symptom words:
+    ``engine.signature.bug_signature``), so the same bug from two customers links to one tracker issue and
+    different bugs filed by the same node open different ones."""
     if node.get("signature"):
         return node["signature"][:200]
+    from apps.workflows.engine.signature import bug_signature  # the engine package imports this module
+
     area = (ctx.page.get("context") or {}).get("product_area", "") if isinstance(ctx.page.get("context"), dict) else ""
     where = area or ctx.page.get("title", "") or ctx.page.get("url", "")
-    digest = hashlib.sha256(f"{slug}|{node['id']}|{where}".encode()).hexdigest()[:12]
-    return f"{slug}:{node['id']}:{digest}"
+    return bug_signature(text=ctx.text, category_slug=slug, area=area, fallback=f"{node['id']}|{where}")
 
 
 def tree_run(
