@@ -13,10 +13,12 @@ import base64
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -24,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.errors import ProviderError, ValidationError
+from apps.core.redaction import redact
 
 MASK = "••••"
 
@@ -73,6 +76,21 @@ def mask(value: str) -> str:
     return f"{MASK}{value[-4:]}"
 
 
+# "?" followed by name=value pairs up to the next space or quote: a URL's query string (Stripe puts the customer's
+# e-mail there: /v1/customers?email=…). A question mark in prose ("down? Try again") has no "=" before the space.
+_QUERY_STRING = re.compile(r"\?(?=[^\s'\"<>]*=)[^\s'\"<>()\[\]{}]+")
+
+
+def vendor_error_scrub(text: str) -> str:
+    """A vendor or HTTP error text that may be stored (CallLog, connection health) and shown (screens, API):
+    query strings are cut to ``?…``, percent-escapes are decoded (``%40`` → ``@``) and personal data is replaced
+    by ``apps.core.redaction.redact`` (``[EMAIL]``, ``[PHONE]``, ``[CARD]``, ``[ADDRESS]``). Keeps the exception
+    type, the operation and the path, so the error still says what failed."""
+    if not text:
+        return text or ""
+    return redact(unquote(_QUERY_STRING.sub("?…", text)))
+
+
 def connection_credentials(connection) -> dict[str, str]:
     """Credentials of a connection: the decrypted stored values, overridden by ``credentials_env`` variables."""
     values = credentials_decrypt(connection.credentials_encrypted)
@@ -113,7 +131,7 @@ def connection_record_call(*, connection, operation: str, duration_ms: float, ok
     from .models import CallLog, Connection
 
     now = timezone.now()
-    error = (error or "")[:2000]
+    error = vendor_error_scrub(error or "")[:2000]
     with transaction.atomic():
         CallLog.objects.create(
             connection=connection, operation=operation[:100], duration_ms=round(duration_ms, 2), ok=ok, error=error
@@ -147,7 +165,7 @@ def recorded_call(connection, operation: str) -> Iterator[CallOutcome]:
         yield outcome
     except Exception as exc:
         outcome.ms = (time.perf_counter() - started) * 1000
-        outcome.error = f"{type(exc).__name__}: {exc}"[:2000]
+        outcome.error = vendor_error_scrub(f"{type(exc).__name__}: {exc}")[:2000]
         if connection is not None and connection.pk:
             connection_record_call(
                 connection=connection, operation=operation, duration_ms=outcome.ms, ok=False, error=outcome.error
@@ -200,7 +218,7 @@ def vendor_call(connection, operation: str, fn, *, transient=()):
 
 def _vendor_message(exc: BaseException) -> str:
     text = str(getattr(exc, "user_message", "") or exc or type(exc).__name__)
-    return f"{type(exc).__name__}: {text}"[:500]
+    return vendor_error_scrub(f"{type(exc).__name__}: {text}")[:500]
 
 
 def connection_for(*, service: str, category_slug: str = ""):
@@ -232,6 +250,7 @@ __all__ = [
     "credentials_masked",
     "mask",
     "recorded_call",
+    "vendor_error_scrub",
 ]
 
 
@@ -309,7 +328,7 @@ def connection_test(*, connection) -> tuple[bool, str]:
     except Exception as exc:  # shown to the admin, recorded on the connection
         if not isinstance(exc, ProviderError):
             connection_record_call(connection=connection, operation="ping", duration_ms=0, ok=False, error=str(exc))
-        return False, str(exc)[:500]
+        return False, vendor_error_scrub(str(exc))[:500]
     details = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in (result or {}).items())
     return True, f"Connected ({client.source}){': ' + details if details else ''}."
 

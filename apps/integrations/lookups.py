@@ -221,7 +221,9 @@ def lookup_run(*, name: str, ticket, category_slug: str = "") -> LookupResult:
 
             ms = (time.perf_counter() - started) * 1000
             connection_record_call(connection=connection, operation=name, duration_ms=ms, ok=False, error=error)
-    return result(False, source=getattr(connection, "kind", ""), error=error[:500])
+    from .connections import vendor_error_scrub
+
+    return result(False, source=getattr(connection, "kind", ""), error=vendor_error_scrub(error)[:500])
 
 
 def _local_billing():

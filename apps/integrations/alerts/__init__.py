@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.errors import ProviderError, ValidationError
-from apps.integrations.connections import connection_for
+from apps.integrations.connections import connection_for, vendor_error_scrub
 
 MAX_KEY = 200
 
@@ -65,7 +65,7 @@ def alert_post(*, key: str, text: str, counts: dict, links: list[str]) -> bool:
                 post.message_ts = slack_post(connection=connection, text=text, blocks=_blocks(text, counts, links))
                 post.ok, post.error, post.posted_at = True, "", timezone.now()
             except (ProviderError, ValidationError) as exc:
-                post.ok, post.error = False, str(exc)[:2000]
+                post.ok, post.error = False, vendor_error_scrub(str(exc))[:2000]
         post.save()
         return post.ok
 

@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from apps.core.errors import ProviderError, ValidationError
+from apps.integrations.connections import vendor_error_scrub
 
 from .base import PostResult
 from .freshdesk import FreshdeskClient, freshdesk_rows, freshdesk_webhook_row
@@ -146,5 +147,5 @@ def helpdesk_reply_post(*, ticket, text: str, public: bool = True) -> PostResult
     try:
         posted = helpdesk_client(connection).comment_post(external_id=ticket.external_id, text=text, public=public)
     except ProviderError as exc:
-        return PostResult(ok=False, provider=provider, error=str(exc)[:500])
+        return PostResult(ok=False, provider=provider, error=vendor_error_scrub(str(exc))[:500])
     return PostResult(ok=True, provider=provider, external_id=posted)

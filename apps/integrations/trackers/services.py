@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from apps.core.errors import ProviderError, ValidationError
-from apps.integrations.connections import connection_for
+from apps.integrations.connections import connection_for, vendor_error_scrub
 
 from .base import IssueDraft, ticket_url
 
@@ -137,7 +137,7 @@ def bug_report(*, signature: str, summary: str, steps: str, ticket, customers: i
                 link.commented = True
                 link.save(update_fields=["commented"])
         except (ProviderError, ValidationError) as exc:
-            issue.last_error = str(exc)[:2000]
+            issue.last_error = vendor_error_scrub(str(exc))[:2000]
             if not issue.external_key:
                 issue.status = TrackerIssue.Status.FAILED
             issue.save()
@@ -146,7 +146,7 @@ def bug_report(*, signature: str, summary: str, steps: str, ticket, customers: i
                 key=issue.external_key,
                 url=issue.url,
                 customers=issue.customers_count,
-                error=str(exc)[:500],
+                error=vendor_error_scrub(str(exc))[:500],
                 **result,
             )
         issue.save()
