@@ -17,9 +17,11 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("integrations/", core_views.integrations_home, name="integrations_home"),  # README link → connections
+    path("favicon.ico", core_views.favicon, name="favicon"),
     *[path(f"{'' if app == 'core' else app + '/'}", include(f"apps.{app}.urls")) for app in APPS],
 ]
 
 # Unknown addresses and crashes under /api/ answer with the API's JSON error body (apps/core/api/errors.py).
+handler403 = "apps.core.views.permission_denied"  # names the roles the page is for (templates/403.html)
 handler404 = "apps.core.api.errors.not_found"
 handler500 = "apps.core.api.errors.server_error"
