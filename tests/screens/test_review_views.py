@@ -370,3 +370,19 @@ def test_draft_view_shows_the_tree_path_the_allow_listed_facts_and_the_page_cont
 def test_draft_view_without_a_tree_step_shows_no_tree_sections(agent_client, draft):
     html = agent_client.get(f"/workflows/review/{draft.pk}/", headers=HX).content.decode()
     assert 'data-testid="tree-path"' not in html and 'data-testid="facts"' not in html
+
+
+def test_a_draft_on_a_ticket_without_contact_or_organization_is_listed_and_opens(agent_client, category):
+    """Widget chats have no contact: the queue and the draft view name an unknown customer instead of failing."""
+    from apps.tickets.models import Ticket
+
+    draft = make_draft(category=category, channel="chat", subject="Widget chat")
+    Ticket.objects.filter(pk=draft.ticket_id).update(contact=None, organization=None)
+    page = agent_client.get("/workflows/review/")
+    assert page.status_code == 200
+    row = page.content.decode().split(f'id="draft-row-{draft.pk}"')[1].split("</a>")[0]
+    assert "Unknown customer" in row
+    detail = agent_client.get(f"/workflows/review/{draft.pk}/", headers=HX)
+    assert detail.status_code == 200 and "Unknown customer" in detail.content.decode()
+    response = agent_client.post(f"/workflows/review/{draft.pk}/approve/", {"version": 1}, headers=HX)
+    assert response.status_code == 200 and "Sent the AI" in response.content.decode()
