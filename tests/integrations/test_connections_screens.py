@@ -65,7 +65,6 @@ def test_admin_creates_a_stripe_connection_with_allow_list(admin_client_):
         reverse("integrations:connection_edit", args=[conn.pk]),
         {
             "name": "Stripe live",
-            "enabled": "on",
             "cred_api_key": "",
             "allowed_fields_choice": ["charges.amount"],
         },
@@ -115,3 +114,78 @@ def test_forms_per_kind(admin_client_):
     )
     assert response.status_code == 302
     assert Connection.objects.get(name="Demo billing").allowed_fields == ["charges.id"]
+
+
+def test_a_new_stripe_connection_starts_off_and_is_switched_on_only_after_a_passing_test(
+    admin_client_,
+    client,
+    standin,  # noqa: F811
+):
+    from apps.integrations.connections import connection_for
+    from apps.integrations.lookups import lookup_run
+    from tests.factories import TicketFactory
+    from tests.integrations.test_webhooks_malformed import signed_headers
+
+    url = reverse("integrations:connection_create") + "?kind=stripe"
+    page = admin_client_.get(url).content.decode()
+    assert 'name="enabled"' not in page and "New connections start switched off" in page
+    secret = "whsec_malformed_secret_0123456789"  # the secret signed_headers signs Stripe events with
+    response = admin_client_.post(
+        url,
+        {"name": "Stripe live", "enabled": "on", "cred_api_key": API_KEY, "cred_webhook_secret": secret},
+        follow=True,
+    )
+    conn = Connection.objects.get(name="Stripe live")
+    assert conn.enabled is False  # a posted "enabled" is ignored on creation
+    assert "It is switched off: run “Test connection”, then tick Enabled." in response.content.decode()
+
+    # while off it takes over nothing: billing lookups stay on the local demo backend, its webhooks are refused
+    assert connection_for(service="billing") is None
+    result = lookup_run(name="billing.charges", ticket=TicketFactory())
+    assert result.source == "local" and not CallLog.objects.filter(connection=conn).exists()
+    body = b'{"id":"evt_1","object":"event","type":"invoice.paid"}'
+    hook = client.post(
+        "/api/v1/webhooks/stripe/", body, content_type="application/json", **signed_headers("stripe", body)
+    )
+    assert hook.status_code == 401 and "'Stripe live' is switched off" in hook.json()["error"]["message"]
+
+    edit = reverse("integrations:connection_edit", args=[conn.pk])
+    edit_page = admin_client_.get(edit).content.decode()
+    assert "instead of the local demo backend" in edit_page and "only after a successful" in edit_page
+    refused = admin_client_.post(edit, {"name": "Stripe live", "enabled": "on"}).content.decode()
+    assert "Run “Test connection” first" in refused and "it has not been tested yet" in refused
+    conn.refresh_from_db()
+    assert conn.enabled is False
+
+    account = StripeAccount({"customer": {"id": "cus_x", "object": "customer"}})
+    account.add("customer", id="cus_1")
+    conn.base_url = standin(account.routes()).url
+    conn.options = {"retries": 0, "backoff": 0.01}
+    conn.save()
+    tested = admin_client_.post(reverse("integrations:connection_test", args=[conn.pk]), HTTP_HX_REQUEST="true")
+    assert "Connected (stripe)" in tested.content.decode() and "tick Enabled and save" in tested.content.decode()
+    assert admin_client_.post(edit, {"name": "Stripe live", "enabled": "on"}).status_code == 302
+    conn.refresh_from_db()
+    assert conn.enabled is True and connection_for(service="billing") == conn
+    hook = client.post(
+        "/api/v1/webhooks/stripe/", body, content_type="application/json", **signed_headers("stripe", body)
+    )
+    assert hook.status_code == 200
+
+
+def test_switching_back_on_after_a_failed_call_needs_a_new_passing_test(admin_client_):
+    conn = _stripe(enabled=False)
+    CallLog.objects.create(connection=conn, operation="customers.list", duration_ms=3, ok=False, error="APIError")
+    from apps.integrations.connections import connection_record_call
+
+    connection_record_call(connection=conn, operation="ping", duration_ms=1, ok=False, error="AuthenticationError")
+    edit = reverse("integrations:connection_edit", args=[conn.pk])
+    refused = admin_client_.post(edit, {"name": "Stripe", "enabled": "on"}).content.decode()
+    assert "its latest call failed" in refused
+    connection_record_call(connection=conn, operation="ping", duration_ms=1, ok=True)
+    assert admin_client_.post(edit, {"name": "Stripe", "enabled": "on"}).status_code == 302
+    conn.refresh_from_db()
+    assert conn.enabled is True
+    # an enabled connection stays on when it is saved again, whatever its health
+    connection_record_call(connection=conn, operation="ping", duration_ms=1, ok=False, error="APIError")
+    assert admin_client_.post(edit, {"name": "Stripe", "enabled": "on"}).status_code == 302

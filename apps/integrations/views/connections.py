@@ -18,7 +18,7 @@ from apps.core.permissions import LEADS, role_required
 from apps.integrations.connections import connection_test, credentials_masked
 from apps.integrations.models import CallLog, Connection
 
-from .forms import ConnectionForm
+from .forms import NEW_CONNECTION_NOTE, ConnectionForm
 
 
 @role_required(*LEADS)
@@ -54,9 +54,11 @@ def connection_create(request: HttpRequest) -> HttpResponse:
     form = ConnectionForm(request.POST or None, instance=instance, kind=kind)
     if request.method == "POST" and form.is_valid():
         conn = form.save()
-        messages.success(request, f"Connection {conn.name} saved.")
+        off = "" if conn.enabled else " It is switched off: run “Test connection”, then tick Enabled."
+        messages.success(request, f"Connection {conn.name} saved.{off}")
         return redirect("integrations:connection_edit", pk=conn.pk)
-    return render(request, "integrations/connection_form.html", {"form": form, "connection": None, "kind": kind})
+    context = {"form": form, "connection": None, "kind": kind, "new_connection_note": NEW_CONNECTION_NOTE}
+    return render(request, "integrations/connection_form.html", context)
 
 
 @role_required(Role.ADMIN)
@@ -78,6 +80,8 @@ def connection_test_view(request: HttpRequest, pk: int) -> HttpResponse:
     conn = get_object_or_404(Connection, pk=pk)
     ok, message = connection_test(connection=conn)
     conn.refresh_from_db()
+    if ok and not conn.enabled:
+        message += " It is switched off: tick Enabled and save to start using it."
     response = render(request, "integrations/partials/test_result.html", {"ok": ok, "message": message, "c": conn})
     if not request.htmx:
         messages.success(request, message) if ok else messages.error(request, message)

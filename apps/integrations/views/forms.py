@@ -17,6 +17,21 @@ from apps.integrations.connections import (
 from apps.integrations.models import Connection
 from apps.workflows.models import Category
 
+# What switching a connection on does, per service (shown under the Enabled box).
+ENABLED_HELP = {
+    "billing": "While on, billing lookups (billing.summary, billing.charges) for the categories it allows read "
+    "this account instead of the local demo backend, and its signed webhooks are accepted. It can be switched on "
+    "only after a successful “Test connection”.",
+    "crm": "While on, CRM lookups (crm.account) read this system instead of the local demo backend. It can be "
+    "switched on only after a successful “Test connection”.",
+    "": "While on, Switchboard uses it and accepts its signed webhooks. It can be switched on only after a "
+    "successful “Test connection”.",
+}
+NEW_CONNECTION_NOTE = (
+    "New connections start switched off, so nothing changes until you are ready: save, run “Test connection”, then "
+    "tick Enabled."
+)
+
 
 class ConnectionForm(forms.ModelForm):
     """Credentials are write-only (blank keeps the stored value); ``allowed_fields`` are checkboxes over the fields
@@ -53,6 +68,11 @@ class ConnectionForm(forms.ModelForm):
         if kind != Connection.Kind.LOCAL:
             self.fields.pop("service")
             self.instance.service = Connection.SERVICE_OF_KIND[kind]
+            if not self.instance.pk:  # a new vendor connection starts switched off (see ``clean_enabled``)
+                self.instance.enabled = False
+                self.fields.pop("enabled")
+            else:
+                self.fields["enabled"].help_text = ENABLED_HELP.get(self.instance.service, ENABLED_HELP[""])
         masked = credentials_masked(self.instance) if self.instance.pk else {}
         for name in CREDENTIAL_FIELDS.get(kind, []):
             self.fields[f"cred_{name}"] = forms.CharField(
@@ -113,6 +133,19 @@ class ConnectionForm(forms.ModelForm):
         if bad:
             raise forms.ValidationError(f"Not a dotted path: {', '.join(bad)}")
         return paths
+
+    def clean_enabled(self) -> bool:
+        """Switching a vendor connection on needs a passing "Test connection" (its latest call succeeded): while
+        on it replaces the local demo backend for its service, so unchecked credentials must not take over."""
+        enabled = self.cleaned_data["enabled"]
+        conn = self.instance
+        was_on = bool(conn.pk) and Connection.objects.filter(pk=conn.pk, enabled=True).exists()
+        if enabled and not was_on and self.kind != Connection.Kind.LOCAL and conn.healthy is not True:
+            state = "its latest call failed" if conn.healthy is False else "it has not been tested yet"
+            raise forms.ValidationError(
+                f"Run “Test connection” first: a connection is switched on only after a successful test ({state})."
+            )
+        return enabled
 
     def clean(self):
         data = super().clean()

@@ -231,9 +231,22 @@ def verify(provider: str, *, body: bytes, headers) -> Verified:
         raise Rejected(404, f"Unknown webhook provider {provider!r}.")
     secret = webhook_secret(provider)
     if not secret:
+        from apps.integrations.models import Connection
+
+        off = next(
+            (
+                c
+                for c in Connection.objects.filter(kind=provider, enabled=False).order_by("created_at", "pk")
+                if connection_credentials(c).get(SECRET_NAMES[provider])
+            ),
+            None,
+        )
         raise Rejected(
             401,
-            f"No {provider} signing secret is configured; the webhook is refused.",
+            f"The {provider} connection {off.name!r} is switched off; its webhooks are refused until an admin "
+            "enables it."
+            if off
+            else f"No {provider} signing secret is configured; the webhook is refused.",
             code="not_configured",
             details={"provider": provider, "credential": SECRET_NAMES[provider]},
         )
