@@ -105,6 +105,18 @@
     event.preventDefault();
   });
 
+  // After an action the server removes the draft's row out of band (<div id="draft-row-N" hx-swap-oob="delete">).
+  // The row may not be on this page: the 10-second poll already redrew the list (someone else sent the draft), or
+  // the draft was opened from the snoozed list or under other filters. htmx would log htmx:oobErrorNoTarget for
+  // it, so such instructions are dropped from the response before the swap (htmx 2 reads serverResponse back).
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var body = event.detail.serverResponse;
+    if (typeof body !== "string" || body.indexOf('hx-swap-oob="delete"') === -1) return;
+    event.detail.serverResponse = body.replace(/<div id="(draft-row-\d+)" hx-swap-oob="delete"><\/div>/g, function (tag, id) {
+      return document.getElementById(id) ? tag : "";
+    });
+  });
+
   document.addEventListener("htmx:afterSettle", markSelected);
   document.addEventListener("DOMContentLoaded", markSelected);
   document.documentElement.setAttribute("data-review-keys", "ready");  // the key handlers are attached
