@@ -10,7 +10,10 @@ class CoreConfig(AppConfig):
         from django.conf import settings
         from django.db.models.signals import post_migrate, post_save
 
+        from .pg_adapters import fast_list_dumper_register
         from .roles import groups_sync_after_migrate, user_groups_sync_on_save
+
+        fast_list_dumper_register()  # bulk_create sends arrays of JSON: no regex per quote (apps/core/pg_adapters.py)
 
         # Role groups: permissions re-applied after migrate; membership follows User.role (apps/core/roles.py).
         post_migrate.connect(groups_sync_after_migrate, dispatch_uid="core.groups_sync")
