@@ -21,6 +21,7 @@ from apps.tickets.choices import AuthorKind
 from apps.tickets.models import Message, Ticket
 from apps.tickets.services.replies import reply_send
 from apps.workflows.choices import DraftStatus
+from apps.workflows.engine.language import AGENT_NOTE_PREFIX
 from apps.workflows.guard import reply_violations
 from apps.workflows.models import Category, Decision, Draft
 
@@ -107,6 +108,17 @@ def _check_stale(draft: Draft, confirm_stale: bool) -> None:
         )
 
 
+def _check_not_a_note(text: str) -> None:
+    """Refuse to send a note the engine wrote for the agent (``engine.language.AGENT_NOTE_PREFIX``: e.g. the
+    customer's language has no reply material) as if it were the reply."""
+    if text.lstrip().startswith(AGENT_NOTE_PREFIX):
+        raise ValidationError(
+            "This draft is a note for you, not a reply: write the reply (in the customer's language) with Edit, "
+            "or reject the draft.",
+            extra={"note": True},
+        )
+
+
 def _check_restrictions(text: str) -> None:
     """Refuse to send ``text`` when the guard finds a commitment, an outside link or a quoted internal passage."""
     violations = reply_violations(text)
@@ -139,6 +151,7 @@ def draft_approve(*, draft_id: int, version: int, user, confirm_stale: bool = Fa
     Raises ``ConflictError`` (already handled, changed, or stale) and ``ValidationError`` (unknown draft).
     """
     draft = _locked_draft(draft_id=draft_id, version=version)
+    _check_not_a_note(draft.body)
     _check_stale(draft, confirm_stale)
     reply_send(ticket=draft.ticket, body=draft.body, author_kind=AuthorKind.AI, author_user=user)
     draft.sent_body = draft.body.strip()
@@ -161,6 +174,7 @@ def draft_edit_send(*, draft_id: int, version: int, user, body: str, confirm_sta
         raise ValidationError("The edited reply is empty: write the reply or approve the draft as it is.")
     if len(text) > MAX_BODY_CHARS:
         raise ValidationError(f"The edited reply is {len(text):,} characters; the limit is {MAX_BODY_CHARS:,}.")
+    _check_not_a_note(text)
     _check_restrictions(text)
     draft = _locked_draft(draft_id=draft_id, version=version)
     _check_stale(draft, confirm_stale)
