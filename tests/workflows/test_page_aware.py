@@ -64,7 +64,7 @@ def test_page_area_passage_comes_first(two_areas, category, page_context, expect
     ctx = _context(page_context)
     passages = knowledge_passages(ctx, category)
     assert passages and passages[0].text.strip() == expected
-    retrieved, best, flags = knowledge_retrieve(ctx, category)
+    retrieved, best, flags, _lead = knowledge_retrieve(ctx, category)
     assert retrieved[0].text.strip() == expected and best > 0 and flags == []
 
 

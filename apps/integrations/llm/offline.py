@@ -2,6 +2,11 @@
 
 No free text is generated: every sentence comes from the lead-written template, a knowledge passage (cited),
 or an allow-listed field. Email replies get a greeting and a sign-off; chat replies are short.
+
+Passages are quoted as plain text (``plain.markdown_plain``: no Markdown marks, list items as lines), several
+passages of one article under one heading. A template with several paragraphs keeps only those about the question
+(``_relevant``: a paragraph far less similar to the customer's text than the best one, and unrelated to it, is
+left out; paragraphs inviting the customer to reply stay).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from django.conf import settings
 from apps.core.errors import ProviderError
 
 from .base import CategoryLike, ComposedReply, LLMProvider, Passage, TicketBrief
+from .plain import markdown_plain, plain_flat
 
 PROMPT_VERSION = "offline-template-v1"
 CHAT_PASSAGE_SENTENCES = 2
@@ -37,6 +43,9 @@ _SIGN_OFF = re.compile(
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 CHAT_MAX_CHARS = 600
+UNRELATED_SIMILARITY = 0.15  # cosine (WordLlama) under which a template paragraph is not about the question
+PARAGRAPH_MARGIN = 0.25  # … when the best paragraph is at least this much more similar
+_INVITATION = re.compile(r"\b(reply|write back|let us know|get back to us|contact us)\b", re.IGNORECASE)
 
 
 def _safe_value(value: Any) -> str:
@@ -58,6 +67,60 @@ def _trim(text: str, limit: int) -> str:
     cut = text[:limit]
     end = max(cut.rfind(". "), cut.rfind("! "), cut.rfind("? "))
     return cut[: end + 1] if end > limit // 3 else cut.rsplit(" ", 1)[0] + " …"
+
+
+def _trim_lines(text: str, limit: int) -> str:
+    """Whole lines of ``text`` (plain passage text) up to ``limit`` characters; the first line trimmed at a sentence
+    when it alone is longer. Blank lines between blocks are kept."""
+    kept: list[str] = []
+    used = 0
+    for line in text.strip().splitlines():
+        if used + len(line) > limit:
+            if not any(k.strip() for k in kept):
+                kept.append(_trim(line, limit))
+            break
+        kept.append(line.rstrip())
+        used += len(line) + 1
+    return "\n".join(kept).strip()
+
+
+def _merged(passages: Sequence[Passage]) -> list[Passage]:
+    """``passages`` with the ones from the same article (``source_id``) joined under one heading, first-seen order;
+    each text as plain text (``markdown_plain``)."""
+    merged: dict[str, Passage] = {}
+    for passage in passages:
+        text = markdown_plain(passage.text)
+        seen = merged.get(passage.source_id)
+        if seen is None:
+            merged[passage.source_id] = Passage(passage.source_id, passage.title, text, passage.url)
+        elif text not in seen.text:
+            merged[passage.source_id] = Passage(seen.source_id, seen.title, f"{seen.text}\n\n{text}", seen.url)
+    return list(merged.values())
+
+
+def _relevant(main: str, question: str) -> str:
+    """``main`` (a rendered template without its sign-off) without the paragraphs that are not about ``question``:
+    with two or more content paragraphs (the greeting line aside), one whose similarity to the question (cosine of
+    the offline embeddings) is under ``UNRELATED_SIMILARITY`` while the best paragraph's is ``PARAGRAPH_MARGIN``
+    higher is left out, unless it invites the customer to reply. Without embeddings the text is kept whole."""
+    paragraphs = [p for p in main.split("\n\n") if p.strip()]
+    content = [i for i, p in enumerate(paragraphs) if not (i == 0 and _GREETING.fullmatch(p.strip()))]
+    if len(content) < 2 or not question.strip():
+        return main
+    try:
+        from apps.integrations.embeddings import get_embeddings
+
+        vectors = get_embeddings().embed([question[:2000], *(paragraphs[i] for i in content)])
+    except Exception:  # embeddings are an aid here: without them the template is used whole
+        return main
+    similarity = {i: float(vectors[0] @ vectors[n + 1]) for n, i in enumerate(content)}
+    best = max(similarity.values())
+    dropped = {
+        i
+        for i, value in similarity.items()
+        if value < UNRELATED_SIMILARITY and best - value >= PARAGRAPH_MARGIN and not _INVITATION.search(paragraphs[i])
+    }
+    return "\n\n".join(p for i, p in enumerate(paragraphs) if i not in dropped) if dropped else main
 
 
 def _trim_paragraphs(text: str, limit: int) -> str:
@@ -132,6 +195,10 @@ class OfflineComposer(LLMProvider):
             )
         values = self.fields(ticket=ticket, category=category, facts=facts)
         body = self.render_template(template, values, slug=category.slug) if template else ""
+        if body:
+            main, sign_off = self.split_sign_off(body)
+            body = "\n\n".join(x for x in (_relevant(main, ticket.text), sign_off) if x)
+        passages = _merged(passages)
         if channel == "email":
             text, used = self._email(body, passages, values)
         else:
@@ -161,7 +228,7 @@ class OfflineComposer(LLMProvider):
             sections.append(intro)
             for passage in used:
                 ref = f" ({passage.url})" if passage.url else ""
-                sections.append(f"{passage.title}{ref}\n{_trim(passage.text, EMAIL_PASSAGE_CHARS)}")
+                sections.append(f"{passage.title}{ref}\n{_trim_lines(passage.text, EMAIL_PASSAGE_CHARS)}")
         signature = getattr(settings, "SUPPORT_SIGNATURE", "The support team (automated assistant)")
         sections.append(sign_off or f"Best regards,\n{signature}")
         return "\n\n".join(sections), used
@@ -172,5 +239,5 @@ class OfflineComposer(LLMProvider):
         used = list(passages[:1])
         lines = [body] if body else []
         for passage in used:
-            lines.append(f"{_sentences(passage.text, CHAT_PASSAGE_SENTENCES)} (see “{passage.title}”)")
+            lines.append(f"{_sentences(plain_flat(passage.text), CHAT_PASSAGE_SENTENCES)} (see “{passage.title}”)")
         return "\n\n".join(lines), used

@@ -4,8 +4,8 @@
 mode for clear cases, high-accuracy mode for short or unclear texts; ``""`` when unsure or too short). A reply to a
 customer who writes in another language than English is composed only from material in that language: knowledge
 passages in it and a template written in it, with the greeting, section words and sign-off from ``PHRASES``. When
-nothing in their language exists, the engine never auto-sends an English answer: the reply becomes a draft for an
-agent (see ``pipeline``).
+nothing in their language exists, the engine never auto-sends an English answer and never drafts a generic English
+one either: the draft is a note for the agent (``language_gap_note``, which ``draft_approve`` refuses to send as is).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ MIN_CONFIDENCE = 0.5  # lingua's confidence in the top language; below it the la
 QUICK_SURE = 0.9  # low-accuracy mode's confidence that settles "English" without the high-accuracy model
 QUICK_MIN_CHARS = 120  # low-accuracy mode is reliable on other languages only from this length
 DEFAULT_LANGUAGE = "en"
+AGENT_NOTE_PREFIX = "[Note for the agent"  # a draft starting with it is not a reply (draft_approve refuses it)
+LANGUAGE_NAMES = {"de": "German", "es": "Spanish", "fr": "French", "it": "Italian", "pt": "Portuguese", "nl": "Dutch"}
 
 PHRASES = {
     "en": {"greeting": "Hi {name},", "hello": "Hello,", "more": "More help:", "sign_off": "Kind regards,",
@@ -114,3 +116,24 @@ def localized_render(
         sections.append(f"{words['more']}\n- {link}")
     text = "\n\n".join(sections)[: max_chars - 80]
     return f"{text}\n\n{words['sign_off']}\n{words['signature']}"
+
+
+def language_gap_note(language: str, passages: Sequence = (), *, sentences: int = 2, articles: int = 2) -> str:
+    """The draft for an agent when the customer writes ``language`` and nothing exists to answer in it: says so,
+    and lists the English help articles that matched (title, link, first ``sentences`` as plain text) so the agent
+    can answer in the customer's language. Starts with ``AGENT_NOTE_PREFIX``; never meant to be sent as is."""
+    from apps.integrations.llm.plain import plain_flat
+
+    name = LANGUAGE_NAMES.get(language, language)
+    lines = [
+        f"{AGENT_NOTE_PREFIX}, not a reply: the customer wrote in {name} ({language}) and there is no {name} reply "
+        f"template or help article to answer from. Write the reply in {name}; nothing was sent.]"
+    ]
+    if passages:
+        lines.append("English help articles that match the question:")
+        for passage in list(passages)[:articles]:
+            link = f" ({passage.url})" if getattr(passage, "url", "") else ""
+            lines.append(f"- {passage.title}{link}: {_sentences(plain_flat(passage.text), sentences)}")
+    else:
+        lines.append("No help article matched the question either.")
+    return "\n\n".join(lines)

@@ -48,7 +48,7 @@ from .decide import Band, Effect, band_decide, escalation_route, rollout_gate
 from .evidence import spike_category, topic_queue
 from .followup import latest_texts, repeats_earlier_reply, trigger_category, turn_category
 from .guarding import control_check, guard_reply, guard_request
-from .language import localized_render, passages_in, reply_language, text_language
+from .language import language_gap_note, localized_render, passages_in, reply_language, text_language
 from .trace import Trace
 from .workflow import WorkflowSpec, tree_step
 
@@ -411,6 +411,8 @@ def _plan_one(batch, ctx, trace, prediction, error, share, model, guard_covered=
         spec, tree = batch.workflows.get(slug), batch.trees.get(slug)
         auto_threshold = spec.threshold("auto", category.auto_threshold) if spec else category.auto_threshold
         draft_threshold = spec.threshold("draft", category.draft_threshold) if spec else category.draft_threshold
+    if spike is None and not flags and band.kind in ("low_confidence", "out_of_scope") and not category.is_sensitive:
+        band = _grounded_band(batch, ctx, category, trace, band, slug, confidence) or band
     if flags and band.kind != "trigger":
         names = ", ".join(f"{f.name} ({f.evidence!r})" for f in flags)
         band = Band(Outcome.ESCALATE, f"guard: {names}", "guard")
@@ -558,10 +560,12 @@ def _plan_one(batch, ctx, trace, prediction, error, share, model, guard_covered=
             outcome = Outcome.DRAFT
             reason = f"{reason}; asks about {record_reference(ctx.text)!r} and nothing was looked up for it: draft"
             effect = Effect.DRAFT if effect == Effect.SEND else effect
-        elif extras.get("language_gap"):  # nothing to answer with in the customer's language: an agent replies
+    if extras.get("language_gap") and reply is not None:  # nothing to answer with in their language: an agent replies
+        if outcome == Outcome.RESOLVE:
             outcome = Outcome.DRAFT
-            reason = f"{reason}; no reply material in {extras['language_gap']!r} (would answer in English): draft"
             effect = Effect.DRAFT if effect == Effect.SEND else effect
+        reason = f"{reason}; no reply material in {extras['language_gap']!r}: a note for the agent, not a reply"
+        reply = dc_replace(reply, text=language_gap_note(extras["language_gap"], passages), citations=[])
     if effect == Effect.HANDOFF:
         plan = _escalation(
             ctx, trace, hits, reason=reason, why=why, outcome=outcome, reply=reply, flags=flags, **common
@@ -629,6 +633,38 @@ def _brief(ctx: TicketContext) -> TicketBrief:
     )
 
 
+def _retrieved(batch: Batch, ctx: TicketContext, category: Category) -> tuple:
+    """``batch.retrieve(ctx, category)``, searched once per ticket turn (kept in ``ctx.signals``)."""
+    key = ("_retrieved", category.slug)
+    if ctx.signals.get("_retrieved_for") != key:
+        ctx.signals["_retrieved"], ctx.signals["_retrieved_for"] = tuple(batch.retrieve(ctx, category)), key
+    return ctx.signals["_retrieved"]
+
+
+def _grounded_band(batch: Batch, ctx: TicketContext, category: Category, trace: Trace, band: Band, slug, confidence):
+    """A draft band for a ticket the classifier is unsure about (``band``: low confidence or out of scope) when the
+    knowledge base clearly answers it: the best passage scores at least ``settings.TRIAGE_GROUNDED_DRAFT_SCORE``
+    (default 0.65), or clears the grounding threshold and leads every other article by
+    ``settings.TRIAGE_GROUNDED_DRAFT_LEAD`` (default 0.15). Only ever a draft (an agent reviews it; the rollout gate
+    still applies), never a sent reply. None when retrieval is off, nothing is grounded or the lead is too small."""
+    if batch.retrieve is None or not ctx.text.strip():
+        return None
+    with trace.step("grounded") as step:
+        passages, best, *rest = _retrieved(batch, ctx, category)
+        lead = float(rest[1]) if len(rest) > 1 else 0.0
+        strong = float(getattr(settings, "TRIAGE_GROUNDED_DRAFT_SCORE", 0.65))
+        needed_lead = float(getattr(settings, "TRIAGE_GROUNDED_DRAFT_LEAD", 0.15))
+        grounded = bool(passages) and best >= grounding_threshold() and (best >= strong or lead >= needed_lead)
+        step.update(best_score=round(float(best), 4), lead=round(lead, 4), passages=len(passages), draft=grounded)
+    if not grounded:
+        return None
+    reason = (
+        f"{band.reason}; the knowledge base answers it (best passage {best:.2f}, {lead:.2f} ahead of other "
+        f"articles): draft for {slug} (classifier {confidence or 0:.2f})"
+    )
+    return Band(Outcome.DRAFT, reason, "grounded")
+
+
 def _retrieve(
     batch: Batch, ctx: TicketContext, category: Category, extras: dict, trace: Trace
 ) -> tuple[list[Passage], float | None]:
@@ -636,7 +672,7 @@ def _retrieve(
     as a knowledge gap to record, passages the retriever dropped for carrying instructions are recorded in the
     trace (step ``guard_passages``)."""
     if batch.retrieve is not None:
-        passages, best, *rest = batch.retrieve(ctx, category)
+        passages, best, *rest = _retrieved(batch, ctx, category)
         dropped = list(rest[0]) if rest else []
         if dropped:  # knowledge is data: a passage with instructions for the assistant was left out (guard)
             trace.add("guard_passages", 0.0, flags=[f.as_dict() for f in dropped], dropped=len(dropped))

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, OuterRef, Prefetch, Subquery
 from django.utils import timezone
@@ -55,6 +56,7 @@ log = logging.getLogger(__name__)
 
 TRIAGE_TASK = "apps.workflows.tasks.triage_ticket"
 KB_PASSAGES = 3
+KB_PASSAGE_MARGIN = 0.1  # a passage scoring this much under the best one is about something else (0–1 score)
 
 
 @dataclass
@@ -109,20 +111,34 @@ def hits_screen(hits: Sequence) -> tuple[list, list]:
     return [item["hit"] for item in kept], flags
 
 
+def relevant_hits(hits: Sequence) -> list:
+    """The hits about the question: within ``settings.KNOWLEDGE_PASSAGE_MARGIN`` (default ``KB_PASSAGE_MARGIN``)
+    of the best score, so a reply quotes the article that answers and not a weaker neighbour."""
+    margin = float(getattr(settings, "KNOWLEDGE_PASSAGE_MARGIN", KB_PASSAGE_MARGIN))
+    best = best_score(hits)
+    return [hit for hit in hits if hit.score >= best - margin]
+
+
 def knowledge_passages(ctx: TicketContext, category: Category) -> list[Passage]:
     """Public knowledge passages for the customer's current text (hybrid search, grounding threshold, sanitized;
     ``apps.knowledge``; page-aware, see ``_page_aware_hits``; chunks with instructions for the assistant dropped,
-    see ``hits_screen``), at most ``KB_PASSAGES``. Called by the engine only for replies it composes."""
-    return passages_for_reply(hits_screen(_page_aware_hits(ctx))[0])
+    see ``hits_screen``; only those within the margin of the best, see ``relevant_hits``), at most ``KB_PASSAGES``.
+    Called by the engine only for replies it composes."""
+    return passages_for_reply(relevant_hits(hits_screen(_page_aware_hits(ctx))[0]))
 
 
-def knowledge_retrieve(ctx: TicketContext, category: Category) -> tuple[list[Passage], float, list]:
-    """``(passages, best score, guard flags)``: ``knowledge_passages`` plus the best retrieval score (0–1) of the
-    search, for the grounding check and knowledge-gap recording, and the ``kb-injection`` flags of the chunks
-    ``hits_screen`` dropped (the engine records them in the Decision trace, step ``guard_passages``)."""
+def knowledge_retrieve(ctx: TicketContext, category: Category) -> tuple[list[Passage], float, list, float]:
+    """``(passages, best score, guard flags, lead)``: ``knowledge_passages`` plus the best retrieval score (0–1) of
+    the search, for the grounding check and knowledge-gap recording, the ``kb-injection`` flags of the chunks
+    ``hits_screen`` dropped (the engine records them in the Decision trace, step ``guard_passages``), and how far the
+    best article leads the best other article (0–1; the best score itself when no other article was found), which
+    says whether one article clearly answers (``engine.pipeline``'s grounded draft)."""
     hits = _page_aware_hits(ctx)
     kept, flags = hits_screen(hits)
-    return passages_for_reply(kept), best_score(kept), flags
+    best = best_score(kept)
+    top = max(kept, key=lambda hit: hit.score, default=None)
+    others = best_score([hit for hit in kept if top is not None and hit.document_id != top.document_id])
+    return passages_for_reply(relevant_hits(kept)), best, flags, best - others
 
 
 def published_workflows() -> tuple[dict[str, dict], dict[str, WorkflowSpec]]:
