@@ -154,3 +154,41 @@ def test_any_signed_json_is_accepted_or_refused_with_400_never_500(client, conne
     assert response["Content-Type"] == "application/json"
     if response.status_code == 400:
         assert response.json()["error"]["code"] == "invalid_payload"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"command=%2Fswitchboard&text=a%00b&trigger_id=1.2.3", b"payload=%5B%5D", b"payload=%7B%22type%22%3A1%7D"],
+    ids=["nul-in-field", "payload-array", "payload-type-number"],
+)
+def test_signed_malformed_slack_form_bodies_are_400_json(client, connections, body):
+    response = client.post(
+        "/api/v1/webhooks/slack/",
+        body,
+        content_type="application/x-www-form-urlencoded",
+        **signed_headers("slack", body),
+    )
+    assert_refused_as_json(response)
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_zendesk_invocation_id_with_control_characters_is_not_stored_as_the_delivery_id(client, connections):
+    body = b'{"ticket":{"id":1,"subject":"s","description":"d","requester":{"email":"a@b.test"}}}'
+    response = post(client, "zendesk", body, HTTP_X_ZENDESK_WEBHOOK_INVOCATION_ID="inv\x00-1")
+    assert response.status_code == 200
+    assert WebhookDelivery.objects.get().delivery_id.startswith("sha256:")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(fields=st.dictionaries(st.sampled_from(("command", "text", "trigger_id", "payload", "type")), st.text()))
+def test_any_signed_slack_form_is_accepted_or_refused_with_400_never_500(client, connections, fields):
+    from urllib.parse import urlencode
+
+    body = urlencode(fields).encode()
+    response = client.post(
+        "/api/v1/webhooks/slack/",
+        body,
+        content_type="application/x-www-form-urlencoded",
+        **signed_headers("slack", body),
+    )
+    assert response.status_code in (200, 400), (body, response.content[:300])

@@ -159,6 +159,7 @@ def _slack_form(body: bytes) -> dict:
     fields = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
     if "payload" in fields:
         return _json(fields["payload"].encode())
+    _storable(fields)
     return fields
 
 
@@ -167,6 +168,11 @@ def _utf8(body: bytes) -> str:
         return body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise Rejected(400, f"The body is not UTF-8 text: {exc}") from exc
+
+
+def _header_id(value: str) -> str:
+    """A delivery id from a header, or '' when it holds control characters (PostgreSQL cannot store NUL)."""
+    return value if value.isprintable() else ""
 
 
 def _body_hash(body: bytes) -> str:
@@ -293,7 +299,7 @@ def verify(provider: str, *, body: bytes, headers) -> Verified:
         _fresh(provider, "X-Zendesk-Webhook-Signature-Timestamp", _iso(stamp))
         payload = _json(body)
         delivery = (
-            headers.get("X-Zendesk-Webhook-Invocation-Id")
+            _header_id(headers.get("X-Zendesk-Webhook-Invocation-Id", ""))
             or _text(payload, "id", provider="Zendesk", number_ok=True)
             or _body_hash(body)
         )
