@@ -101,3 +101,19 @@ def test_vendor_error_scrub(raw, scrubbed):
     assert "%40" not in out and "ana@" not in out and "query=" not in out
     if scrubbed is not None:
         assert out == scrubbed
+
+
+def test_migration_scrubs_errors_stored_before_the_fix():
+    from importlib import import_module
+
+    from django.apps import apps as django_apps
+
+    conn = Connection.objects.create(kind="stripe", name="Old", last_error=f"GET /v1/customers?email={EMAIL}")
+    call = CallLog.objects.create(
+        connection=conn, operation="customers.list", duration_ms=1, ok=False, error=f"url: /v1/customers?email={EMAIL}"
+    )
+    kept = CallLog.objects.create(connection=conn, operation="charges.list", duration_ms=1, ok=False, error="APIError")
+    import_module("apps.integrations.migrations.0005_scrub_stored_vendor_errors").scrub(django_apps, None)
+    call.refresh_from_db(), conn.refresh_from_db(), kept.refresh_from_db()
+    assert call.error == "url: /v1/customers?…" and conn.last_error == "GET /v1/customers?…"
+    assert kept.error == "APIError"
