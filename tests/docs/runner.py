@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,7 @@ class Outcome:
     block: Block
     returncode: int | None  # None: not reached (an earlier block failed)
     output: str
+    seconds: float = 0.0  # wall time of the block
 
     def problem(self) -> str | None:
         """What went wrong with this block ('' / None when it ran as documented)."""
@@ -92,6 +94,7 @@ def run_blocks(blocks: list[Block], *, base_url: str, tmp: Path, timeout: float 
         keep = f"for n in {' '.join(names)}; do declare -p $n >> {state} 2>/dev/null || true; done\n" if names else ""
         script = tmp / f"block-{index}.sh"
         script.write_text(f"set -euo pipefail\ncd {ROOT}\nsource {state}\n{code}\n{keep}")
+        started = time.monotonic()
         try:
             done = subprocess.run(
                 ["bash", str(script)], env=env, timeout=timeout, capture_output=True, text=True, check=False
@@ -99,9 +102,17 @@ def run_blocks(blocks: list[Block], *, base_url: str, tmp: Path, timeout: float 
             outcome = Outcome(block, done.returncode, done.stdout + done.stderr)
         except subprocess.TimeoutExpired as exc:
             outcome = Outcome(block, -1, f"timed out after {timeout} s: {exc.stdout or ''}{exc.stderr or ''}")
+        outcome.seconds = time.monotonic() - started
         outcomes.append(outcome)
         failed = outcome.returncode != 0
     return outcomes
+
+
+def timings(outcomes: list[Outcome]) -> str:
+    """One line per block that ran: seconds, where, first line of its code (printed by the tests; ``pytest -s``)."""
+    ran = [o for o in outcomes if o.returncode is not None]
+    lines = [f"{o.seconds:6.1f} s  {o.block.where:<24} {o.block.code.splitlines()[0][:70]}" for o in ran]
+    return "\n".join([*lines, f"{sum(o.seconds for o in ran):6.1f} s  in all ({len(ran)} blocks)"])
 
 
 def problems(outcomes: list[Outcome]) -> list[str]:

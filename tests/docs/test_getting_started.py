@@ -12,15 +12,13 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
-from django.core.management import call_command
 from django.test import Client
 
 from apps.workflows.choices import DraftStatus, RolloutState
 from apps.workflows.models import Category, Draft
 
 from .markdown import DOCS, blocks
-from .runner import problems, run_blocks
+from .runner import problems, run_blocks, timings
 
 GUIDE = DOCS / "getting-started.md"
 DEMO_PASSWORD = "switchboard-demo"  # printed by `make run` (manage.py demo_logins)
@@ -40,18 +38,18 @@ def _post(client: Client, url: str, data: dict | None = None) -> None:
     assert response.status_code in (200, 302), f"POST {url} answered {response.status_code}"
 
 
-@pytest.mark.django_db(transaction=True)
-def test_getting_started_reaches_assist_with_a_draft_in_the_review_queue(live_server, tmp_path):
-    # `make run` on a fresh database: the demo workspace (2,500 tickets there; 400 keep this test fast).
-    call_command("seed_demo", tickets=400, verbosity=0)
-    call_command("connections_local", verbosity=0)
+def test_getting_started_reaches_assist_with_a_draft_in_the_review_queue(docs_workspace, docs_db, tmp_path):
+    # `make run` on a fresh database: the demo workspace (conftest.py; runs first on it, see there).
+    assert not docs_workspace.guides_run, f"getting started must run on the fresh workspace: {docs_workspace}"
+    docs_workspace.guides_run.add(GUIDE.name)
 
     runnable = [b for b in blocks(GUIDE) if b.runs]
     first_chat = next(i for i, b in enumerate(runnable) if "/api/v1/conversations/" in b.code)
     assert first_chat >= 4, "the guide imports, trains, audits and adds knowledge before the first chat"
 
     # Steps 3–6: import the export, train, read the audit, add the help article.
-    outcomes = run_blocks(runnable[:first_chat], base_url=live_server.url, tmp=tmp_path / "before")
+    outcomes = run_blocks(runnable[:first_chat], base_url=docs_workspace.url, tmp=tmp_path / "before")
+    print(timings(outcomes))
     assert not problems(outcomes), "\n\n".join(problems(outcomes))
     category = Category.objects.get(slug="mobile-app")
     assert category.rollout_state == RolloutState.OFF
@@ -101,7 +99,8 @@ def test_getting_started_reaches_assist_with_a_draft_in_the_review_queue(live_se
     assert (category.rollout_state, category.auto_threshold, category.draft_threshold) == ("assist", 0.9, 0.5)
 
     # Step 11: the customer's question, then the drafts through the API.
-    outcomes = run_blocks(runnable[first_chat:], base_url=live_server.url, tmp=tmp_path / "after")
+    outcomes = run_blocks(runnable[first_chat:], base_url=docs_workspace.url, tmp=tmp_path / "after")
+    print(timings(outcomes))
     assert not problems(outcomes), "\n\n".join(problems(outcomes))
     draft = Draft.objects.select_related("ticket").get(status=DraftStatus.PENDING, decision__category=category)
     assert "offline" in draft.body.lower()

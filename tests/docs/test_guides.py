@@ -1,56 +1,43 @@
 """Every command and curl example in the guides runs as written against a live server on the demo workspace.
 
 docs/getting-started.md is run by ``test_getting_started.py`` (its later blocks need the screen steps in between);
-every other guide's ``bash`` / ``console`` / ``curl`` blocks run here, in order, one guide after another on one
-seeded database, each block checked for exit code 0 and its ``<!-- expect: … -->`` patterns.
+every other guide's ``bash`` / ``console`` / ``curl`` blocks run here, in order, one guide after another on the
+shared seeded workspace (``conftest.docs_workspace``), each block checked for exit code 0 and its
+``<!-- expect: … -->`` patterns.
 
 Blocks tagged ``text`` are not run, each for a reason the guide's context makes plain: ``make run`` and the
-gunicorn / qcluster examples start servers that never return; ``pg_restore --clean`` and the upgrade steps replace
-the database or the installed packages; the ``tar`` of ``media/`` and ``var/`` copies hundreds of megabytes of
-other tests' models; the ``<script>`` tag is HTML for a web page. ``json`` / ``ini`` blocks are file contents.
+gunicorn / qcluster / qmonitor / bench_load examples start servers or screens that never return (or run for
+minutes); ``pg_restore --clean`` and the upgrade steps replace the database or the installed packages; the ``tar``
+of ``media/`` and ``var/`` copies hundreds of megabytes of other tests' models; the ``<script>`` tag is HTML for a
+web page. ``json`` / ``ini`` blocks are file contents.
 """
 
 from __future__ import annotations
 
 import shutil
 
-import pytest
-from django.core.management import call_command
-
-from apps.integrations.connections import connection_set_credentials
-from apps.integrations.models import Connection
-
 from .markdown import DOCS, RUN_TAGS, blocks, guides
-from .runner import ROOT, problems, run_blocks
-
-# What a guide assumes an admin set up on the screens before its examples, as the guide says.
-ZENDESK_SECRET = "zendesk-signing-secret"  # docs/api-guide.md "Incoming webhooks": the connection's Webhook secret
+from .runner import ROOT, problems, run_blocks, timings
 
 
-def _assumed_setup() -> None:
-    zendesk = Connection.objects.create(kind=Connection.Kind.ZENDESK, name="Zendesk")
-    connection_set_credentials(connection=zendesk, values={"webhook_secret": ZENDESK_SECRET})
-
-
-@pytest.mark.django_db(transaction=True)
-def test_every_guide_command_runs_as_documented(live_server, tmp_path):
-    call_command("seed_demo", tickets=400, verbosity=0)  # `make run` seeds 2,500; 400 keep the test fast
-    call_command("connections_local", verbosity=0)
-    _assumed_setup()
+def test_every_guide_command_runs_as_documented(docs_workspace, docs_db, tmp_path):
     backups = ROOT / "backups"  # docs/admin-guide.md writes its example dump there, as a reader would
     had_backups = backups.exists()
-    failures, ran = [], 0
+    failures, ran, report = [], 0, []
     try:
         for guide in guides():
             if guide.name == "getting-started.md":
                 continue
+            docs_workspace.guides_run.add(guide.name)
             runnable = [b for b in blocks(guide) if b.runs]
-            outcomes = run_blocks(runnable, base_url=live_server.url, tmp=tmp_path / guide.stem)
+            outcomes = run_blocks(runnable, base_url=docs_workspace.url, tmp=tmp_path / guide.stem)
             ran += sum(o.returncode is not None for o in outcomes)
             failures += problems(outcomes)
+            report.append(timings(outcomes))
     finally:
         if not had_backups:
             shutil.rmtree(backups, ignore_errors=True)
+    print("\n".join(report))
     assert not failures, "\n\n".join(failures)
     assert ran >= 20, f"only {ran} blocks ran: the guides lost their examples?"
 
