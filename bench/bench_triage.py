@@ -144,6 +144,27 @@ def tickets_add(rows, workspace: dict, n_tickets: int) -> list[int]:
     return ids
 
 
+class PostgresCPU:
+    """CPU seconds used so far by this connection's PostgreSQL backend process (``/proc/<pid>/stat``; the embedded
+    server runs on this machine). ``available`` is False when the server is elsewhere; ``seconds()`` is then 0."""
+
+    def __init__(self):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            self.stat = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+        self.available = self.stat.exists()
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def seconds(self) -> float:
+        if not self.available:
+            return 0.0
+        try:
+            fields = self.stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the connection was reopened: another backend
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / self.tick  # utime + stime
+
+
 def worker_rss(test_db: str, tickets: int, batch_size: int) -> dict:
     """Peak RSS of one triage worker: ``manage.py triage --all`` in its own process (as a worker runs it) over
     the ``tickets`` waiting in ``test_db``; ``{"tickets", "seconds", "tickets_per_s", "peak_rss_mb"}`` with the
@@ -206,15 +227,17 @@ def main() -> None:
         model, train_s = train_and_activate(random.Random(0).sample(rows, min(args.train, len(rows))))
         single_ids = ids[-args.single :]
         ticket_triage(ticket_id=single_ids[0])  # warm-up: loads the model file and WordLlama once
-        latencies = []
+        latencies, cpu_ms = [], []
+        backend = PostgresCPU()
         for pk in single_ids[1:]:
-            started = time.perf_counter()
+            started, cpu_started, pg_started = time.perf_counter(), time.process_time(), backend.seconds()
             ticket_triage(ticket_id=pk)
             latencies.append((time.perf_counter() - started) * 1000)
+            cpu_ms.append((time.process_time() - cpu_started + backend.seconds() - pg_started) * 1000)
         runs = []
         for workers, limit in ((1, args.tickets // 2), (args.workers, None)):
             out = StringIO()
-            load_before, cpu_before = os.getloadavg()[0], time.process_time()
+            load_before, cpu_before, pg_before = os.getloadavg()[0], time.process_time(), backend.seconds()
             scope = ["--limit", str(limit)] if limit else ["--all"]
             call_command(
                 "triage", *scope, "--json", "--workers", str(workers), "--batch-size", str(args.batch_size), stdout=out
@@ -224,6 +247,7 @@ def main() -> None:
                     workers,
                     json.loads(out.getvalue()),
                     time.process_time() - cpu_before,
+                    backend.seconds() - pg_before,
                     load_before,
                     os.getloadavg()[0],
                 )
@@ -245,11 +269,21 @@ def main() -> None:
     )
     print(f"database {test_db} (dropped)\n")
     print(f"{'path':<52}{'result':>16}{'load avg':>14}")
-    for workers, bulk, _cpu_s, load_before, load_after in runs:
+    for workers, bulk, _cpu_s, _pg_s, load_before, load_after in runs:
         label = f"bulk: manage.py triage, {bulk['total']} tickets, {workers} worker(s)"
         print(f"{label:<52}{bulk['tickets_per_s']:>9.0f} tick/s{load_before:>7.1f}→{load_after:.1f}")
-    workers, bulk, cpu_s, *_ = runs[0]
+    workers, bulk, cpu_s, pg_s, *_ = runs[0]
     print(f"{'bulk, 1 worker: per CPU-second of the process':<52}{bulk['total'] / cpu_s:>9.0f} tick/s")
+    if backend.available:
+        per_ticket = (cpu_s + pg_s) / bulk["total"]
+        print(
+            f"{'bulk, 1 worker: CPU per ticket (Python + PostgreSQL)':<52}{per_ticket * 1000:>13.2f} ms"
+            f"  ({cpu_s / bulk['total'] * 1000:.2f} + {pg_s / bulk['total'] * 1000:.2f})"
+        )
+        print(f"{'  → what 2 idle cores could do (2 s / CPU per ticket)':<52}{2 / per_ticket:>9.0f} tick/s")
+        cq = statistics.quantiles(cpu_ms, n=20)
+        label = "one ticket CPU (Python + PostgreSQL) p50 / p95"
+        print(f"{label:<52}{statistics.median(cpu_ms):>8.1f} / {cq[18]:.1f} ms")
     print(f"{'one ticket (ticket_triage, own transaction) p50':<52}{statistics.median(latencies):>13.1f} ms")
     print(f"{'one ticket p95':<52}{q[18]:>13.1f} ms")
     print(f"{'one ticket max':<52}{max(latencies):>13.1f} ms")
