@@ -26,26 +26,31 @@ TEXT_CHARS = 1000
 
 
 VECTOR_CACHE_SIZE = 5000
-_VECTOR_CACHE: OrderedDict[tuple[str, int, str], np.ndarray] = OrderedDict()  # (provider, ticket id, text)
+_VECTOR_CACHE: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()  # (provider, ticket id) -> vector
+
+
+def _provider_name() -> str:
+    provider = get_embeddings()
+    return f"{type(provider).__name__}:{getattr(provider, 'model_name', '')}"
 
 
 def _vectors(pairs: list[tuple[int, str]]) -> np.ndarray:
     """Embeddings of ``(ticket id, text)`` pairs, one row each; a ticket's opening text doesn't change, so vectors
-    are kept per process (at most ``VECTOR_CACHE_SIZE``, oldest dropped) and only new tickets are embedded."""
+    are kept per process (at most ``VECTOR_CACHE_SIZE``, oldest dropped) and only new tickets are embedded (the
+    text of a ticket already cached is not needed: ``""`` will do)."""
     if not pairs:
         return np.zeros((0, 1), dtype=np.float32)
-    provider = get_embeddings()
-    name = f"{type(provider).__name__}:{getattr(provider, 'model_name', '')}"
-    items = [(name, pk, text) for pk, text in pairs]
-    missing = [key for key in items if key not in _VECTOR_CACHE]
+    name = _provider_name()
+    missing = [(pk, text) for pk, text in pairs if (name, pk) not in _VECTOR_CACHE]
     if missing:
-        for key, vector in zip(missing, provider.embed([text for _, _, text in missing]), strict=True):
-            _VECTOR_CACHE[key] = vector
-    for key in items:
+        for (pk, _), vector in zip(missing, get_embeddings().embed([text for _, text in missing]), strict=True):
+            _VECTOR_CACHE[(name, pk)] = vector
+    keys = [(name, pk) for pk, _ in pairs]
+    for key in keys:
         _VECTOR_CACHE.move_to_end(key)
     while len(_VECTOR_CACHE) > VECTOR_CACHE_SIZE:
         _VECTOR_CACHE.popitem(last=False)
-    return np.vstack([_VECTOR_CACHE[key] for key in items])
+    return np.vstack([_VECTOR_CACHE[key] for key in keys])
 
 
 class RecentTickets:
@@ -63,16 +68,25 @@ class RecentTickets:
             .order_by("-created_at")
             .values("id", "subject", "contact_id", "organization_id", "category__slug")[: self.limit]
         )
+        name = _provider_name()
+        cached = {r["id"] for r in rows if (name, r["id"]) in _VECTOR_CACHE}  # only non-empty texts are cached
         first: dict[int, str] = {}
         messages = (
-            Message.objects.filter(ticket_id__in=[r["id"] for r in rows], author_kind=AuthorKind.CUSTOMER)
+            Message.objects.filter(
+                ticket_id__in=[r["id"] for r in rows if r["id"] not in cached], author_kind=AuthorKind.CUSTOMER
+            )
             .order_by("ticket_id", "created_at", "id")
             .values_list("ticket_id", "body")
         )
         for ticket_id, body in messages:
             first.setdefault(ticket_id, body)
-        texts = [f"{r['subject'] or ''}\n{text_now(first.get(r['id'], ''))}".strip()[:TEXT_CHARS] for r in rows]
-        keep = [i for i, text in enumerate(texts) if text]
+        texts = [
+            ""
+            if r["id"] in cached
+            else f"{r['subject'] or ''}\n{text_now(first.get(r['id'], ''))}".strip()[:TEXT_CHARS]
+            for r in rows
+        ]  # text_now (quotes, signatures) is a millisecond a message: only for tickets not embedded yet
+        keep = [i for i, text in enumerate(texts) if text or rows[i]["id"] in cached]
         self._rows = [rows[i] for i in keep]
         self._vectors = _vectors([(rows[i]["id"], texts[i]) for i in keep])
 
