@@ -313,15 +313,20 @@ def _drafts_supersede(tickets: list[Ticket], now) -> None:
 
 def _pauses_for_escalation(tickets: list[Ticket], now) -> dict[int, list[tuple]]:
     """End the open SLA pauses of ``tickets`` (at the customer's first message since the pause began, else at
-    ``now``) and return every pause per ticket id, oldest first, as ``(started, ended)`` pairs (two queries)."""
+    ``now``) and return every pause per ticket id, oldest first, as ``(started, ended)`` pairs (one query when no
+    pause is open, three otherwise)."""
     ids = [t.pk for t in tickets]
-    SLAPause.objects.filter(ticket_id__in=ids, ended_at__isnull=True).update(
-        ended_at=Least(Coalesce(sla_pause_replied_at(), Value(now)), Value(now)), updated_at=now
-    )
+    rows = SLAPause.objects.filter(ticket_id__in=ids).order_by("ticket_id", "started_at")
+    found = list(rows.values_list("ticket_id", "started_at", "ended_at"))
+    if any(ended is None for *_, ended in found):
+        SLAPause.objects.filter(ticket_id__in=ids, ended_at__isnull=True).update(
+            ended_at=Least(Coalesce(sla_pause_replied_at(), Value(now)), Value(now)), updated_at=now
+        )
+        found = list(rows.values_list("ticket_id", "started_at", "ended_at"))
     pauses: dict[int, list[tuple]] = {}
-    rows = SLAPause.objects.filter(ticket_id__in=ids, ended_at__gt=F("started_at")).order_by("ticket_id", "started_at")
-    for ticket_id, started, ended in rows.values_list("ticket_id", "started_at", "ended_at"):
-        pauses.setdefault(ticket_id, []).append((started, ended))
+    for ticket_id, started, ended in found:
+        if ended > started:
+            pauses.setdefault(ticket_id, []).append((started, ended))
     return pauses
 
 
