@@ -70,18 +70,21 @@ def block_env(tmp: Path) -> dict[str, str]:
 _ASSIGN = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=", re.MULTILINE)
 
 
-def run_blocks(blocks: list[Block], *, base_url: str, tmp: Path, timeout: float = 240) -> list[Outcome]:
+def run_blocks(
+    blocks: list[Block], *, base_url: str, tmp: Path, timeout: float = 240, env: dict[str, str] | None = None
+) -> list[Outcome]:
     """Run ``blocks`` in order, each in ``bash`` with ``set -euo pipefail``; stops at the first failing block
     (later ones are not reached). Variables a block assigns carry over to the next blocks, as in a terminal.
 
-    ``base_url``: the live server (replaces ``http://127.0.0.1:8000`` in the blocks). Returns one ``Outcome`` per
+    ``base_url``: the live server (replaces ``http://127.0.0.1:8000`` in the blocks); ``env``: the blocks'
+    environment (default ``block_env(tmp)``; pass it when calling from another thread). Returns one ``Outcome`` per
     block."""
     missing = [tool for tool in TOOLS if shutil.which(tool) is None]
     assert not missing, f"the guides' examples need {', '.join(missing)}: apt-get install {' '.join(missing)}"
     tmp.mkdir(parents=True, exist_ok=True)
     state = tmp / "state.sh"
     state.write_text("")
-    env = block_env(tmp)
+    env = {**(env or block_env(tmp)), "HOME": str(tmp)}
     outcomes: list[Outcome] = []
     failed = False
     for index, block in enumerate(blocks):
