@@ -144,3 +144,54 @@ def test_any_escalation_supersedes_pending_drafts_but_reject_still_records_the_r
     assert rejected.status_code == 200, rejected.json()
     other.refresh_from_db()
     assert other.status == DraftStatus.REJECTED
+
+
+# --- 1 (end to end, demo workspace): the tester's widget conversation ----------------------------------------------
+
+
+def _password_conversation(widget):
+    from apps.workflows.services.triage import ticket_triage
+
+    created = widget.post(
+        "/api/v1/conversations/", {"message": "How do I reset my password? I forgot it."}, format="json"
+    ).json()
+    first = ticket_triage(ticket_id=created["id"])
+    assert first.outcome == "resolve" and first.sent  # the demo's password category is in auto
+    return created, first
+
+
+def test_widget_follow_up_is_not_answered_with_the_first_answer(widget, demo_workspace):
+    from apps.workflows.models import Draft
+    from apps.workflows.services.triage import ticket_triage
+
+    created, first = _password_conversation(widget)
+    customer = _conversation(created["token"])
+    posted = customer.post(
+        f"/api/v1/conversations/{created['id']}/messages/",
+        {"message": "thanks, and can I change my email too?"},
+        format="json",
+    )
+    assert posted.status_code == 201, posted.json()
+    second = ticket_triage(ticket_id=created["id"])
+    ai = list(Message.objects.filter(ticket_id=created["id"], author_kind="ai").values_list("body", flat=True))
+    assert ai == [first.reply_text]  # the password answer was not sent again
+    assert not Draft.objects.filter(decision=second, body__contains=first.reply_text[:80]).exists()  # nor drafted
+    turn = next(s for s in second.trace["steps"] if s["step"] == "turn")
+    assert turn["conversation_confidence"] > 0.9 and turn["latest_confidence"] < 0.6
+    assert second.outcome == "escalate"
+
+
+def test_widget_person_request_supersedes_the_waiting_draft(widget, agent_api, demo_workspace):
+    from apps.workflows.models import Decision, Draft
+
+    created, _ = _password_conversation(widget)
+    decision = Decision.objects.create(ticket_id=created["id"], turn=2, outcome="draft")  # the tester's draft 14
+    pending = Draft.objects.create(ticket_id=created["id"], decision=decision, body="Use Forgot password.")
+    human = _conversation(created["token"]).post(f"/api/v1/conversations/{created['id']}/human/", {}, format="json")
+    assert human.status_code == 201, human.json()
+    approved = agent_api.post(f"/api/v1/drafts/{pending.pk}/approve/", {"version": 1}, format="json")
+    assert approved.status_code == 409, approved.json()
+    assert "handed to a person" in approved.json()["error"]["message"]
+    ticket = Ticket.objects.get(pk=created["id"])
+    assert ticket.status == "escalated"
+    assert Message.objects.filter(ticket=ticket, author_kind="ai").count() == 1
