@@ -411,7 +411,14 @@ def _plan_one(batch, ctx, trace, prediction, error, share, model, guard_covered=
         spec, tree = batch.workflows.get(slug), batch.trees.get(slug)
         auto_threshold = spec.threshold("auto", category.auto_threshold) if spec else category.auto_threshold
         draft_threshold = spec.threshold("draft", category.draft_threshold) if spec else category.draft_threshold
-    if spike is None and not flags and band.kind in ("low_confidence", "out_of_scope") and not category.is_sensitive:
+    if (
+        spike is None
+        and not flags
+        and band.kind in ("low_confidence", "out_of_scope")
+        and not category.is_sensitive
+        and category.rollout_state in (RolloutState.ASSIST, RolloutState.AUTO)  # off/shadow: humans answer anyway
+        and getattr(settings, "TRIAGE_GROUNDED_DRAFT", True)
+    ):
         band = _grounded_band(batch, ctx, category, trace, band, slug, confidence) or band
     if flags and band.kind != "trigger":
         names = ", ".join(f"{f.name} ({f.evidence!r})" for f in flags)
@@ -646,7 +653,9 @@ def _grounded_band(batch: Batch, ctx: TicketContext, category: Category, trace: 
     knowledge base clearly answers it: the best passage scores at least ``settings.TRIAGE_GROUNDED_DRAFT_SCORE``
     (default 0.65), or clears the grounding threshold and leads every other article by
     ``settings.TRIAGE_GROUNDED_DRAFT_LEAD`` (default 0.15). Only ever a draft (an agent reviews it; the rollout gate
-    still applies), never a sent reply. None when retrieval is off, nothing is grounded or the lead is too small."""
+    still applies), never a sent reply. None when retrieval is off, nothing is grounded or the lead is too small.
+    Tried only for non-sensitive categories in assist or auto (``settings.TRIAGE_GROUNDED_DRAFT = False``: never),
+    as it costs a knowledge search on an escalation that otherwise needs none."""
     if batch.retrieve is None or not ctx.text.strip():
         return None
     with trace.step("grounded") as step:
