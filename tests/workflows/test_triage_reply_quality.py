@@ -155,6 +155,7 @@ def test_an_unsure_classifier_with_a_clearly_grounded_answer_drafts_and_never_se
     assert grounded["draft"] is True and grounded["lead"] == 0.23
     assert (plan.outcome, plan.effect, plan.why) == (Outcome.DRAFT, "draft", "grounded")
     assert "the knowledge base answers it" in plan.reason and "Each has a PDF" in plan.reply.text
+    assert "good question" not in plan.reply.text.lower()  # the guessed category's template is not used
 
     strong = _plan(how_to, _ticket("[how-to@0.32] PDF invoices?"), lambda ctx, c: ([invoices], 0.69, [], 0.05))
     assert strong.outcome == Outcome.DRAFT  # a very strong passage is enough on its own

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from dataclasses import replace as dc_replace
+from types import SimpleNamespace
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -458,7 +459,7 @@ def _plan_one(batch, ctx, trace, prediction, error, share, model, guard_covered=
     elif rollout_state == RolloutState.SHADOW and band.outcome != Outcome.ESCALATE:
         why = "shadow"
 
-    extras: dict[str, Any] = {}
+    extras: dict[str, Any] = {"knowledge_only": band.kind == "grounded"}
     if not gated.compose:
         trace.add("compose", 0.0, skipped=f"{gated.outcome} needs no reply")
         if gated.effect == Effect.HANDOFF:
@@ -746,7 +747,10 @@ def _answer(batch, ctx, category, trace, node, facts, profile, spec, extras):
 
 
 def _compose(batch: Batch, ctx: TicketContext, category: Category, trace: Trace, extras: dict):
-    """``(reply, error, passages)`` without a tree: the category template and knowledge through the provider."""
+    """``(reply, error, passages)`` without a tree: the category template and knowledge through the provider (only
+    the knowledge for a grounded draft: the category is a guess then, its template likely about something else)."""
+    if extras.get("knowledge_only"):
+        category = SimpleNamespace(slug=category.slug, name=category.name, reply_template="")
     with trace.step("compose", provider=batch.llm.model_name, shape=ctx.shape) as step:
         try:
             passages, best = _retrieve(batch, ctx, category, extras, trace)
