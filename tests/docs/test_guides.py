@@ -3,7 +3,7 @@
 docs/getting-started.md is run by ``test_getting_started.py`` (its later blocks need the screen steps in between);
 every other guide's ``bash`` / ``console`` / ``curl`` blocks run here, each guide's in order, on the shared seeded
 workspace (``conftest.docs_workspace``), each block checked for exit code 0 and its ``<!-- expect: … -->``
-patterns. The admin's guide runs in a second lane beside the others (see ``SECOND_LANE``).
+patterns. The admin's guide and operations run in a second lane beside the others (see ``SECOND_LANE``).
 
 Blocks tagged ``text`` are not run, each for a reason the guide's context makes plain: ``make run`` and the
 gunicorn / qcluster / qmonitor / bench_load examples start servers or screens that never return (or run for
@@ -21,11 +21,12 @@ from .markdown import DOCS, RUN_TAGS, blocks, guides
 from .runner import ROOT, block_env, problems, run_blocks, timings
 
 # Guides whose examples run beside the others, in a second lane: the admin's guide creates a user, local
-# connections, a settings check and a database dump, and reads nothing the other guides' examples write (tickets,
-# drafts, handoffs, knowledge). The other guides run one after another in the first lane, in name order, as their
-# examples read what earlier ones left (drafts to approve, handoffs to claim). Two lanes halve the wait on the
-# management commands' start-up (about 2 s of CPU each) on a machine with two cores.
-SECOND_LANE = {"admin-guide.md"}
+# connections, a settings check and a database dump, and operations reads the health check and the task queue's
+# counts; neither reads what the other guides' examples write (tickets, drafts, handoffs, knowledge). The other
+# guides run one after another in the first lane, in name order, as their examples read what earlier ones left
+# (drafts to approve, handoffs to claim). Two lanes halve the wait on the management commands' start-up (about 2 s
+# of CPU each) on a machine with two cores.
+SECOND_LANE = {"admin-guide.md", "operations.md"}
 
 
 def _run_lane(lane: list, *, base_url: str, tmp, env: dict[str, str]) -> list[tuple]:
