@@ -1,6 +1,8 @@
 """Metrics over a period: totals and rates, per-category outcome counts and rates, tickets per day."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
+
+from django.utils import timezone
 
 from rest_framework import serializers
 
@@ -94,6 +96,11 @@ class AuditQuerySerializer(serializers.Serializer):
     def validate(self, attrs):
         if attrs.get("since") and attrs.get("until") and attrs["since"] > attrs["until"]:
             raise serializers.ValidationError({"since": "since must be on or before until."})
+        today = timezone.now().astimezone(UTC).date()
+        if attrs.get("since") and not attrs.get("until") and attrs["since"] > today:
+            raise serializers.ValidationError(
+                {"since": f"since ({attrs['since']:%Y-%m-%d}) is after today ({today:%Y-%m-%d}, UTC): nothing to audit."}
+            )
         return attrs
 
 
