@@ -23,6 +23,20 @@ from apps.workflows.choices import DraftStatus, Outcome
 from apps.workflows.models import Category, Decision, Draft
 
 OUTCOMES = [Outcome.RESOLVE, Outcome.DRAFT, Outcome.ESCALATE]
+# CategoryDayActivity's count columns, spelled out (SQL identifiers are constants, never built from values)
+ACTIVITY_COLUMNS = (
+    "decisions_resolve",
+    "decisions_draft",
+    "decisions_escalate",
+    "drafts_pending",
+    "drafts_approved",
+    "drafts_edited",
+    "drafts_rejected",
+    "drafts_superseded",
+)
+assert list(ACTIVITY_COLUMNS) == [f"decisions_{o.value}" for o in OUTCOMES] + [
+    f"drafts_{d.value}" for d in DraftStatus
+]
 
 
 @dataclass
@@ -256,7 +270,7 @@ def overview_from_stats(*, since: date | datetime, until: date | datetime) -> Ov
             totals["responded"] += responded
             totals["minutes"] += minutes
             stamps.append(stamp)
-        columns = [f"decisions_{o.value}" for o in OUTCOMES] + [f"drafts_{s.value}" for s in DraftStatus]
+        columns = ACTIVITY_COLUMNS
         cursor.execute(
             f"""SELECT a.day, a.category_id, c.slug, c.name, {", ".join(f"sum(a.{col})" for col in columns)},
                        sum(a.decisions_sent), sum(a.resolved), min(a.refreshed_at)

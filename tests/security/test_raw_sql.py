@@ -29,6 +29,8 @@ REVIEWED: dict[tuple[str, str], str] = {
     ("analytics/metrics.py", "_filters"): "fixed clauses per filter; channel and tier travel as parameters",
     ("analytics/metrics.py", "filters"): "the clauses of _filters (values as parameters)",
     ("analytics/rollup.py", "_refresh_sql"): "fixed SQL built from model metadata and module constants",
+    ("analytics/rollup.py", "_activity_sql"): "fixed SQL: model table names, constant columns/statuses",
+    ("analytics/selectors.py", "slice_where"): "rollup.slice_where: fixed clause, values as params",
     ("analytics/rollup.py", "keys"): "grouping expressions chosen by the module's callers from fixed lists",
     ("analytics/rollup.py", "where"): "fixed conditions from the module's callers; values are parameters",
     ("analytics/rollup.py", "join"): "fixed JOIN clauses from the module's callers",

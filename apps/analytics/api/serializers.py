@@ -3,7 +3,6 @@
 from datetime import UTC, timedelta
 
 from django.utils import timezone
-
 from rest_framework import serializers
 
 from apps.tickets.choices import Channel, Tier
@@ -98,9 +97,8 @@ class AuditQuerySerializer(serializers.Serializer):
             raise serializers.ValidationError({"since": "since must be on or before until."})
         today = timezone.now().astimezone(UTC).date()
         if attrs.get("since") and not attrs.get("until") and attrs["since"] > today:
-            raise serializers.ValidationError(
-                {"since": f"since ({attrs['since']:%Y-%m-%d}) is after today ({today:%Y-%m-%d}, UTC): nothing to audit."}
-            )
+            message = f"since ({attrs['since']:%Y-%m-%d}) is after today ({today:%Y-%m-%d} UTC): nothing to audit"
+            raise serializers.ValidationError({"since": message})
         return attrs
 
 
