@@ -64,6 +64,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "periods": list(PERIODS),
         "since": since,
         "until": until,
+        "last_day": (until - timedelta(days=1)).date(),  # until is exclusive: the page shows the inclusive last day
         "categories": categories,
         "outcomes": OUTCOMES,
         "outcome_labels": labels,

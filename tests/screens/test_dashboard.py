@@ -5,7 +5,7 @@ The live selectors serve ``/api/v1/metrics/``; the overview page reads the same 
 
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 from io import StringIO
 
 import pytest
@@ -176,6 +176,18 @@ def test_dashboard_page_passes_chart_data(lead_client, history):
 
     html_30 = lead_client.get("/analytics/").content.decode()
     assert 'data-testid="tickets">7<' in html_30  # the 20-day-old ticket counts in the 30-day default
+
+
+@pytest.mark.parametrize("days", [7, 30, 90])
+def test_dashboard_period_shows_its_inclusive_last_day(agent_client, days):
+    """The period label names ``days`` days ending today (UTC), not the exclusive end (tomorrow)."""
+    today = timezone.now().astimezone(UTC).date()
+    first = today - timedelta(days=days - 1)
+    html = agent_client.get(f"/analytics/?days={days}").content.decode()
+    label = re.search(r'data-testid="period">(.*?)</span>', html).group(1)
+    assert label == f"{first:%b} {first.day} – {today:%b} {today.day}, {today.year}"
+    assert (today - first).days + 1 == days
+    assert f"({days} days in UTC, today included)" in html
 
 
 def test_empty_dashboard(agent_client):
