@@ -136,3 +136,15 @@ def test_api_fields_in_the_api_guide_exist_in_the_schema():
     named = set(re.findall(r"`([a-z][a-z_]*)`", (DOCS / "api-guide.md").read_text(encoding="utf-8")))
     unknown = sorted(named - not_fields - _schema_vocabulary())
     assert not unknown, f"the API guide names fields the API does not have: {unknown}"
+
+
+def test_the_top_bar_the_lead_guide_names_is_the_products():
+    """The lead's guide lists the top bar's entries; they are exactly the navigation a lead gets, in order."""
+    from apps.core.choices import Role
+    from apps.core.context_processors import NAVIGATION
+
+    text = " ".join((DOCS / "lead-guide.md").read_text(encoding="utf-8").split())
+    sentence = re.search(r"reachable from the top bar: (.+?)\.", text)
+    assert sentence, "lead-guide.md no longer lists the top bar ('reachable from the top bar: …')"
+    named = re.findall(r"\*\*([^*]+)\*\*", sentence.group(1))
+    assert named == [label for _, label, roles in NAVIGATION if Role.LEAD in roles]
