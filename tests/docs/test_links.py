@@ -138,13 +138,17 @@ def test_api_fields_in_the_api_guide_exist_in_the_schema():
     assert not unknown, f"the API guide names fields the API does not have: {unknown}"
 
 
-def test_the_top_bar_the_lead_guide_names_is_the_products():
-    """The lead's guide lists the top bar's entries; they are exactly the navigation a lead gets, in order."""
-    from apps.core.choices import Role
+@pytest.mark.parametrize(
+    ("guide", "role", "lead_in"),
+    [("lead-guide.md", "lead", "reachable from the top bar: "), ("agent-guide.md", "agent", "The top bar shows ")],
+)
+def test_the_top_bar_a_guide_names_is_the_products(guide, role, lead_in):
+    """The lead's and the agent's guides list the top bar's entries: exactly the navigation that role gets, in
+    order."""
     from apps.core.context_processors import NAVIGATION
 
-    text = " ".join((DOCS / "lead-guide.md").read_text(encoding="utf-8").split())
-    sentence = re.search(r"reachable from the top bar: (.+?)\.", text)
-    assert sentence, "lead-guide.md no longer lists the top bar ('reachable from the top bar: …')"
+    text = " ".join((DOCS / guide).read_text(encoding="utf-8").split())
+    sentence = re.search(re.escape(lead_in) + r"(.+?)\.", text)
+    assert sentence, f"{guide} no longer lists the top bar ({lead_in!r}…)"
     named = re.findall(r"\*\*([^*]+)\*\*", sentence.group(1))
-    assert named == [label for _, label, roles in NAVIGATION if Role.LEAD in roles]
+    assert named == [label for _, label, roles in NAVIGATION if role in roles]
