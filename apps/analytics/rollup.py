@@ -211,11 +211,18 @@ def _refresh_sql() -> str:
     """
 
 
+# A Decision's outcome for counting (alias ``d``): a shadow-mode Decision sends nothing and hands the ticket to
+# humans, so it counts as escalated, never as resolved by the AI (selectors.effective_outcome: the same rule)
+EFFECTIVE_OUTCOME_SQL = "(CASE WHEN d.rollout_state = 'shadow' THEN 'escalate' ELSE d.outcome END)"
+
+
 def _activity_sql() -> str:
     """Decisions, drafts and resolutions of ``[since, until)`` per UTC day and category: one grouped pass over
     each table's ``created_at`` / ``resolved_at`` index, summed per day and category."""
     decision, draft, ticket = Decision._meta.db_table, Draft._meta.db_table, Ticket._meta.db_table
-    outcomes = ", ".join(f"count(*) FILTER (WHERE d.outcome = '{o}')" for o in ("resolve", "draft", "escalate"))
+    outcomes = ", ".join(
+        f"count(*) FILTER (WHERE {EFFECTIVE_OUTCOME_SQL} = '{o}')" for o in ("resolve", "draft", "escalate")
+    )
     draft_statuses = ("pending", "approved", "edited", "rejected", "superseded")
     statuses = ", ".join(f"count(*) FILTER (WHERE x.status = '{s}')" for s in draft_statuses)
     columns = [

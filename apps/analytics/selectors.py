@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
+from django.db.models import Avg, Case, CharField, Count, DurationField, ExpressionWrapper, F, Q, Value, When
 from django.db.models.functions import TruncDate
 
 from apps.escalation.models import Handoff
 from apps.tickets.models import Ticket
-from apps.workflows.choices import DraftStatus, Outcome
+from apps.workflows.choices import DraftStatus, Outcome, RolloutState
 from apps.workflows.models import Category, Decision, Draft
 
 OUTCOMES = [Outcome.RESOLVE, Outcome.DRAFT, Outcome.ESCALATE]
@@ -108,11 +108,24 @@ class Rates:
         return self._share(self.drafts.get(DraftStatus.APPROVED, 0), self.drafts_reviewed)
 
 
+def effective_outcome() -> Case:
+    """What a Decision did, for counting: its outcome, except that a shadow-mode Decision (it records what the AI
+    would have done, sends nothing and hands the ticket to humans) counts as ``escalate``, never as resolved by
+    the AI. The same rule as ``rollup.EFFECTIVE_OUTCOME_SQL`` (the daily figures)."""
+    return Case(
+        When(rollout_state=RolloutState.SHADOW, then=Value(Outcome.ESCALATE.value)),
+        default=F("outcome"),
+        output_field=CharField(),
+    )
+
+
 def decisions_by_category_outcome(*, since: datetime, until: datetime) -> list[CategoryOutcomes]:
-    """Decisions made in ``[since, until)`` per category and outcome, most decisions first (one query)."""
+    """Decisions made in ``[since, until)`` per category and (effective, see ``effective_outcome``) outcome, most
+    decisions first (one query)."""
     rows = (
         Decision.objects.filter(created_at__gte=since, created_at__lt=until)
-        .values("category__slug", "category__name", "outcome")
+        .annotate(outcome_counted=effective_outcome())
+        .values("category__slug", "category__name", "outcome_counted")
         .annotate(n=Count("id"))
         .order_by()
     )
@@ -120,7 +133,7 @@ def decisions_by_category_outcome(*, since: datetime, until: datetime) -> list[C
     for row in rows:
         slug = row["category__slug"] or ""
         item = by_slug.setdefault(slug, CategoryOutcomes(slug=slug, name=row["category__name"] or "No category"))
-        item.counts[row["outcome"]] = item.counts.get(row["outcome"], 0) + row["n"]
+        item.counts[row["outcome_counted"]] = item.counts.get(row["outcome_counted"], 0) + row["n"]
     return sorted(by_slug.values(), key=lambda c: (-c.total, c.name))
 
 
@@ -178,10 +191,14 @@ def period_rates(*, since: datetime, until: datetime) -> Rates:
             filter=Q(first_response_at__isnull=False),
         ),
     )
-    decisions = Decision.objects.filter(created_at__gte=since, created_at__lt=until).aggregate(
-        total=Count("id"),
-        sent=Count("id", filter=Q(sent=True)),
-        **{o.value: Count("id", filter=Q(outcome=o)) for o in OUTCOMES},
+    decisions = (
+        Decision.objects.filter(created_at__gte=since, created_at__lt=until)
+        .annotate(outcome_counted=effective_outcome())
+        .aggregate(
+            total=Count("id"),
+            sent=Count("id", filter=Q(sent=True)),
+            **{o.value: Count("id", filter=Q(outcome_counted=o.value)) for o in OUTCOMES},
+        )
     )
     drafts = Draft.objects.filter(created_at__gte=since, created_at__lt=until).aggregate(
         **{s.value: Count("id", filter=Q(status=s)) for s in DraftStatus}

@@ -20,7 +20,7 @@ from apps.analytics.selectors import (
     tickets_by_category,
     tickets_per_day,
 )
-from apps.workflows.choices import DraftStatus, Outcome
+from apps.workflows.choices import DraftStatus, Outcome, RolloutState
 from tests.factories import CategoryFactory, DecisionFactory, DraftFactory, HandoffFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
@@ -188,6 +188,30 @@ def test_dashboard_period_shows_its_inclusive_last_day(agent_client, days):
     assert label == f"{first:%b} {first.day} – {today:%b} {today.day}, {today.year}"
     assert (today - first).days + 1 == days
     assert f"({days} days in UTC, today included)" in html
+
+
+def test_shadow_decisions_are_not_resolved_by_the_ai(lead_client):
+    """A shadow-mode Decision records what the AI would do, sends nothing and hands off: it counts as escalated
+    (live selectors, daily figures and page alike), so "Resolved by AI" equals what the AI sent."""
+    shadow = CategoryFactory(slug="refunds", name="Refunds", rollout_state=RolloutState.SHADOW)
+    auto = CategoryFactory(slug="how-to", name="How-to", rollout_state=RolloutState.AUTO)
+    kept = [TicketFactory() for _ in range(3)]
+    DecisionFactory(ticket=kept[0], category=shadow, outcome=Outcome.RESOLVE, rollout_state=RolloutState.SHADOW)
+    DecisionFactory(ticket=kept[1], category=shadow, outcome=Outcome.DRAFT, rollout_state=RolloutState.SHADOW)
+    DecisionFactory(ticket=kept[2], category=auto, outcome=Outcome.RESOLVE, rollout_state=RolloutState.AUTO, sent=True)
+    since, until = _window(7)
+    live = {c.slug: c.counts for c in decisions_by_category_outcome(since=since, until=until)}
+    assert live == {"refunds": {"escalate": 2}, "how-to": {"resolve": 1}}
+    rates = period_rates(since=since, until=until)
+    assert rates.by_outcome == {"resolve": 1, "draft": 0, "escalate": 2} and rates.sent_by_ai == 1
+    category_stats_refresh_recent(days=3)
+    overview = overview_from_stats(since=since, until=until)
+    assert {c.slug: c.counts for c in overview.categories} == live
+    assert overview.rates.by_outcome == rates.by_outcome and overview.rates.sent_by_ai == 1
+    html = lead_client.get("/analytics/?days=7").content.decode()
+    row = re.search(r'<tr data-category="refunds">(.*?)</tr>', html).group(1)
+    assert re.findall(r'<td class="num">(\d+)</td>', row) == ["0", "0", "2", "2"]  # resolve, draft, escalate, total
+    assert "1 of 3 decisions" in html
 
 
 def test_empty_dashboard(agent_client):
