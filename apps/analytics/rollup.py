@@ -107,6 +107,13 @@ def _bins(column: str, edges: list[float]) -> str:
     return "ARRAY[" + ", ".join(parts) + "]::integer[]"
 
 
+def _bucket(value: str, edges: str) -> str:
+    """The histogram bin (1-based) of the SQL expression ``value`` over the SQL array ``edges``; values below the
+    first edge fall in bin 1, and a NULL value (never answered, not resolved) in no bin at all (``greatest``
+    alone would put NULLs in bin 1: PostgreSQL's ``greatest`` ignores NULL arguments)."""
+    return f"CASE WHEN ({value}) IS NOT NULL THEN greatest(width_bucket({value}, {edges}), 1) END"
+
+
 def _refresh_sql() -> str:
     control = (
         "(c.control_share > 0 AND "
@@ -166,12 +173,9 @@ def _refresh_sql() -> str:
                (m.last_customer > t.resolved_at) AS reopened,
                coalesce(r.reviewed, 0) AS reviewed, coalesce(r.approved, 0) AS approved,
                coalesce(r.edited, 0) AS edited,
-               greatest(width_bucket(extract(epoch FROM t.first_response_at - t.created_at) / 60, {edges["fr"]}), 1)
-                   AS fr_b,
-               greatest(width_bucket(extract(epoch FROM t.resolved_at - t.created_at) / 3600, {edges["rs"]}), 1)
-                   AS rs_b,
-               greatest(width_bucket(extract(epoch FROM m.last_reply - t.first_response_at) / 60, {edges["hd"]}), 1)
-                   AS hd_b
+               {_bucket("extract(epoch FROM t.first_response_at - t.created_at) / 60", edges["fr"])} AS fr_b,
+               {_bucket("extract(epoch FROM t.resolved_at - t.created_at) / 3600", edges["rs"])} AS rs_b,
+               {_bucket("extract(epoch FROM m.last_reply - t.first_response_at) / 60", edges["hd"])} AS hd_b
           FROM t LEFT JOIN m ON m.ticket_id = t.id LEFT JOIN h ON h.ticket_id = t.id
           LEFT JOIN d ON d.ticket_id = t.id LEFT JOIN r ON r.ticket_id = t.id
           LEFT JOIN e ON e.ticket_id = t.id

@@ -218,3 +218,28 @@ def test_refresh_replaces_the_days_rows(rollout):
     by_channel = CategoryDayStats.objects.filter(tier="*", segment="*").exclude(channel="*")
     assert sum(by_channel.values_list("tickets", flat=True)) == 80
     assert set(by_channel.values_list("channel", flat=True)) == {"chat", "email"}
+
+
+def test_unanswered_and_unresolved_tickets_are_in_no_time_bin():
+    """A ticket never answered / not resolved has no first response / resolution time: it must not land in the
+    fastest bin (PostgreSQL's greatest() ignores NULLs), which made every category read 0.50 min and 0.13 h."""
+    from apps.analytics.models import CategoryDayStats
+
+    now = timezone.now()
+    cat = CategoryFactory(slug="slow", name="Slow")
+    created = now - timedelta(days=2)
+    TicketFactory(
+        category=cat,
+        created_at=created,
+        first_response_at=created + timedelta(minutes=40),
+        resolved_at=created + timedelta(hours=5),
+    )
+    for _ in range(3):
+        TicketFactory(category=cat, created_at=created, first_response_at=None, resolved_at=None)
+    category_stats_refresh(since=(now - timedelta(days=5)).date(), until=(now + timedelta(days=1)).date())
+    row = CategoryDayStats.objects.get(category=cat, channel="*", tier="*", segment="*", in_control=False)
+    assert row.tickets == 4 and sum(row.first_response_hist) == 1 and sum(row.resolution_hist) == 1
+    (item,) = category_metrics(since=now - timedelta(days=3), until=now, slugs=["slow"], with_baseline=False)
+    assert item.current.first_response_minutes >= 30  # the one answer took 40 min
+    assert 4 <= item.current.resolution_hours < 6
+    assert hist_median([0] * len(RESOLUTION_EDGES), RESOLUTION_EDGES) is None
