@@ -24,7 +24,7 @@ from django.utils import timezone
 from apps.escalation.choices import TriggerKind
 from apps.escalation.models import TriggerRule
 from apps.tickets.choices import TicketStatus
-from apps.tickets.models import Ticket
+from apps.tickets.models import Contact, Ticket
 
 HORIZON_DAYS = 30  # the longest repeat-contact window a rule may use
 DONE = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
@@ -52,7 +52,10 @@ def contexts_signals_fill(contexts: Sequence, *, now=None, days: float | None = 
     ids = [ctx.ticket.pk for ctx in contexts]
     emails = {(ctx.ticket.contact.email or "").lower() for ctx in contexts if ctx.ticket.contact_id} - {""}
     orgs = {ctx.ticket.organization_id for ctx in contexts if ctx.ticket.organization_id}
-    customer = Q(email_l__in=emails) | Q(organization_id__in=orgs)
+    # the same person by e-mail (any of their contacts) or the same organization: both through indexed foreign
+    # keys, so PostgreSQL doesn't join every recent ticket to its contact to compare e-mails
+    people = Contact.objects.annotate(email_l=Lower("email")).filter(email_l__in=emails).values("pk")
+    customer = Q(contact_id__in=people) | Q(organization_id__in=orgs)
     scope = Q(pk__in=ids)
     if days > 0:
         scope |= customer & Q(created_at__gte=now - timedelta(days=days))
