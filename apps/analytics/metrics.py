@@ -109,6 +109,24 @@ class Comparison:
     significant: bool
     test: str
 
+    @property
+    def label(self) -> str:
+        """The metric's name for people (``METRIC_LABELS``), e.g. ``"First response (min)"``."""
+        return METRIC_LABELS.get(self.metric, self.metric.replace("_", " ").capitalize())
+
+
+METRIC_LABELS = {
+    "ai_resolution_rate": "AI resolution rate",
+    "escalation_rate": "Escalation rate",
+    "draft_approval_rate": "Drafts approved as is",
+    "edit_size": "Edit size",
+    "csat": "CSAT",
+    "csat_ai_vs_human": "CSAT AI vs human",
+    "csat_human": "CSAT human-handled",
+    "first_response_minutes": "First response (min)",
+    "resolution_hours": "Resolution (h)",
+}
+
 
 @dataclass
 class CategoryMetrics:
@@ -124,6 +142,25 @@ class CategoryMetrics:
     ai_group: Figures | None = None
     control_group: Figures | None = None
     control_comparisons: list[Comparison] = field(default_factory=list)
+    # first UTC day counted as current (the period's first day, or the rollout day when it started inside it);
+    # the baseline is ``[baseline_since, baseline_until)`` with ``baseline_until <= current_since``: no overlap
+    current_since: date | None = None
+    started_at: datetime | None = None  # the rollout start (or first AI decision) the baseline ends at
+
+    @property
+    def baseline_last_day(self) -> date | None:
+        """The baseline's inclusive last day (``baseline_until`` is exclusive)."""
+        return self.baseline_until - timedelta(days=1) if self.baseline_until else None
+
+    @property
+    def baseline_description(self) -> str:
+        """The baseline in a sentence, e.g. "before the first AI decision on Dec 1, 2026"."""
+        if self.baseline_source == "none" or self.started_at is None:
+            return "no baseline: no rollout or AI decision yet"
+        when = f"{self.started_at.astimezone(UTC):%b} {self.started_at.astimezone(UTC).day}, {self.started_at.year}"
+        if self.baseline_source == "rollout":
+            return f"before the rollout on {when}"
+        return f"before the first AI decision on {when}"
 
     def as_dict(self) -> dict:
         return {
@@ -132,6 +169,7 @@ class CategoryMetrics:
             "baseline_since": self.baseline_since,
             "baseline_until": self.baseline_until,
             "baseline_source": self.baseline_source,
+            "current_since": self.current_since,
             "current": self.current.as_dict(),
             "baseline": self.baseline.as_dict(),
             "comparisons": [asdict(c) for c in self.comparisons],
@@ -333,6 +371,8 @@ def category_metrics(
             baseline_since=b_since[c.pk] if start else None,
             baseline_until=b_until[c.pk] if start else None,
             baseline_source=source,
+            current_since=c_since[c.pk],
+            started_at=start,
             current=current,
             baseline=baseline,
             control_share=float(getattr(c, "control_share", 0) or 0),

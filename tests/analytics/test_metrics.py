@@ -243,3 +243,46 @@ def test_unanswered_and_unresolved_tickets_are_in_no_time_bin():
     assert item.current.first_response_minutes >= 30  # the one answer took 40 min
     assert 4 <= item.current.resolution_hours < 6
     assert hist_median([0] * len(RESOLUTION_EDGES), RESOLUTION_EDGES) is None
+
+
+def test_metrics_page_labels_and_baseline_windows_do_not_overlap(lead_client):
+    """The rollout (here: the first AI decision) starts today inside a 30-day period: the current figures count
+    from today, the baseline is the 30 days before it, ending yesterday — the two windows never overlap. The page
+    names the metrics and the baseline for people, not by their keys."""
+    import re
+
+    from django.utils.dateformat import format as date_format
+
+    now = timezone.now()
+    today = now.date()
+    cat = CategoryFactory(slug="faq", name="FAQ")
+    for days in (3, 10):
+        created = now - timedelta(days=days)
+        TicketFactory(category=cat, created_at=created, first_response_at=created + timedelta(minutes=20))
+    ticket = TicketFactory(category=cat, created_at=now, first_response_at=now)
+    DecisionFactory(ticket=ticket, category=cat, outcome=Outcome.RESOLVE, sent=True)
+    category_stats_refresh(since=today - timedelta(days=40), until=today + timedelta(days=1))
+
+    (item,) = category_metrics(since=now - timedelta(days=29), until=now, slugs=["faq"])
+    assert item.baseline_source == "first_decision"
+    assert item.current_since == today and item.baseline_until == today <= item.current_since
+    assert item.baseline_since == today - timedelta(days=30) and item.baseline_last_day == today - timedelta(days=1)
+    assert (item.current.tickets, item.baseline.tickets) == (1, 2)
+
+    html = lead_client.get("/analytics/metrics/?days=30").content.decode()
+    head = re.search(r'data-testid="metrics-table">\s*<thead>(.*?)</thead>', html, re.S).group(1)
+    headers = re.findall(r'<th class="num">(.*?)</th>', head)
+    assert headers[1:4] == ["AI resolution rate", "Escalation rate", "Drafts approved as is"]
+    assert "CSAT AI vs human" in headers and "First response (min)" in headers and "Resolution (h)" in headers
+    assert "AIRESOLUTIONRATE" not in html and "firstresponseminutes" not in html.lower()  # no raw keys
+    windows = re.search(r'data-testid="windows">(.*?)</td>', html, re.S).group(1)
+    first_of_baseline = today - timedelta(days=30)
+    yesterday = today - timedelta(days=1)
+    assert windows == (
+        f"Now: {date_format(today, 'M j')} – {date_format(today, 'M j')}<br>"
+        f"Baseline: {date_format(first_of_baseline, 'M j')} – {date_format(yesterday, 'M j')}, "
+        f"before the first AI decision on {date_format(today, 'M j, Y')}"
+    )
+    assert "first_decision" not in html
+    period = re.search(r'data-testid="period">(.*?)</span>', html).group(1)
+    assert period == f"{date_format(today - timedelta(days=29), 'M j')} – {date_format(today, 'M j, Y')}"

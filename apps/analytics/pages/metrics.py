@@ -3,6 +3,8 @@ anomalies; filters by channel, customer tier and period."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -67,6 +69,7 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
             "tiers": Tier.choices,
             "since": since,
             "until": until,
+            "last_day": (until - timedelta(days=1)).date(),  # until is exclusive
             "rows": [r for r in rows if r.current.tickets or r.baseline.tickets],
             "chart": chart,
             "anomalies": Anomaly.objects.all()[:20],
