@@ -75,10 +75,19 @@ class Feedback(models.Model):
     review_state = models.CharField(max_length=16, choices=ReviewState.choices, default=ReviewState.OPEN)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(db_index=True)
+    updated_at = models.DateTimeField(null=True, blank=True, help_text="When the customer last changed the rating")
+    history = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Earlier versions of this rating, oldest first: [{csat, helpful, comment, source, at}]",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["helpful", "review_state"], name="feedback_helpful_review_idx")]
+        indexes = [
+            models.Index(fields=["helpful", "review_state"], name="feedback_helpful_review_idx"),
+            models.Index(fields=["ticket", "message"], name="feedback_ticket_message_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(csat__isnull=True) | models.Q(csat__gte=1, csat__lte=5), name="feedback_csat_1_5"

@@ -96,7 +96,8 @@ def test_agents_cannot_open_the_review_list(agent_client):
 def test_unhelpful_answers_review_list_with_trace(lead_client, answered):
     ticket, decision, message = answered
     bad = feedback_record(ticket=ticket, helpful=False, message_id=message.pk, comment="wrong menu")
-    feedback_record(ticket=ticket, helpful=True, message_id=message.pk)
+    other = reply_send(ticket=ticket, body="Anything else?", author_kind="ai")
+    feedback_record(ticket=ticket, helpful=True, message_id=other.pk)
     page = lead_client.get("/analytics/feedback/")
     html = page.content.decode()
     assert page.status_code == 200 and f'data-feedback="{bad.pk}"' in html and "wrong menu" in html
@@ -106,3 +107,60 @@ def test_unhelpful_answers_review_list_with_trace(lead_client, answered):
     bad.refresh_from_db()
     assert bad.review_state == ReviewState.REVIEWED
     assert 'data-feedback="' not in lead_client.get("/analytics/feedback/").content.decode()
+
+
+def test_rating_the_same_reply_again_changes_it_and_keeps_history(settings, answered):
+    """One rating per reply per customer: {"csat": 5} then {"csat": 1} on the same reply is one Feedback row
+    (201, then 200), now 1 and back on the review list, the 5 kept in its history; the ticket's CSAT counts once.
+    A rating of another reply (or of the conversation as a whole) is a rating of its own."""
+    from django.core.cache import cache
+
+    from apps.tickets.models import Ticket
+
+    settings.WIDGET_PUBLIC_KEY = WIDGET_KEY
+    cache.clear()
+    widget = APIClient()
+    widget.credentials(HTTP_X_SWITCHBOARD_KEY=WIDGET_KEY)
+    created = widget.post(
+        "/api/v1/conversations/",
+        {"message": "Where is my invoice?", "contact": {"email": "b@shop.example"}},
+        format="json",
+    ).json()
+    ticket = Ticket.objects.get(pk=created["id"])
+    answer = reply_send(ticket=ticket, body="See Settings → Billing.", author_kind="ai")
+    client = APIClient()
+    client.credentials(HTTP_X_SWITCHBOARD_KEY=WIDGET_KEY, HTTP_X_CONVERSATION_TOKEN=created["token"])
+    url = f"/api/v1/conversations/{ticket.pk}/feedback/"
+
+    first = client.post(url, {"csat": 5, "message_id": answer.pk, "comment": "great"}, format="json")
+    assert first.status_code == 201, first.json()
+    again = client.post(url, {"csat": 1, "message_id": answer.pk}, format="json")
+    assert again.status_code == 200, again.json()
+    assert again.json()["csat"] == 1 and again.json()["comment"] == "great"
+
+    feedback = Feedback.objects.get(ticket=ticket)  # still one row: the rating changed, no second vote
+    assert (feedback.csat, feedback.review_state) == (1, ReviewState.OPEN)
+    assert [(h["csat"], h["comment"]) for h in feedback.history] == [(5, "great")]
+    assert feedback.updated_at is not None and feedback.updated_at >= feedback.created_at
+    ticket.refresh_from_db()
+    assert ticket.csat == 1
+
+    whole = client.post(url, {"csat": 4}, format="json")  # the conversation as a whole: its own rating
+    assert whole.status_code == 201
+    assert Feedback.objects.filter(ticket=ticket).count() == 2
+    assert client.post(url, {"csat": 3}, format="json").status_code == 200
+    assert Feedback.objects.filter(ticket=ticket).count() == 2
+    bad = client.post(url, {"csat": 9, "message_id": answer.pk}, format="json")
+    assert bad.status_code == 400
+    assert Feedback.objects.get(ticket=ticket, message=answer).csat == 1  # bad input loses nothing
+
+
+def test_signed_link_rated_twice_is_one_rating(client, answered):
+    ticket, _, message = answered
+    url = feedback_link(ticket_id=ticket.pk, message_id=message.pk)
+    assert client.post(url, {"csat": "2"}).status_code == 200
+    assert client.post(url, {"csat": "4", "helpful": "yes"}).status_code == 200
+    feedback = Feedback.objects.get()
+    assert (feedback.csat, feedback.helpful, len(feedback.history)) == (4, True, 1)
+    assert feedback.history[0]["csat"] == 2 and feedback.history[0]["source"] == "link"
+    assert feedback.review_state == ReviewState.REVIEWED  # the customer took the low rating back

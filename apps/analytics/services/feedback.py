@@ -45,10 +45,18 @@ def feedback_record(
     comment: str = "",
     source: str = FeedbackSource.API,
 ) -> Feedback:
-    """Store one rating of ``ticket`` as a ``Feedback`` row linked to the Decision behind the answer.
+    """Store the rating of ``ticket`` (one reply, or the whole conversation) as a ``Feedback`` row linked to the
+    Decision behind the answer.
 
-    ``csat``: 1–5 (also sets ``Ticket.csat``; the latest rating wins); ``helpful``: thumbs up/down;
-    ``message_id``: the rated AI/agent reply of this ticket; ``source``: ``api`` or ``link``.
+    One rating per reply: the rater is the ticket's customer (conversation token or signed link), so there is one
+    ``Feedback`` row per ``(ticket, message)`` (``message`` ``None`` = the conversation as a whole). Rating the
+    same reply again *changes* that row — the fields sent replace the old ones, the previous version is appended
+    to ``Feedback.history`` with its time, ``updated_at`` is set — and never adds a second rating that would
+    count twice. Check ``feedback.updated_at is not None`` to tell a change (API: 200) from a first rating (201).
+
+    ``csat``: 1–5 (also sets ``Ticket.csat``); ``helpful``: thumbs up/down; ``message_id``: the rated AI/agent
+    reply of this ticket; ``source``: ``api`` or ``link``. A change to CSAT 1–2 or "not helpful" puts the answer
+    (back) on the review list; a change to a good rating takes it off.
     Raises ``ValidationError`` when neither ``csat`` nor ``helpful`` is given, ``csat`` is outside 1–5, or
     ``message_id`` is not a customer-visible reply in this ticket. Nothing is stored on error.
     """
@@ -68,7 +76,54 @@ def feedback_record(
             raise ValidationError(
                 "That message is not a reply in this conversation.", extra={"message_id": message_id}
             )
-    feedback = Feedback.objects.create(
+    now = timezone.now()
+    # the ticket row is locked above: two posts for the same reply cannot both create a row
+    feedback = Feedback.objects.filter(ticket=ticket, message=message).order_by("created_at", "id").first()
+    if feedback is not None:
+        feedback.history = [
+            *feedback.history,
+            {
+                "csat": feedback.csat,
+                "helpful": feedback.helpful,
+                "comment": feedback.comment,
+                "source": feedback.source,
+                "at": (feedback.updated_at or feedback.created_at).isoformat(),
+            },
+        ]
+        if csat is not None:
+            feedback.csat = csat
+        if helpful is not None:
+            feedback.helpful = helpful
+        if comment:
+            feedback.comment = comment[:COMMENT_CHARS]
+        feedback.source = source
+        feedback.updated_at = now
+        if _unhappy(feedback.csat, feedback.helpful):
+            feedback.review_state, feedback.reviewed_by = ReviewState.OPEN, None
+        else:  # the customer took the low rating back: off the review list (the history keeps it)
+            feedback.review_state = ReviewState.REVIEWED
+        feedback.save(
+            update_fields=[
+                "history",
+                "csat",
+                "helpful",
+                "comment",
+                "source",
+                "updated_at",
+                "review_state",
+                "reviewed_by",
+            ]
+        )
+    else:
+        feedback = _feedback_create(ticket, message, csat, helpful, comment, source, now)
+    if csat is not None:
+        ticket.csat = csat
+        ticket.save(update_fields=["csat", "updated_at"])
+    return feedback
+
+
+def _feedback_create(ticket, message, csat, helpful, comment, source, now) -> Feedback:
+    return Feedback.objects.create(
         ticket=ticket,
         decision=_decision_for(ticket, message),
         message=message,
@@ -77,12 +132,8 @@ def feedback_record(
         comment=(comment or "")[:COMMENT_CHARS],
         source=source,
         review_state=ReviewState.OPEN if _unhappy(csat, helpful) else ReviewState.REVIEWED,
-        created_at=timezone.now(),
+        created_at=now,
     )
-    if csat is not None:
-        ticket.csat = csat
-        ticket.save(update_fields=["csat", "updated_at"])
-    return feedback
 
 
 def _unhappy(csat: int | None, helpful: bool | None) -> bool:
