@@ -207,10 +207,11 @@ class ConversationFeedbackView(_ConversationView):
         tags=TAG,
         operation_id="conversations_feedback_create",
         summary="Rate the conversation or an answer",
-        description="CSAT 1–5 for the conversation and/or `helpful: false` ('not helpful') on one answer.",
+        description="CSAT 1–5 for the conversation and/or `helpful: false` ('not helpful') on one answer. One rating "
+        "per answer: rating it again changes it (200, the earlier rating kept in its history).",
         parameters=[TOKEN_PARAMETER],
         request=s.FeedbackSerializer,
-        responses={201: s.FeedbackOutSerializer, **CONVERSATION_ERRORS},
+        responses={201: s.FeedbackOutSerializer, 200: s.FeedbackOutSerializer, **CONVERSATION_ERRORS},
     )
     def post(self, request: Request, pk: int) -> Response:
         ticket = conversation_get_for_request(request, pk)
@@ -224,7 +225,9 @@ class ConversationFeedbackView(_ConversationView):
             message_id=data.get("message_id"),
             comment=data.get("comment", ""),
         )
-        return Response(s.FeedbackOutSerializer(entry).data, status=status.HTTP_201_CREATED)
+        # one rating per reply: rating the same reply again changes it (200), the first rating creates it (201)
+        code = status.HTTP_200_OK if entry["updated"] else status.HTTP_201_CREATED
+        return Response(s.FeedbackOutSerializer(entry).data, status=code)
 
 
 @extend_schema_view(

@@ -104,7 +104,8 @@ def conversation_feedback_record(
     ``csat``: 1–5 (sets ``Ticket.csat``; the latest rating wins). ``helpful``: thumbs up/down on an answer;
     ``message_id``: the rated AI/agent message of this ticket. Every rating is an ``analytics.Feedback`` row
     (linked to the Decision behind the answer; unhelpful ones go to the review list); the returned entry is
-    ``{"at": datetime, "csat", "helpful", "message_id", "comment"}``.
+    ``{"at": datetime, "csat", "helpful", "message_id", "comment", "updated"}`` (``updated``: this changed the
+    customer's earlier rating of the same reply, kept in its history, instead of adding one).
     Raises ``ValidationError`` when neither ``csat`` nor ``helpful`` is given, ``csat`` is outside 1–5, or
     ``message_id`` is not a reply in this ticket.
     """
@@ -117,4 +118,5 @@ def conversation_feedback_record(
         "helpful": feedback.helpful,
         "message_id": feedback.message_id,
         "comment": feedback.comment,
+        "updated": feedback.updated_at is not None,  # an earlier rating of the same reply was changed
     }
