@@ -325,3 +325,14 @@ def test_awkward_values_get_row_errors_or_safe_storage_never_a_crash(tmp_path):
     first, second = Ticket.objects.filter(messages__body__in=["first", "second"]).order_by("id")
     assert first.organization_id is not None and first.organization_id == second.organization_id
     assert first.contact_id is not None and first.contact_id == second.contact_id
+
+
+def test_jsonl_lines_end_at_newline_only_a_lone_carriage_return_is_whitespace(tmp_path):
+    """Regression (hypothesis found ``"0\\r0"`` read as two rows): JSON Lines splits on ``\\n`` only."""
+    path = tmp_path / "cr.jsonl"
+    path.write_bytes(b'{"body": "one object",\r "subject": "split by a lone CR"}\r\n{"body": "second line"}\n')
+
+    result = tickets_import(path=path, format="jsonl")
+
+    assert result.rows_read == 2 and result.imported == 2
+    assert Ticket.objects.filter(subject="split by a lone CR", messages__body="one object").exists()

@@ -42,6 +42,19 @@ def _clean_strings(value: Any) -> Any:
     return value
 
 
+def _lines(stream: IO[str], chunk: int = 1 << 16) -> Iterator[str]:
+    r"""The stream's lines split on ``\n`` only, as JSON Lines defines them (a ``\r\n`` line keeps its ``\r``,
+    which JSON reads as whitespace). Iterating a stream opened with ``newline=""`` would also split on a lone
+    ``\r`` and turn one line into two rows."""
+    pending = ""
+    for block in iter(lambda: stream.read(chunk), ""):
+        parts = (pending + block).split("\n")
+        pending = parts.pop()
+        yield from parts
+    if pending:
+        yield pending
+
+
 class JsonlReader:
     """Iterate ``RawRow``s from a JSON Lines text stream.
 
@@ -67,7 +80,7 @@ class JsonlReader:
         top_level = {
             c.split(".")[0] for col in self._mapping.values() for c in (col if isinstance(col, list) else [col])
         }
-        for line_no, line in enumerate(self.stream, start=1):
+        for line_no, line in enumerate(_lines(self.stream), start=1):
             if not line.strip():
                 continue
             number += 1
