@@ -4,6 +4,7 @@ claim / reassign / resolve."""
 
 import os
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.utils import timezone
@@ -61,7 +62,8 @@ def test_agent_works_the_inbox_in_sla_order(live_server, page, agent_user, djang
     page.fill("#id_username", agent_user.username)
     page.fill("#id_password", "pw-agent1")
     page.keyboard.press("Enter")
-    page.wait_for_url("**/escalation/handoffs/**")
+    # a glob like "**/escalation/handoffs/**" also matches the login page's ?next=, so wait for the path itself
+    page.wait_for_url(lambda url: urlsplit(url).path == "/escalation/handoffs/")
     rows = page.locator(".handoff-row")
     expect(rows).to_have_count(2)
     expect(rows.nth(0)).to_have_attribute("data-handoff-id", str(enterprise.pk))  # soonest SLA first
