@@ -11,7 +11,7 @@ from apps.core.admin_utils import ReadOnlyAdmin, admin_link, pretty_json
 from apps.core.choices import Role
 from apps.core.errors import ApplicationError
 
-from .connections import connection_set_credentials, credentials_masked
+from .connections import connection_set_credentials, connection_switch_on_refusal, credentials_masked
 from .models import (
     AlertPost,
     BillingCharge,
@@ -59,6 +59,18 @@ class ConnectionForm(forms.ModelForm):
         if "service" in self.fields:
             self.fields["service"].required = False
             self.fields["service"].help_text = "Set from the kind (choose it for the local demo backend)"
+        if "enabled" in self.fields and not self.instance.pk:
+            self.fields["enabled"].initial = False  # a vendor connection is switched on after a passing test
+            self.fields["enabled"].help_text = "A vendor connection can be switched on once “Test connection” passed."
+
+    def clean_enabled(self) -> bool:
+        """As on the connection screen: a vendor connection is switched on only after a passing test."""
+        enabled = self.cleaned_data["enabled"]
+        kind = self.cleaned_data.get("kind") or self.instance.kind
+        refusal = connection_switch_on_refusal(connection=self.instance, kind=kind, enabled=enabled)
+        if refusal:
+            raise forms.ValidationError(refusal)
+        return enabled
 
     def clean(self):
         data = super().clean()

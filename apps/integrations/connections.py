@@ -112,6 +112,21 @@ def credentials_masked(connection) -> dict[str, str]:
     return shown
 
 
+def connection_switch_on_refusal(*, connection, kind: str, enabled: bool) -> str:
+    """Why ``connection`` (a ``Connection``, saved or not) may not be switched on now, or ``""`` when it may.
+
+    A vendor connection (any ``kind`` but ``local``) is switched on only after a passing "Test connection" (its
+    latest call succeeded): while on it replaces the local demo backend for its service, so unchecked credentials
+    must not take over. A connection that is already on stays on. Used by the connection screen and the admin."""
+    from .models import Connection
+
+    was_on = bool(connection.pk) and Connection.objects.filter(pk=connection.pk, enabled=True).exists()
+    if not enabled or was_on or kind == Connection.Kind.LOCAL or connection.healthy is True:
+        return ""
+    state = "its latest call failed" if connection.healthy is False else "it has not been tested yet"
+    return f"Run “Test connection” first: a connection is switched on only after a successful test ({state})."
+
+
 def connection_set_credentials(*, connection, values: dict[str, str], replace: bool = False) -> None:
     """Store credentials encrypted. Blank values keep the stored one (write-only forms), unless ``replace``.
 

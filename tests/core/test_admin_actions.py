@@ -172,7 +172,6 @@ def test_connection_credentials_are_write_only_and_masked(admin_client_, client,
         add,
         name="Stripe live",
         kind="stripe",
-        enabled="on",
         credentials="api_key=sk_live_abcdefghijkl9876\nwebhook_secret=whsec_0123456789",
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -204,6 +203,33 @@ def test_connection_credentials_are_write_only_and_masked(admin_client_, client,
     html = page.content.decode()
     assert "sk_rota" not in html and "••••" not in html and 'name="credentials"' not in html
     assert client.get(add).status_code == 403
+
+
+def test_admin_switches_a_vendor_connection_on_only_after_a_passing_test(admin_client_):
+    """As on the connection screen: an untested vendor connection can't be created or switched on enabled (it would
+    replace the local demo backend); a local backend can; after a successful call it can be switched on."""
+    from apps.integrations.connections import connection_record_call
+    from apps.integrations.models import Connection
+
+    add = reverse("admin:integrations_connection_add")
+    response = _connection_post(admin_client_, add, name="Stripe new", kind="stripe", enabled="on")
+    assert response.status_code == 200
+    assert "Run “Test connection” first" in str(response.context["adminform"].form.errors["enabled"])
+    assert not Connection.objects.filter(name="Stripe new").exists()
+
+    assert _connection_post(admin_client_, add, name="Stripe new", kind="stripe").status_code == 302
+    stripe = Connection.objects.get(name="Stripe new")
+    assert stripe.enabled is False
+    url = reverse("admin:integrations_connection_change", args=[stripe.pk])
+    connection_record_call(connection=stripe, operation="ping", duration_ms=5.0, ok=False, error="401")
+    response = _connection_post(admin_client_, url, name="Stripe new", kind="stripe", enabled="on")
+    assert "its latest call failed" in str(response.context["adminform"].form.errors["enabled"])
+    connection_record_call(connection=stripe, operation="ping", duration_ms=5.0, ok=True)
+    assert _connection_post(admin_client_, url, name="Stripe new", kind="stripe", enabled="on").status_code == 302
+    stripe.refresh_from_db()
+    assert stripe.enabled is True
+    response = _connection_post(admin_client_, add, name="Local", kind="local", service="billing", enabled="on")
+    assert response.status_code == 302 and Connection.objects.get(name="Local").enabled is True
 
 
 def test_connection_test_action_calls_the_local_billing_backend(admin_client_):

@@ -11,6 +11,7 @@ from apps.integrations.connections import (
     CREDENTIAL_FIELDS,
     KIND_OPTIONS,
     connection_set_credentials,
+    connection_switch_on_refusal,
     credentials_masked,
     field_catalog,
 )
@@ -135,16 +136,11 @@ class ConnectionForm(forms.ModelForm):
         return paths
 
     def clean_enabled(self) -> bool:
-        """Switching a vendor connection on needs a passing "Test connection" (its latest call succeeded): while
-        on it replaces the local demo backend for its service, so unchecked credentials must not take over."""
+        """Switching a vendor connection on needs a passing "Test connection" (``connection_switch_on_refusal``)."""
         enabled = self.cleaned_data["enabled"]
-        conn = self.instance
-        was_on = bool(conn.pk) and Connection.objects.filter(pk=conn.pk, enabled=True).exists()
-        if enabled and not was_on and self.kind != Connection.Kind.LOCAL and conn.healthy is not True:
-            state = "its latest call failed" if conn.healthy is False else "it has not been tested yet"
-            raise forms.ValidationError(
-                f"Run “Test connection” first: a connection is switched on only after a successful test ({state})."
-            )
+        refusal = connection_switch_on_refusal(connection=self.instance, kind=self.kind, enabled=enabled)
+        if refusal:
+            raise forms.ValidationError(refusal)
         return enabled
 
     def clean(self):
