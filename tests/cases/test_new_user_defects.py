@@ -1,9 +1,8 @@
+# ruff: noqa: F811 (test parameters name the fixtures imported from tests/api/conftest.py)
 """Defects a new-user tester found through the widget and the staff API (no demo workspace needed: triage runs
 without a classifier here, so every turn escalates, and drafts come from the factories)."""
 
 import pytest
-from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps.escalation.models import Handoff
@@ -11,39 +10,15 @@ from apps.escalation.services import handoff_create
 from apps.tickets.models import Message, Ticket
 from apps.tickets.services.conversation import conversation_human_request
 from apps.workflows.choices import DraftStatus
+from tests.api.conftest import WIDGET_KEY, _api_settings, token_client, widget  # noqa: F401 (the API fixtures)
 from tests.factories import DraftFactory
 
 pytestmark = pytest.mark.django_db
 
-WIDGET_KEY = "sb_pk_defects"
-
-
-@pytest.fixture(autouse=True)
-def _widget_settings(settings):
-    settings.WIDGET_PUBLIC_KEY = WIDGET_KEY
-    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {**rates, "widget_write": "10000/min", "widget_read": "10000/min"},
-    }
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def widget():
-    client = APIClient()
-    client.credentials(HTTP_X_SWITCHBOARD_KEY=WIDGET_KEY)
-    return client
-
 
 @pytest.fixture
 def agent_api(agent_user):
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=agent_user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
+    return token_client(agent_user)
 
 
 def _conversation(token: str) -> APIClient:
